@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Starts or stops a local S3 server on loopback, for the quickstart, the tests and the benchmarks.
+#
+#   s3-server.sh start STATE_DIR [moto|s3rver|s3rver3] [PORT]
+#       Starts the server on 127.0.0.1 (a free port unless PORT is given), waits until it answers,
+#       and writes STATE_DIR/{pid,port,endpoint,kind,log}. Prints the endpoint URL.
+#   s3-server.sh stop STATE_DIR
+#       Kills the server whose PID is in STATE_DIR/pid (and only that one).
+#
+# moto: broad, correct S3 semantics (does not check signatures).
+# s3rver: @20minutes/s3rver 5.0.0, checks SigV4 signatures (keys S3RVER/S3RVER); listing bugs.
+# s3rver3: s3rver 3.7.1, fast for benchmarks; no signature checks, buggy listing/ranges.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+cmd=${1:-}
+state=${2:-}
+[ -n "$cmd" ] && [ -n "$state" ] || { echo "usage: $0 start|stop STATE_DIR [moto|s3rver|s3rver3] [PORT]" >&2; exit 2; }
+
+case "$cmd" in
+start)
+  kind=${3:-moto}
+  port=${4:-$(free_port)}
+  mkdir -p "$state"
+  log="$state/server.log"
+  case "$kind" in
+    moto)
+      python3 -c 'import moto.server' 2>/dev/null || {
+        echo "s3-server.sh: python3 has no 'moto' (pip install 'moto[server]')" >&2; exit 1; }
+      # setsid: the server gets its own process group, so stop can kill it and its children.
+      setsid python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
+      ;;
+    s3rver|s3rver3)
+      [ -d "$root/tests/node/node_modules" ] || { echo "s3-server.sh: run ./setup.sh first (npm fixtures missing)" >&2; exit 1; }
+      mkdir -p "$state/data"
+      setsid node "$here/s3rver-serve.js" "$kind" "$port" "$state/data" >"$log" 2>&1 </dev/null &
+      ;;
+    *) echo "s3-server.sh: unknown server kind '$kind' (moto|s3rver|s3rver3)" >&2; exit 2 ;;
+  esac
+  pid=$!
+  echo "$pid" >"$state/pid"
+  echo "$port" >"$state/port"
+  echo "$kind" >"$state/kind"
+  echo "http://127.0.0.1:$port" >"$state/endpoint"
+  for _ in $(seq 1 300); do
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+      echo "http://127.0.0.1:$port"
+      exit 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "s3-server.sh: $kind exited during start-up; log:" >&2; cat "$log" >&2; exit 1
+    fi
+    sleep 0.1
+  done
+  echo "s3-server.sh: $kind did not answer on port $port within 30 s" >&2
+  kill -- "-$pid" 2>/dev/null || true
+  exit 1
+  ;;
+stop)
+  [ -f "$state/pid" ] || exit 0
+  pid=$(cat "$state/pid")
+  kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 -- "-$pid" 2>/dev/null || true
+  rm -f "$state/pid"
+  ;;
+*) echo "usage: $0 start|stop STATE_DIR [moto|s3rver|s3rver3] [PORT]" >&2; exit 2 ;;
+esac
