@@ -1,0 +1,91 @@
+// The object-store interface the mount is written against. The libcurl S3 client is one
+// implementation (s3_client.hpp); an in-memory store is another, so the filesystem logic is
+// unit-tested without a server (the split mountpoint-s3 makes with its ObjectClient trait).
+//
+// Calls are synchronous and thread-safe; parallelism comes from calling from several threads
+// (the S3 client keeps a pool of reusable connections). Transient failures (5xx, 429/SlowDown,
+// resets, timeouts) are retried inside the implementation; what escapes is persistent and is
+// thrown as StoreError carrying the errno the mount should report.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "skytrain/common/error.hpp"
+
+namespace skytrain::fs {
+
+// User metadata, keys lower-case without the "x-amz-meta-" prefix.
+using Metadata = std::map<std::string, std::string>;
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;           // as the server sends it, quotes stripped
+  int64_t mtime_ns = 0;       // Last-Modified
+  Metadata metadata;          // only filled by head(), or by listings that return metadata
+  bool has_metadata = false;  // whether `metadata` is authoritative
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;  // full prefixes, ending in the delimiter
+  std::optional<std::string> next_continuation_token;
+};
+
+struct PutOptions {
+  Metadata metadata;
+  std::string content_type;
+  std::optional<std::string> if_match;  // conditional write where the server supports it
+};
+
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;
+};
+
+struct MultipartUploadInfo {
+  std::string key;
+  std::string upload_id;
+};
+
+class StoreError : public Error {
+ public:
+  StoreError(const std::string& msg, int err, int http_status = 0, std::string code = {})
+      : Error(msg), errno_value(err), http_status(http_status), s3_code(std::move(code)) {}
+  int errno_value;  // ENOENT for 404, EACCES for 403, EIO otherwise
+  int http_status;
+  std::string s3_code;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  virtual ObjectInfo head(const std::string& key) = 0;  // throws StoreError(ENOENT) if missing
+  // Reads up to `length` bytes at `offset` into `out` (resized to what arrived). If `if_match`
+  // is set and the object's ETag differs, throws StoreError (ESTALE).
+  virtual void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
+                   const std::optional<std::string>& if_match = std::nullopt) = 0;
+  virtual ListPage list(const std::string& prefix, const std::string& delimiter,
+                        const std::optional<std::string>& continuation, int max_keys = 1000) = 0;
+  virtual std::string put(const std::string& key, std::string_view data, const PutOptions& opts) = 0;  // ETag
+  virtual void remove(const std::string& key) = 0;  // deleting a missing key is not an error
+  // Server-side copy; metadata is replaced by `opts` when given, else copied.
+  virtual std::string copy(const std::string& src, const std::string& dst, const PutOptions* replace) = 0;
+
+  virtual std::string create_multipart(const std::string& key, const PutOptions& opts) = 0;  // upload id
+  virtual std::string upload_part(const std::string& key, const std::string& upload_id, int part_number,
+                                  std::string_view data) = 0;  // ETag
+  virtual std::string upload_part_copy(const std::string& key, const std::string& upload_id, int part_number,
+                                       const std::string& src_key, uint64_t offset, uint64_t length) = 0;
+  virtual std::string complete_multipart(const std::string& key, const std::string& upload_id,
+                                         const std::vector<CompletedPart>& parts) = 0;  // ETag
+  virtual void abort_multipart(const std::string& key, const std::string& upload_id) = 0;
+  virtual std::vector<MultipartUploadInfo> list_multipart_uploads(const std::string& prefix) = 0;
+};
+
+}  // namespace skytrain::fs

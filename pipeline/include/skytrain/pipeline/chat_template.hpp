@@ -1,0 +1,50 @@
+// A model's chat template (Jinja2 subset) rendered exactly as transformers' apply_chat_template
+// does with Python jinja2 (trim_blocks, lstrip_blocks, loopcontrols, tojson ensure_ascii=False,
+// raise_exception, special tokens as variables).
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "skytrain/common/error.hpp"
+
+namespace skytrain::pipeline {
+
+// A syntax or evaluation error, with the template's line and column in the message.
+class TemplateError : public Error {
+ public:
+  TemplateError(const std::string& msg, int line, int column) : Error(msg), line(line), column(column) {}
+  int line, column;
+};
+// raise_exception('...') inside the template: an error for this conversation, not a crash.
+class TemplateRaised : public Error {
+ public:
+  using Error::Error;
+};
+
+class ChatTemplate {
+ public:
+  // From a model directory: tokenizer_config.json's "chat_template" (a string, or a list of
+  // {name, template} where "default" is used), else chat_template.jinja; bos/eos/pad/unk tokens
+  // from tokenizer_config.json (strings or {"content": ...} objects).
+  static ChatTemplate from_model_dir(const std::filesystem::path& dir);
+  // Parses now, so syntax errors surface here.
+  ChatTemplate(std::string source, std::string context_json_defaults = "{}");
+  ~ChatTemplate();
+  ChatTemplate(ChatTemplate&&) noexcept;
+  ChatTemplate& operator=(ChatTemplate&&) noexcept;
+
+  // context_json: {"messages": [...], "add_generation_prompt": bool, "tools": ..., other kwargs}.
+  // Special-token variables are merged in underneath. Thread-safe (const).
+  std::string render(std::string_view context_json) const;
+
+  const std::string& source() const;
+  const std::string& sha256() const;  // of the template source
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skytrain::pipeline
