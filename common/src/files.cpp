@@ -111,7 +111,7 @@ void write_file_atomic(const stdfs::path& p, std::string_view data) {
 AtomicFile::AtomicFile(stdfs::path final_path) : final_(std::move(final_path)) {
   if (final_.has_parent_path()) make_dirs(final_.parent_path());
   temp_ = temp_name_for(final_);
-  fd_ = open_or_fail(temp_, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC, 0644);
+  fd_ = open_or_fail(temp_, O_RDWR | O_CREAT | O_EXCL | O_TRUNC, 0644);  // RDWR: writers may read back (spools)
 }
 
 AtomicFile::AtomicFile(AtomicFile&& o) noexcept
