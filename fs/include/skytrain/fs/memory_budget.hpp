@@ -77,6 +77,13 @@ class MemoryLease {
     }
   }
   void reset() { shrink_to(0); }
+  // Moves up to n bytes of this lease into `to` (same budget); returns how many moved.
+  uint64_t transfer_to(MemoryLease& to, uint64_t n) {
+    uint64_t m = n < bytes_ ? n : bytes_;
+    bytes_ -= m;
+    to.bytes_ += m;
+    return m;
+  }
 
  private:
   MemoryBudget* budget_ = nullptr;
