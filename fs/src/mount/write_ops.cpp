@@ -63,9 +63,11 @@ EntryReply create(Filesystem& fs, InodeNumber parent, const std::string& name, m
   if (!dir->is_dir()) throw FsError(ENOTDIR);
   WritePath& wp = WritePath::of(fs);
 
-  // The kernel looked the name up before sending CREATE, but its negative entry may be stale
-  // (another client). O_EXCL must be exact, so it asks the store; plain O_CREAT opens whatever
-  // exists, which the lookup below finds in the node table or the store.
+  // The kernel looked the name up just before sending CREATE; this lookup is normally answered
+  // by the node table or the negative cache that lookup filled, so it costs no request. It
+  // catches names the kernel did not know about: O_EXCL gets EEXIST, plain O_CREAT opens the
+  // existing file. (S3 offers no exclusive create, so O_EXCL cannot guard against another
+  // client creating the same key at the same moment.)
   EntryReply existing = fs.lookup(parent, name);
   if (existing.ino != 0) {
     InodePtr node = fs.inodes().get(existing.ino);
