@@ -153,6 +153,14 @@ InodePtr InodeTable::link(InodeNumber parent, const std::string& name, InodeKind
   return result;
 }
 
+bool InodeTable::add_lookups(InodeNumber ino, uint64_t n) {
+  std::lock_guard lk(mu_);
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return false;
+  it->second.nlookup += n;
+  return true;
+}
+
 void InodeTable::forget(InodeNumber ino, uint64_t n) {
   if (ino == kRootInode) return;
   std::lock_guard lk(mu_);

@@ -1,20 +1,259 @@
 // Namespace operations: unlink, mkdir, rmdir, rename, symlink, readlink.
 //
-// Owned by the write path; until it lands the mount is read-only and these report EROFS
-// (readlink: EINVAL, as for a file that is not a symlink, since none can be created yet).
+// S3 has no directories and no rename, so:
+//  - a directory made by mkdir is a zero-byte marker object "dir/" (directories that exist only
+//    as a prefix of other keys work too); rmdir removes the marker and refuses (ENOTEMPTY) while
+//    any key, or any file not yet stored, is below it;
+//  - rename is copy + delete, server-side (multipart UploadPartCopy above 5 GiB, see
+//    server_side_copy.hpp). A file with unsaved data is stored first. A directory is renamed
+//    key by key: every object under it is copied, in parallel, and only when all copies
+//    succeeded are the originals deleted, so a failure leaves both trees rather than half of
+//    one. Renaming onto an existing file replaces it (the copy overwrites it); onto an empty
+//    directory removes that directory's marker. This is not atomic; no S3 rename is.
+//  - a symlink is an object whose body is the target (what s3fs writes) and whose metadata has
+//    mode S_IFLNK and the target percent-encoded under x-amz-meta-symlink.
+#include <fcntl.h>
+#include <linux/fs.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "skytrain/common/log.hpp"
+#include "skytrain/fs/mount/object_attributes.hpp"
 #include "skytrain/fs/mount/write_ops.hpp"
+#include "skytrain/fs/mount/write_path.hpp"
+#include "skytrain/fs/upload/job_group.hpp"
+#include "skytrain/fs/upload/server_side_copy.hpp"
 
-namespace skytrain::fs::namespace_ops {
+namespace skytrain::fs {
 
-void unlink(Filesystem&, InodeNumber, const std::string&) { throw FsError(EROFS); }
-EntryReply mkdir(Filesystem&, InodeNumber, const std::string&, mode_t, const Caller&) { throw FsError(EROFS); }
-void rmdir(Filesystem&, InodeNumber, const std::string&) { throw FsError(EROFS); }
-void rename(Filesystem&, InodeNumber, const std::string&, InodeNumber, const std::string&, unsigned) {
-  throw FsError(EROFS);
+std::string encode_metadata_value(const std::string& raw) {
+  std::string out;
+  for (unsigned char c : raw) {
+    if (c > 0x20 && c < 0x7f && c != '%') {
+      out += char(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
 }
-EntryReply symlink(Filesystem&, const std::string&, InodeNumber, const std::string&, const Caller&) {
-  throw FsError(EROFS);
-}
-std::string readlink(Filesystem&, InodeNumber) { throw FsError(EINVAL); }
 
-}  // namespace skytrain::fs::namespace_ops
+std::string decode_metadata_value(const std::string& encoded) {
+  std::string out;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size() && std::isxdigit((unsigned char)encoded[i + 1]) &&
+        std::isxdigit((unsigned char)encoded[i + 2])) {
+      out += char(std::stoi(encoded.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += encoded[i];
+    }
+  }
+  return out;
+}
+
+namespace namespace_ops {
+
+namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The node named `name` in `parent`, looked up like the kernel would; nullptr if none.
+InodePtr resolve(Filesystem& fs, InodeNumber parent, const std::string& name) {
+  EntryReply r = fs.lookup(parent, name);
+  if (r.ino == 0) return nullptr;
+  InodePtr node = fs.inodes().get(r.ino);
+  fs.forget(r.ino, 1);
+  return node;
+}
+
+void check_writable(Filesystem& fs) {
+  if (fs.config().read_only) throw FsError(EROFS);
+}
+
+// Whether the directory with key prefix `prefix` (ending in '/') has anything below it.
+bool directory_has_entries(Filesystem& fs, const InodePtr& dir, const std::string& prefix) {
+  for (auto& [name, child] : fs.inodes().children(dir->ino()))
+    if (child->local()) return true;
+  std::optional<std::string> token;
+  do {
+    ListPage page = fs.store().list(prefix, "/", token, 2);
+    if (!page.common_prefixes.empty()) return true;
+    for (const ObjectInfo& o : page.objects)
+      if (o.key != prefix) return true;
+    token = page.next_continuation_token;
+  } while (token);
+  return false;
+}
+
+void rename_file(Filesystem& fs, WritePath& wp, const InodePtr& src, const std::string& src_key,
+                 const std::string& dst_key) {
+  std::shared_ptr<WritePath::OpenFile> f = wp.find(src->ino());
+  uint64_t size;
+  if (f) {
+    size = wp.commit_now(f).size;  // unsaved data first: the copy takes what the store has
+  } else {
+    size = fs.store().head(src_key).size;
+  }
+  std::string etag = copy_object(wp.engine(), src_key, dst_key, size, nullptr);
+  fs.store().remove(src_key);
+  if (f) f->wb->rebase(StoredObject{dst_key, etag, size});
+  Attributes a = src->attributes();
+  a.etag = etag;
+  src->set_attributes(a, f && src->local() ? Clock::time_point::max() : fs.attr_expiry());
+}
+
+void rename_directory(Filesystem& fs, WritePath& wp, const std::string& src_prefix, const std::string& dst_prefix) {
+  // Files under it with unsaved data are stored first, so the listing below has them all.
+  for (const auto& f : wp.all())
+    if (f->wb->key().starts_with(src_prefix) && f->wb->dirty()) wp.commit_now(f);
+  std::vector<ObjectInfo> objects;
+  std::optional<std::string> token;
+  do {
+    ListPage page = fs.store().list(src_prefix, "", token, 1000);
+    for (ObjectInfo& o : page.objects) objects.push_back(std::move(o));
+    token = page.next_continuation_token;
+  } while (token);
+  std::vector<std::string> etags(objects.size());
+  {
+    JobGroup jobs(wp.engine());
+    for (size_t i = 0; i < objects.size(); ++i) {
+      jobs.add([&, i] {
+        const ObjectInfo& o = objects[i];
+        etags[i] = copy_object(wp.engine(), o.key, dst_prefix + o.key.substr(src_prefix.size()), o.size, nullptr);
+      });
+    }
+    jobs.wait();
+  }
+  if (objects.empty()) fs.store().put(dst_prefix, "", PutOptions{});  // keep an empty directory
+  {
+    JobGroup jobs(wp.engine());
+    for (const ObjectInfo& o : objects) jobs.add([&] { fs.store().remove(o.key); });
+    jobs.wait();
+  }
+  // Open files under the old prefix now live under the new one.
+  for (size_t i = 0; i < objects.size(); ++i) {
+    for (const auto& f : wp.all()) {
+      if (f->wb->key() == objects[i].key)
+        f->wb->rebase(StoredObject{dst_prefix + objects[i].key.substr(src_prefix.size()), etags[i], objects[i].size});
+    }
+  }
+}
+
+}  // namespace
+
+void unlink(Filesystem& fs, InodeNumber parent, const std::string& name) {
+  check_writable(fs);
+  InodePtr node = resolve(fs, parent, name);
+  if (!node) throw FsError(ENOENT);
+  if (node->is_dir()) throw FsError(EISDIR);
+  const std::string key = fs.inodes().child_key(parent, name, false);
+  WritePath::of(fs).forget_file(node->ino());  // unsaved data is dropped, never stored
+  fs.store().remove(key);
+  fs.inodes().unlink(parent, name);
+  fs.negative_cache().insert(parent, name);
+}
+
+EntryReply mkdir(Filesystem& fs, InodeNumber parent, const std::string& name, mode_t mode, const Caller& caller) {
+  check_writable(fs);
+  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  if (resolve(fs, parent, name)) throw FsError(EEXIST);
+  Attributes a = directory_attributes(now_ns(), fs.config());
+  a.mode = S_IFDIR | (mode & 07777);
+  a.uid = caller.uid;
+  a.gid = caller.gid;
+  PutOptions o;
+  o.metadata = WritePath::metadata_for(a, false);
+  fs.store().put(fs.inodes().child_key(parent, name, true), "", o);
+  InodePtr node = fs.inodes().link(parent, name, InodeKind::directory, 1);
+  node->set_attributes(a, fs.attr_expiry());
+  fs.negative_cache().erase(parent, name);
+  return fs.entry_for(node);
+}
+
+void rmdir(Filesystem& fs, InodeNumber parent, const std::string& name) {
+  check_writable(fs);
+  InodePtr node = resolve(fs, parent, name);
+  if (!node) throw FsError(ENOENT);
+  if (!node->is_dir()) throw FsError(ENOTDIR);
+  const std::string prefix = fs.inodes().child_key(parent, name, true);
+  if (directory_has_entries(fs, node, prefix)) throw FsError(ENOTEMPTY);
+  fs.store().remove(prefix);
+  fs.inodes().unlink(parent, name);
+  fs.negative_cache().insert(parent, name);
+}
+
+void rename(Filesystem& fs, InodeNumber parent, const std::string& name, InodeNumber new_parent,
+            const std::string& new_name, unsigned flags) {
+  check_writable(fs);
+  if (flags & RENAME_EXCHANGE) throw FsError(EINVAL, "RENAME_EXCHANGE is not supported on S3");
+  if (new_name.size() > 1024) throw FsError(ENAMETOOLONG);
+  InodePtr src = resolve(fs, parent, name);
+  if (!src) throw FsError(ENOENT);
+  if (parent == new_parent && name == new_name) return;
+  InodePtr dst = resolve(fs, new_parent, new_name);
+  if (dst && (flags & RENAME_NOREPLACE)) throw FsError(EEXIST);
+  WritePath& wp = WritePath::of(fs);
+  if (src->is_dir()) {
+    const std::string src_prefix = fs.inodes().child_key(parent, name, true);
+    const std::string dst_prefix = fs.inodes().child_key(new_parent, new_name, true);
+    if (dst_prefix.starts_with(src_prefix)) throw FsError(EINVAL);  // into itself
+    if (dst) {
+      if (!dst->is_dir()) throw FsError(ENOTDIR);
+      if (directory_has_entries(fs, dst, dst_prefix)) throw FsError(ENOTEMPTY);
+      fs.store().remove(dst_prefix);
+    }
+    rename_directory(fs, wp, src_prefix, dst_prefix);
+  } else {
+    if (dst && dst->is_dir()) throw FsError(EISDIR);
+    const std::string src_key = fs.inodes().child_key(parent, name, false);
+    const std::string dst_key = fs.inodes().child_key(new_parent, new_name, false);
+    if (dst) wp.forget_file(dst->ino());  // replaced: its unsaved data must not land later
+    rename_file(fs, wp, src, src_key, dst_key);
+  }
+  fs.inodes().rename(parent, name, new_parent, new_name);
+  fs.negative_cache().erase(new_parent, new_name);
+  fs.negative_cache().insert(parent, name);
+}
+
+EntryReply symlink(Filesystem& fs, const std::string& target, InodeNumber parent, const std::string& name,
+                   const Caller& caller) {
+  check_writable(fs);
+  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  if (resolve(fs, parent, name)) throw FsError(EEXIST);
+  Attributes a;
+  a.mode = S_IFLNK | 0777;
+  a.uid = caller.uid;
+  a.gid = caller.gid;
+  a.size = target.size();
+  a.mtime_ns = now_ns();
+  a.from_metadata = true;
+  PutOptions o;
+  o.metadata = WritePath::metadata_for(a, false);
+  o.metadata[kMetaSymlink] = encode_metadata_value(target);
+  a.etag = fs.store().put(fs.inodes().child_key(parent, name, false), target, o);
+  InodePtr node = fs.inodes().link(parent, name, InodeKind::symlink, 1);
+  node->set_attributes(a, fs.attr_expiry());
+  fs.negative_cache().erase(parent, name);
+  return fs.entry_for(node);
+}
+
+std::string readlink(Filesystem& fs, InodeNumber ino) {
+  InodePtr node = fs.inodes().get(ino);
+  if (node->kind() != InodeKind::symlink) throw FsError(EINVAL);
+  const std::string key = fs.inodes().key_of(*node);
+  ObjectInfo info = fs.store().head(key);
+  if (auto it = info.metadata.find(kMetaSymlink); it != info.metadata.end()) return decode_metadata_value(it->second);
+  std::string body;  // a symlink written by s3fs: the target is the body
+  fs.store().get(key, 0, std::min<uint64_t>(info.size, 4096), body, info.etag);
+  return body;
+}
+
+}  // namespace namespace_ops
+}  // namespace skytrain::fs

@@ -62,9 +62,24 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
   std::vector<std::shared_ptr<ReadPart>> need;
   {
     std::lock_guard lk(mu_);
-    const uint64_t reach = std::max(window_, cfg_.initial_window);
-    const bool in_stream = have_stream_ && !parts_.empty() && offset >= parts_.front()->offset() &&
-                           offset <= fetched_end_ + reach;
+    // How far outside the fetched range a read may land and still continue the stream: a
+    // random-access handle only continues with an adjacent read; a streaming one tolerates the
+    // kernel's reordering (and small skips) up to its window ahead and keep_behind behind.
+    const uint64_t ahead = window_;
+    const uint64_t behind = window_ ? std::min(window_, cfg_.keep_behind) : 0;
+    const uint64_t front = parts_.empty() ? 0 : parts_.front()->offset();
+    const bool in_stream = have_stream_ && !parts_.empty() && offset + behind >= front &&
+                           offset <= fetched_end_ + ahead;
+    if (in_stream && offset < front) {
+      // A late request for a block before the kept parts (the kernel raced its own requests):
+      // fetch just the gap in front of the stream.
+      budget_.force_acquire(front - offset);
+      auto part = std::make_shared<ReadPart>(store_, key_, etag_, offset, front - offset, MemoryLease(budget_, front - offset));
+      parts_.push_front(part);
+      ++stats_.parts_issued;
+      stats_.bytes_requested += front - offset;
+      pool_.submit(part, FetchPool::Priority::urgent);
+    }
     if (!in_stream) {
       reset_locked(offset);
       // A file read from its start is almost always read on; anything else starts small.

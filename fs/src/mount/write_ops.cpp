@@ -1,19 +1,173 @@
-// Write-path operations on files: create, open for writing, setattr.
+// Write-path operations on files: create, open for writing, setattr (chmod, chown, utimens,
+// truncate). Data goes through WriteHandle (write_handle.cpp) into the file's WriteBackFile;
+// see write_path.hpp for how files, handles and background commits relate.
 //
-// Owned by the write path (fs/src/upload/); until it lands the mount is read-only and these
-// report EROFS, which is the honest answer for a mount that cannot write.
+// setattr on a file with an OpenFile (open, or with unsaved data) only changes what the next
+// commit writes; on any other file it is stored at once: metadata alone with a server-side copy
+// onto itself (the object's bytes never leave the server), a size change as a new object built
+// from the old one's parts.
 #include "skytrain/fs/mount/write_ops.hpp"
+
+#include <fcntl.h>
+#ifndef FUSE_USE_VERSION
+#define FUSE_USE_VERSION 35
+#endif
+#include <fuse_lowlevel.h>
+
+#include "skytrain/fs/mount/object_attributes.hpp"
+#include "skytrain/fs/mount/write_path.hpp"
 
 namespace skytrain::fs::write_ops {
 
-EntryReply create(Filesystem&, InodeNumber, const std::string&, mode_t, int, const Caller&, OpenReply&) {
-  throw FsError(EROFS);
+namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-OpenReply open_for_write(Filesystem&, const InodePtr&, int) { throw FsError(EROFS); }
+int64_t timespec_ns(const struct timespec& ts) { return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec; }
 
-Attributes setattr(Filesystem&, InodeNumber, const struct stat&, int, uint64_t, const Caller&) {
-  throw FsError(EROFS);
+OpenReply add_handle(Filesystem& fs, WritePath& wp, std::shared_ptr<WritePath::OpenFile> f, int flags) {
+  OpenReply r;
+  r.fh = fs.handles().add(std::make_shared<WriteHandle>(wp, std::move(f), flags));
+  r.keep_cache = false;
+  return r;
+}
+
+}  // namespace
+
+OpenReply open_for_write(Filesystem& fs, const InodePtr& node, int flags) {
+  if (node->is_dir()) throw FsError(EISDIR);
+  WritePath& wp = WritePath::of(fs);
+  const bool writable = (flags & O_ACCMODE) != O_RDONLY;
+  const bool truncating = writable && (flags & O_TRUNC);
+  std::shared_ptr<WritePath::OpenFile> f = wp.open_existing(node, truncating);
+  try {
+    if (truncating && f->wb->size() != 0) {
+      f->wb->truncate(0);
+      wp.note_modified(*f);
+    }
+    return add_handle(fs, wp, f, flags);
+  } catch (...) {
+    wp.close(f);
+    throw;
+  }
+}
+
+EntryReply create(Filesystem& fs, InodeNumber parent, const std::string& name, mode_t mode, int flags,
+                  const Caller& caller, OpenReply& open_out) {
+  if (fs.config().read_only) throw FsError(EROFS);
+  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  InodePtr dir = fs.inodes().get(parent);
+  if (!dir->is_dir()) throw FsError(ENOTDIR);
+  WritePath& wp = WritePath::of(fs);
+
+  // The kernel looked the name up just before sending CREATE; this lookup is normally answered
+  // by the node table or the negative cache that lookup filled, so it costs no request. It
+  // catches names the kernel did not know about: O_EXCL gets EEXIST, plain O_CREAT opens the
+  // existing file. (S3 offers no exclusive create, so O_EXCL cannot guard against another
+  // client creating the same key at the same moment.)
+  EntryReply existing = fs.lookup(parent, name);
+  if (existing.ino != 0) {
+    InodePtr node = fs.inodes().get(existing.ino);
+    if (flags & O_EXCL) {
+      fs.forget(existing.ino, 1);
+      throw FsError(EEXIST);
+    }
+    if (node->is_dir()) {
+      fs.forget(existing.ino, 1);
+      throw FsError(EISDIR);
+    }
+    try {
+      open_out = open_for_write(fs, node, flags);
+    } catch (...) {
+      fs.forget(existing.ino, 1);
+      throw;
+    }
+    return fs.entry_for(node);  // keeps the lookup reference taken above
+  }
+
+  InodePtr node = fs.inodes().link(parent, name, InodeKind::file, 1);
+  Attributes a;
+  a.mode = S_IFREG | (mode & 07777);
+  a.uid = caller.uid;
+  a.gid = caller.gid;
+  a.size = 0;
+  a.mtime_ns = now_ns();
+  a.from_metadata = true;
+  node->set_local(true);
+  node->set_attributes(a, Clock::time_point::max());
+  fs.negative_cache().erase(parent, name);
+  std::shared_ptr<WritePath::OpenFile> f = wp.open_created(node);
+  open_out = add_handle(fs, wp, f, flags);
+  return fs.entry_for(node);
+}
+
+Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int to_set, uint64_t /*fh*/,
+                   const Caller& caller) {
+  InodePtr node = fs.inodes().get(ino);
+  constexpr int kChanges = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE |
+                           FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW;
+  if (!(to_set & kChanges)) return fs.getattr(ino);  // atime/ctime only: nothing we store
+  if (fs.config().read_only) throw FsError(EROFS);
+  if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) && caller.uid != 0) {
+    Attributes cur = fs.getattr(ino);
+    bool uid_change = (to_set & FUSE_SET_ATTR_UID) && attr.st_uid != cur.uid;
+    if (uid_change || caller.uid != cur.uid) throw FsError(EPERM);
+  }
+
+  auto apply = [&](Attributes a) {
+    if (to_set & FUSE_SET_ATTR_MODE) a.mode = (a.mode & S_IFMT) | (attr.st_mode & 07777);
+    if (to_set & FUSE_SET_ATTR_UID) a.uid = attr.st_uid;
+    if (to_set & FUSE_SET_ATTR_GID) a.gid = attr.st_gid;
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW) a.mtime_ns = now_ns();
+    else if (to_set & FUSE_SET_ATTR_MTIME) a.mtime_ns = timespec_ns(attr.st_mtim);
+    return a;
+  };
+  const bool sets_mtime = to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW);
+
+  if (node->is_dir()) {
+    if (to_set & FUSE_SET_ATTR_SIZE) throw FsError(EISDIR);
+    // Stored on the directory's marker object (created if the directory was implicit).
+    Attributes a = apply(fs.getattr(ino));
+    PutOptions o;
+    o.metadata = WritePath::metadata_for(a, sets_mtime);
+    if (ino != kRootInode) fs.store().put(fs.inodes().key_of(ino), "", o);
+    node->set_attributes(a, fs.attr_expiry());
+    return a;
+  }
+  if (node->kind() == InodeKind::symlink && (to_set & FUSE_SET_ATTR_SIZE)) throw FsError(EINVAL);
+
+  WritePath& wp = WritePath::of(fs);
+  if (!wp.find(ino)) fs.getattr(ino);  // fresh attributes before changing them
+  // Shares the file's OpenFile (or makes one) and holds it like a handle until the end.
+  std::shared_ptr<WritePath::OpenFile> f = wp.open_existing(node, false);
+  try {
+    if (to_set & FUSE_SET_ATTR_SIZE) {
+      f->wb->truncate(uint64_t(attr.st_size));
+      wp.note_modified(*f);  // a data change: mtime becomes the store's Last-Modified...
+    }
+    {
+      std::lock_guard lk(f->attr_mu);
+      node->set_attributes(apply(node->attributes()), node->local() ? Clock::time_point::max() : fs.attr_expiry());
+      if (sets_mtime) f->explicit_mtime = true;  // ...unless this call sets it
+    }
+    wp.refresh_put_options(*f);
+    if (f->wb->dirty()) {
+      std::lock_guard lk(f->attr_mu);
+      node->set_local(true);
+      node->set_attributes(node->attributes(), Clock::time_point::max());
+    }
+    // A file nobody else has open is stored now; an open one is stored by its close or fsync.
+    if (f->handles <= 1 && f->wb->dirty()) wp.commit_now(f);
+  } catch (...) {
+    wp.close(f);
+    throw;
+  }
+  Attributes result = node->attributes();
+  wp.close(f);
+  return result;
 }
 
 }  // namespace skytrain::fs::write_ops

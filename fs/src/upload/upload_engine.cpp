@@ -40,10 +40,10 @@ void UploadEngine::submit_part(std::function<void()> job) {
   });
 }
 
-void UploadEngine::commit_in_background(std::shared_ptr<WriteBackFile> file) {
+void UploadEngine::commit_in_background(std::shared_ptr<WriteBackFile> file, std::function<void()> done) {
   if (!file->mark_queued()) return;
   task_started();
-  commit_pool_.submit([this, file = std::move(file)]() mutable {
+  commit_pool_.submit([this, file = std::move(file), done = std::move(done)]() mutable {
     file->clear_queued();
     try {
       file->commit();
@@ -52,6 +52,14 @@ void UploadEngine::commit_in_background(std::shared_ptr<WriteBackFile> file) {
       log::error("upload of {} failed: {}", file->key(), e.what());
       file->record_error(std::current_exception());
     }
+    if (done) {
+      try {
+        done();
+      } catch (const std::exception& e) {
+        log::error("after the upload of {}: {}", file->key(), e.what());
+      }
+    }
+    done = nullptr;
     file.reset();
     task_finished();
   });

@@ -14,6 +14,7 @@
 #include <exception>
 
 #include "skytrain/common/log.hpp"
+#include "skytrain/fs/upload/job_group.hpp"
 #include "skytrain/fs/upload/upload_engine.hpp"
 #include "skytrain/fs/upload/write_back_file.hpp"
 
@@ -32,40 +33,6 @@ class Unlocked {
 
  private:
   std::unique_lock<std::mutex>& lk_;
-};
-
-// Waits for a set of jobs on the part pool and keeps the first error.
-class JobGroup {
- public:
-  void add(UploadEngine& engine, std::function<void()> job) {
-    {
-      std::lock_guard lk(mu_);
-      ++pending_;
-    }
-    engine.submit_part([this, job = std::move(job)] {
-      std::exception_ptr err;
-      try {
-        job();
-      } catch (...) {
-        err = std::current_exception();
-      }
-      std::lock_guard lk(mu_);
-      if (err && !error_) error_ = err;
-      if (--pending_ == 0) cv_.notify_all();
-    });
-  }
-  // Always waits for every job (they reference the caller's data), then rethrows.
-  void wait() {
-    std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return pending_ == 0; });
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t pending_ = 0;
-  std::exception_ptr error_;
 };
 
 }  // namespace
@@ -154,7 +121,7 @@ StoredObject WriteBackFile::commit_multipart(Lock& lk, const PutOptions& opts) {
   std::vector<CompletedPart> done(last + 1);
   {
     Unlocked u(lk);  // parts_, base_ and sizes are frozen while committing_ is set
-    JobGroup jobs;
+    JobGroup jobs(engine_);
     for (uint32_t k = 0; k <= last; ++k) {
       const uint64_t s = L.part_start(k), e = std::min(size, L.part_end(k));
       CompletedPart& out = done[k];
@@ -163,12 +130,12 @@ StoredObject WriteBackFile::commit_multipart(Lock& lk, const PutOptions& opts) {
       if (it != parts_.end() && it->second.state == PartState::uploaded) {
         out.etag = it->second.etag;
       } else if (it == parts_.end() && base_ && e <= base_limit_) {
-        jobs.add(engine_, [this, &out, key, id, s, e] {
+        jobs.add([this, &out, key, id, s, e] {
           out.etag = engine_.store().upload_part_copy(key, id, out.part_number, base_->key, s, e - s);
         });
       } else {
         const Part* p = it == parts_.end() ? nullptr : &it->second;
-        jobs.add(engine_, [this, &out, p, key, id, s, e] {
+        jobs.add([this, &out, p, key, id, s, e] {
           if (p && p->covered.covers(0, e - s)) {
             out.etag = engine_.store().upload_part(key, id, out.part_number, std::string_view(p->data.data(), e - s));
             return;

@@ -6,6 +6,8 @@
 // read path implements ReadHandle (read-only, with read-ahead); the write path implements its own
 // handle type (write-back buffer, uploads) by overriding write/flush/fsync/release.
 #pragma once
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -30,6 +32,10 @@ class FileHandle {
   virtual ReadResult read(uint64_t offset, uint64_t length) = 0;
   virtual size_t write(uint64_t /*offset*/, std::string_view /*data*/) { throw FsError(EBADF, "not open for writing"); }
   virtual void flush() {}                     // close() of one descriptor
+  // FLUSH with the pid of the closing process (fuse_req_ctx(req)->pid). The write path uses it to
+  // tell a normal close from the implicit close of a process being killed by a signal (whose
+  // half-written file must not be published). fuse_ops should call this one.
+  virtual void flush_by(pid_t /*pid*/) { flush(); }
   virtual void fsync(bool /*datasync*/) {}    // fsync()/fdatasync()
   virtual void release() {}                   // last close; the handle is destroyed afterwards
 

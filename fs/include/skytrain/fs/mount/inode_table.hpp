@@ -90,6 +90,9 @@ class InodeTable {
   // under its old number) and replaced by a new one.
   InodePtr link(InodeNumber parent, const std::string& name, InodeKind kind, uint64_t lookups = 1);
 
+  // Adds `n` lookups to a node still in the table (the write path pins nodes whose data is not
+  // stored yet, so a FORGET cannot drop them); false if the node is gone.
+  bool add_lookups(InodeNumber ino, uint64_t n);
   // Drops `n` lookups; the node is removed from the table when none remain.
   void forget(InodeNumber ino, uint64_t n);
   // Detaches (parent, name) from the tree, e.g. after unlink; the node remains until forgotten.

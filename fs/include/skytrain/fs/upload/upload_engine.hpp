@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,8 +44,9 @@ class UploadEngine {
   const UploadOptions& options() const { return opts_; }
 
   // Commits `file` on the commit pool. A file already queued (not yet started) is not queued
-  // twice. A failure is logged and kept in the file for its next fsync/flush.
-  void commit_in_background(std::shared_ptr<WriteBackFile> file);
+  // twice. A failure is logged and kept in the file for its next fsync/flush. `done` (optional)
+  // runs on the commit thread after each attempt, successful or not.
+  void commit_in_background(std::shared_ptr<WriteBackFile> file, std::function<void()> done = {});
   // Blocks until no background commit or part upload is queued or running.
   void drain();
   size_t background_failures() const { return failures_.load(); }

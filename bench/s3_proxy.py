@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""HTTP/1.1 proxy for loopback S3 servers that adds latency and injects faults.
+
+Cloud object stores answer in tens of milliseconds; a loopback server answers in tens of
+microseconds, which hides every design choice that costs round trips. This kernel has no netem,
+so we emulate the latency at the HTTP level: every request is held for --delay-ms before it is
+forwarded (one added round trip per request, which is what dominates S3 clients: each GET, HEAD,
+LIST or PUT pays it once, while bandwidth is unaffected).
+
+It also injects faults for retry tests: --faults "503,reset,slowdown,stall" makes the first
+requests (in that order) fail that way instead of being forwarded:
+  503       answers 503 ServiceUnavailable with an S3 <Error> body
+  slowdown  answers 503 SlowDown
+  500       answers 500 InternalError
+  reset     closes the client connection abruptly (RST) without an answer
+  truncate  forwards the request but cuts the response body in half and resets
+  stall     holds the request for --stall-s seconds, then closes (a client timeout must fire)
+--fault-match restricts fault injection to requests whose request line contains the text.
+
+Each client connection gets its own upstream connection (keep-alive on both sides), so
+connection reuse by the client is preserved. It parses just enough HTTP to find message
+boundaries: Content-Length and chunked bodies, HEAD/204/304 without body. Listens on
+127.0.0.1 only, on a free port that it writes to --port-file; stop it by its PID.
+
+  s3_proxy.py --upstream http://127.0.0.1:PORT [--delay-ms 20] [--faults 503,reset]
+              [--port-file FILE] [--stats-file FILE]
+"""
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+CHUNK = 1 << 18
+
+
+class Stats:
+    def __init__(self):
+        self.requests = 0
+        self.faults = 0
+        self.connections = 0
+
+
+async def read_head(reader):
+    """Reads up to and including the blank line; returns bytes or None at EOF."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as e:
+        if e.partial:
+            raise ConnectionError("truncated HTTP head")
+        return None
+    except asyncio.LimitOverrunError:
+        raise ConnectionError("HTTP head too large")
+    return head
+
+
+def parse_headers(head):
+    lines = head.split(b"\r\n")
+    first = lines[0].decode("latin-1")
+    headers = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+    return first, headers
+
+
+async def copy_body(reader, writer, headers, limit=None):
+    """Copies a message body delimited by Content-Length or chunked encoding.
+    With limit, copies at most that many body bytes and returns False (truncated)."""
+    te = headers.get("transfer-encoding", "").lower()
+    if "chunked" in te:
+        while True:
+            size_line = await reader.readuntil(b"\r\n")
+            writer.write(size_line)
+            size = int(size_line.split(b";")[0].strip(), 16)
+            if size == 0:
+                # trailers until blank line
+                while True:
+                    line = await reader.readuntil(b"\r\n")
+                    writer.write(line)
+                    if line == b"\r\n":
+                        break
+                await writer.drain()
+                return True
+            left = size + 2
+            while left:
+                data = await reader.read(min(CHUNK, left))
+                if not data:
+                    raise ConnectionError("upstream closed inside a chunk")
+                writer.write(data)
+                left -= len(data)
+                await writer.drain()
+    length = int(headers.get("content-length", "0") or 0)
+    left = length if limit is None else min(length, limit)
+    while left:
+        data = await reader.read(min(CHUNK, left))
+        if not data:
+            raise ConnectionError("peer closed inside a body")
+        writer.write(data)
+        left -= len(data)
+        if writer.transport.get_write_buffer_size() > 4 * CHUNK:
+            await writer.drain()
+    await writer.drain()
+    return limit is None or limit >= length
+
+
+def reset(writer):
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    writer.transport.abort()
+
+
+def error_response(status, code, message):
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>'
+        "<RequestId>proxy-fault</RequestId></Error>" % (code, message)
+    ).encode()
+    reason = {500: "Internal Server Error", 503: "Service Unavailable"}[status]
+    head = (
+        "HTTP/1.1 %d %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n"
+        "x-amz-request-id: proxy-fault\r\n\r\n" % (status, reason, len(body))
+    ).encode()
+    return head + body
+
+
+class Proxy:
+    def __init__(self, args):
+        self.args = args
+        up = args.upstream.split("://", 1)[-1].rstrip("/")
+        host, _, port = up.rpartition(":")
+        self.up_host, self.up_port = host, int(port)
+        self.faults = [f for f in args.faults.split(",") if f] if args.faults else []
+        self.stats = Stats()
+
+    def next_fault(self, request_line):
+        if not self.faults:
+            return None
+        if self.args.fault_match and self.args.fault_match not in request_line:
+            return None
+        self.stats.faults += 1
+        return self.faults.pop(0)
+
+    def write_stats(self):
+        if self.args.stats_file:
+            tmp = self.args.stats_file + ".tmp"
+            with open(tmp, "w") as f:
+                json.dump(vars(self.stats), f)
+            os.replace(tmp, self.args.stats_file)
+
+    async def handle(self, creader, cwriter):
+        self.stats.connections += 1
+        ureader = uwriter = None
+        try:
+            while True:
+                head = await read_head(creader)
+                if head is None:
+                    break
+                request_line, headers = parse_headers(head)
+                method = request_line.split(" ", 1)[0]
+                self.stats.requests += 1
+                fault = self.next_fault(request_line)
+                self.write_stats()
+                if self.args.delay_ms:
+                    await asyncio.sleep(self.args.delay_ms / 1000.0)
+                if fault in ("503", "slowdown", "500"):
+                    # Consume the request body, then answer with the error; keep the connection.
+                    await copy_body(creader, _Sink(), headers)
+                    status, code = {"503": (503, "ServiceUnavailable"), "slowdown": (503, "SlowDown"),
+                                    "500": (500, "InternalError")}[fault]
+                    cwriter.write(error_response(status, code, "injected by s3_proxy"))
+                    await cwriter.drain()
+                    continue
+                if fault == "reset":
+                    reset(cwriter)
+                    return
+                if fault == "stall":
+                    await asyncio.sleep(self.args.stall_s)
+                    reset(cwriter)
+                    return
+                if ureader is None:
+                    ureader, uwriter = await asyncio.open_connection(self.up_host, self.up_port, limit=1 << 20)
+                    s = uwriter.get_extra_info("socket")
+                    if s is not None:
+                        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                uwriter.write(head)
+                await copy_body(creader, uwriter, headers)
+                # Response(s): skip interim 1xx answers.
+                while True:
+                    rhead = await read_head(ureader)
+                    if rhead is None:
+                        raise ConnectionError("upstream closed before answering")
+                    status_line, rheaders = parse_headers(rhead)
+                    status = int(status_line.split(" ")[1])
+                    cwriter.write(rhead)
+                    if 100 <= status < 200:
+                        await cwriter.drain()
+                        continue
+                    break
+                if method == "HEAD" or status in (204, 304):
+                    await cwriter.drain()
+                elif "content-length" in rheaders or "chunked" in rheaders.get("transfer-encoding", "").lower():
+                    if fault == "truncate":
+                        length = int(rheaders.get("content-length", "0") or 0)
+                        await copy_body(ureader, cwriter, rheaders, limit=length // 2)
+                        reset(cwriter)
+                        return
+                    await copy_body(ureader, cwriter, rheaders)
+                else:
+                    # Body delimited by connection close.
+                    while True:
+                        data = await ureader.read(CHUNK)
+                        if not data:
+                            break
+                        cwriter.write(data)
+                        await cwriter.drain()
+                    break
+                if rheaders.get("connection", "").lower() == "close" or headers.get("connection", "").lower() == "close":
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError):
+            pass
+        finally:
+            for w in (uwriter, cwriter):
+                if w is not None:
+                    try:
+                        w.close()
+                    except Exception:
+                        pass
+
+
+class _Sink:
+    """A writer that discards (for the bodies of requests we answer ourselves)."""
+
+    class _T:
+        def get_write_buffer_size(self):
+            return 0
+
+    transport = _T()
+
+    def write(self, data):
+        pass
+
+    async def drain(self):
+        pass
+
+
+async def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--upstream", required=True, help="http://127.0.0.1:PORT of the S3 server")
+    ap.add_argument("--delay-ms", type=float, default=0.0, help="latency added to every request (default 0)")
+    ap.add_argument("--faults", default="", help="comma-separated faults for the first requests")
+    ap.add_argument("--fault-match", default="", help="only requests whose request line contains this")
+    ap.add_argument("--stall-s", type=float, default=30.0, help="how long a 'stall' fault holds (default 30)")
+    ap.add_argument("--port-file", help="write the listening port here")
+    ap.add_argument("--stats-file", help="write request/fault counts here (JSON)")
+    args = ap.parse_args()
+    if not args.upstream.startswith("http://127.") and not args.upstream.startswith("http://localhost"):
+        sys.exit("s3_proxy: upstream must be a loopback http:// URL")
+    proxy = Proxy(args)
+    server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0, limit=1 << 20)
+    port = server.sockets[0].getsockname()[1]
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % port)
+        os.replace(tmp, args.port_file)
+    print(port, flush=True)
+    loop = asyncio.get_running_loop()
+    stop = loop.create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
+    async with server:
+        await stop
+    proxy.write_stats()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,27 @@
+// The libfuse low-level operations table of skytrain-fs, wired to a Filesystem (the session's
+// userdata). Each entry decodes its request, calls the filesystem core (filesystem.hpp) or the
+// write path (write_ops.hpp, FileHandle virtuals), and turns the result or the exception into
+// the reply.
+#pragma once
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+namespace skytrain::fs {
+
+struct FuseTuning {
+  unsigned max_write = 1u << 20;
+  unsigned max_background = 64;
+  unsigned congestion_threshold = 48;
+  bool writeback_cache = false;  // kernel write-back caching (FUSE_CAP_WRITEBACK_CACHE)
+};
+
+// The operations table; the session's userdata must be a FuseContext.
+const fuse_lowlevel_ops& fuse_operations();
+
+class Filesystem;
+struct FuseContext {
+  Filesystem* fs = nullptr;
+  FuseTuning tuning;
+};
+
+}  // namespace skytrain::fs

@@ -1,0 +1,94 @@
+// The FUSE session lifecycle; see fuse_session.hpp.
+#include "skytrain/fs/mount/fuse_session.hpp"
+
+#include <csignal>
+#include <memory>
+
+#include "skytrain/common/error.hpp"
+#include "skytrain/common/log.hpp"
+
+namespace skytrain::fs {
+
+TerminationSignalsBlocked::TerminationSignalsBlocked() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGTERM);
+  sigaddset(&s, SIGINT);
+  sigaddset(&s, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &s, &old_);
+}
+
+TerminationSignalsBlocked::~TerminationSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+namespace {
+
+struct SessionDeleter {
+  void operator()(fuse_session* se) const { fuse_session_destroy(se); }
+};
+using SessionPtr = std::unique_ptr<fuse_session, SessionDeleter>;
+
+struct LoopConfigDeleter {
+  void operator()(fuse_loop_config* c) const { fuse_loop_cfg_destroy(c); }
+};
+
+// Signal handlers installed for the session's lifetime.
+class SignalHandlers {
+ public:
+  explicit SignalHandlers(fuse_session* se) : se_(se) {
+    if (fuse_set_signal_handlers(se_) != 0) fail("cannot install signal handlers");
+  }
+  ~SignalHandlers() { fuse_remove_signal_handlers(se_); }
+
+ private:
+  fuse_session* se_;
+};
+
+// The kernel mount, unmounted on scope exit.
+class Mounted {
+ public:
+  Mounted(fuse_session* se, const std::string& mountpoint) : se_(se) {
+    if (fuse_session_mount(se_, mountpoint.c_str()) != 0)
+      fail("cannot mount on {} (is it an empty directory you may mount on?)", mountpoint);
+  }
+  ~Mounted() { fuse_session_unmount(se_); }
+
+ private:
+  fuse_session* se_;
+};
+
+}  // namespace
+
+void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const std::function<void()>& on_mounted) {
+  FuseContext ctx{&fs, settings.tuning};
+  std::string joined;
+  for (const std::string& o : settings.options) joined += (joined.empty() ? "" : ",") + o;
+  std::vector<std::string> argv_s = {"skytrain-fs"};
+  if (!joined.empty()) {
+    argv_s.push_back("-o");
+    argv_s.push_back(joined);
+  }
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  const fuse_lowlevel_ops& ops = fuse_operations();
+  SessionPtr se(fuse_session_new(&args, &ops, sizeof ops, &ctx));
+  if (!se) fail("invalid FUSE options: {}", joined);
+  {
+    SignalHandlers signals(se.get());
+    {
+      Mounted mounted(se.get(), settings.mountpoint);
+      on_mounted();
+      std::unique_ptr<fuse_loop_config, LoopConfigDeleter> cfg(fuse_loop_cfg_create());
+      fuse_loop_cfg_set_max_threads(cfg.get(), static_cast<unsigned>(settings.threads));
+      fuse_loop_cfg_set_idle_threads(cfg.get(), static_cast<unsigned>(std::min(settings.threads, 10)));
+      fuse_loop_cfg_set_clone_fd(cfg.get(), 1);
+      int rc = fuse_session_loop_mt(se.get(), cfg.get());
+      if (rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP) log::warn("FUSE loop ended with {}", rc);
+      log::info("unmounting {}: finishing pending work", settings.mountpoint);
+      fs.shutdown();
+    }
+  }
+  log::info("unmounted {}", settings.mountpoint);
+}
+
+}  // namespace skytrain::fs

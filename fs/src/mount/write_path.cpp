@@ -1,0 +1,251 @@
+// The table of files with open write handles or unsaved data; see write_path.hpp.
+#include "skytrain/fs/mount/write_path.hpp"
+
+#include <fcntl.h>
+
+#include <map>
+
+#include "skytrain/common/log.hpp"
+#include "skytrain/fs/mount/object_attributes.hpp"
+
+namespace skytrain::fs {
+
+namespace {
+
+std::mutex g_registry_mu;
+std::map<Filesystem*, std::unique_ptr<WritePath>>& registry() {
+  static std::map<Filesystem*, std::unique_ptr<WritePath>> r;
+  return r;
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string mtime_text(int64_t ns) {
+  int64_t sec = ns / 1'000'000'000, frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --sec;
+  }
+  return frac ? fmt::format("{}.{:09d}", sec, frac) : fmt::format("{}", sec);
+}
+
+}  // namespace
+
+WritePath& WritePath::attach(Filesystem& fs, WriteConfig cfg) {
+  std::lock_guard lk(g_registry_mu);
+  auto& slot = registry()[&fs];
+  if (slot) return *slot;
+  slot = std::make_unique<WritePath>(fs, cfg);
+  WritePath& wp = *slot;
+  fs.on_shutdown([&fs] {
+    std::unique_ptr<WritePath> mine;
+    {
+      std::lock_guard lk2(g_registry_mu);
+      auto it = registry().find(&fs);
+      if (it == registry().end()) return;
+      mine = std::move(it->second);
+      registry().erase(it);
+    }
+    mine->shutdown();
+  });
+  if (cfg.abort_stale_uploads && !fs.config().read_only) {
+    try {
+      size_t n = wp.engine().abort_stale_uploads("");
+      if (n) log::info("aborted {} stale multipart upload(s) left by an earlier run", n);
+    } catch (const std::exception& e) {
+      log::warn("could not list stale multipart uploads: {}", e.what());
+    }
+  }
+  return wp;
+}
+
+WritePath& WritePath::of(Filesystem& fs) {
+  {
+    std::lock_guard lk(g_registry_mu);
+    auto it = registry().find(&fs);
+    if (it != registry().end()) return *it->second;
+  }
+  return attach(fs, WriteConfig{});
+}
+
+WritePath::WritePath(Filesystem& fs, WriteConfig cfg)
+    : fs_(fs),
+      cfg_(cfg),
+      engine_(fs.store(), fs.memory(),
+              UploadOptions{.layout = {.first_part_size = cfg.part_size},
+                            .part_upload_threads = cfg.upload_parallel,
+                            .commit_threads = cfg.commit_parallel,
+                            .wait_on_close = cfg.wait_on_close}) {}
+
+WritePath::~WritePath() { shutdown(); }
+
+void WritePath::shutdown() {
+  engine_.drain();
+  size_t stored = 0, failed = 0;
+  for (const auto& f : all()) {
+    if (!f->wb->dirty()) continue;
+    try {
+      commit_now(f);
+      ++stored;
+    } catch (const std::exception& e) {
+      ++failed;
+      log::error("at shutdown, {} could not be stored: {}", f->wb->key(), e.what());
+    }
+  }
+  engine_.drain();
+  if (stored || failed) log::info("shutdown: stored {} open file(s), {} failed", stored, failed);
+}
+
+Metadata WritePath::metadata_for(const Attributes& a, bool with_mtime) {
+  Metadata m;
+  m[kMetaMode] = std::to_string(a.mode);
+  m[kMetaUid] = std::to_string(a.uid);
+  m[kMetaGid] = std::to_string(a.gid);
+  if (with_mtime) m[kMetaMtime] = mtime_text(a.mtime_ns);
+  return m;
+}
+
+std::shared_ptr<WritePath::OpenFile> WritePath::find(InodeNumber ino) {
+  std::lock_guard lk(mu_);
+  auto it = files_.find(ino);
+  return it == files_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<WritePath::OpenFile>> WritePath::all() {
+  std::lock_guard lk(mu_);
+  std::vector<std::shared_ptr<OpenFile>> out;
+  for (auto& [ino, f] : files_) out.push_back(f);
+  return out;
+}
+
+std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& node, bool truncating) {
+  {
+    std::lock_guard lk(mu_);
+    if (auto it = files_.find(node->ino()); it != files_.end()) {
+      ++it->second->handles;
+      return it->second;
+    }
+  }
+  const std::string key = fs_.inodes().key_of(*node);
+  std::optional<StoredObject> base;
+  PutOptions opts;
+  Attributes a = node->attributes();
+  if (truncating && node->attributes_fresh() && !a.etag.empty()) {
+    base = StoredObject{key, a.etag, a.size};  // the old bytes will not be read
+    opts.metadata = metadata_for(a, false);
+  } else {
+    ObjectInfo info = fs_.store().head(key);  // ENOENT propagates
+    base = StoredObject{key, info.etag, info.size};
+    opts.metadata = info.metadata;
+    if (!node->local()) node->set_attributes(file_attributes(info, fs_.config()), fs_.attr_expiry());
+  }
+  auto f = std::make_shared<OpenFile>();
+  f->node = node;
+  f->wb = WriteBackFile::make(engine_, key, base, false, std::move(opts));
+  std::lock_guard lk(mu_);
+  auto [it, inserted] = files_.try_emplace(node->ino(), f);
+  if (inserted) fs_.inodes().add_lookups(node->ino(), 1);  // pinned while in the table
+  ++it->second->handles;
+  return it->second;
+}
+
+std::shared_ptr<WritePath::OpenFile> WritePath::open_created(const InodePtr& node) {
+  auto f = std::make_shared<OpenFile>();
+  f->node = node;
+  PutOptions opts;
+  opts.metadata = metadata_for(node->attributes(), false);
+  f->wb = WriteBackFile::make(engine_, fs_.inodes().key_of(*node), std::nullopt, true, std::move(opts));
+  std::lock_guard lk(mu_);
+  auto [it, inserted] = files_.try_emplace(node->ino(), f);
+  if (inserted) fs_.inodes().add_lookups(node->ino(), 1);
+  ++it->second->handles;
+  return it->second;
+}
+
+void WritePath::release_if_idle_locked(const std::shared_ptr<OpenFile>& f) {
+  if (f->handles > 0 || f->wb->dirty()) return;
+  auto it = files_.find(f->node->ino());
+  if (it == files_.end() || it->second != f) return;
+  files_.erase(it);
+  {
+    std::lock_guard lk(f->attr_mu);
+    if (!f->wb->dirty()) f->node->set_local(false);
+  }
+  fs_.inodes().forget(f->node->ino(), 1);
+}
+
+void WritePath::close(const std::shared_ptr<OpenFile>& f) {
+  bool dirty;
+  {
+    std::lock_guard lk(mu_);
+    --f->handles;
+    dirty = f->wb->dirty();
+    if (!dirty) release_if_idle_locked(f);
+  }
+  if (dirty) engine_.commit_in_background(f->wb, [this, f] { after_commit(f); });
+}
+
+void WritePath::after_commit(const std::shared_ptr<OpenFile>& f) {
+  {
+    std::lock_guard lk(f->attr_mu);
+    std::optional<StoredObject> st = f->wb->stored();
+    if (st && !f->wb->dirty()) {
+      Attributes a = f->node->attributes();
+      a.size = st->size;
+      a.etag = st->etag;
+      a.from_metadata = true;
+      f->node->set_local(false);
+      f->node->set_attributes(a, fs_.attr_expiry());
+    }
+  }
+  std::lock_guard lk(mu_);
+  release_if_idle_locked(f);
+}
+
+StoredObject WritePath::commit_now(const std::shared_ptr<OpenFile>& f) {
+  StoredObject obj = f->wb->commit();
+  after_commit(f);
+  return obj;
+}
+
+void WritePath::note_modified(OpenFile& f) {
+  std::lock_guard lk(f.attr_mu);
+  Attributes a = f.node->attributes();
+  a.size = f.wb->size();
+  a.mtime_ns = now_ns();
+  f.node->set_local(true);
+  f.node->set_attributes(a, Clock::time_point::max());
+  if (f.explicit_mtime) {  // a write replaces an explicitly set mtime with Last-Modified
+    f.explicit_mtime = false;
+    PutOptions o = f.wb->put_options();
+    o.metadata.erase(kMetaMtime);
+    f.wb->set_put_options(std::move(o));
+  }
+}
+
+void WritePath::refresh_put_options(OpenFile& f) {
+  std::lock_guard lk(f.attr_mu);
+  PutOptions o = f.wb->put_options();
+  for (auto& [k, v] : metadata_for(f.node->attributes(), f.explicit_mtime)) o.metadata[k] = v;
+  if (!f.explicit_mtime) o.metadata.erase(kMetaMtime);
+  f.wb->set_put_options(std::move(o));
+}
+
+void WritePath::forget_file(InodeNumber ino) {
+  std::shared_ptr<OpenFile> f;
+  {
+    std::lock_guard lk(mu_);
+    auto it = files_.find(ino);
+    if (it == files_.end()) return;
+    f = it->second;
+    files_.erase(it);
+  }
+  f->wb->discard();
+  f->node->set_local(false);
+  fs_.inodes().forget(ino, 1);
+}
+
+}  // namespace skytrain::fs

@@ -1,0 +1,99 @@
+// Test doubles for the mount's unit tests: a store wrapper that records every request and can
+// fail requests on demand (persistently, or for the next N calls), placed in front of MemoryStore.
+#pragma once
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "skytrain/fs/memory_store.hpp"
+
+namespace skytrain::fs::testing {
+
+class RecordingStore : public ObjectStore {
+ public:
+  explicit RecordingStore(ObjectStore& inner) : inner_(inner) {}
+
+  struct Get {
+    std::string key;
+    uint64_t offset, length;
+  };
+  std::vector<Get> gets() const {
+    std::lock_guard lk(mu_);
+    return gets_;
+  }
+  void clear() {
+    std::lock_guard lk(mu_);
+    gets_.clear();
+    heads = 0;
+    lists = 0;
+  }
+  std::atomic<int> heads{0}, lists{0};
+  // GETs fail with a 500 (EIO) while fail_gets > 0 (decremented per failure), or always if < 0.
+  std::atomic<int> fail_gets{0};
+
+  ObjectInfo head(const std::string& key) override {
+    ++heads;
+    return inner_.head(key);
+  }
+  void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
+           const std::optional<std::string>& if_match = std::nullopt) override {
+    {
+      std::lock_guard lk(mu_);
+      gets_.push_back({key, offset, length});
+    }
+    int f = fail_gets.load();
+    if (f < 0 || (f > 0 && fail_gets.fetch_sub(1) > 0))
+      throw StoreError("injected failure: GET " + key + " HTTP 500 (InternalError)", EIO, 500, "InternalError");
+    inner_.get(key, offset, length, out, if_match);
+  }
+  ListPage list(const std::string& prefix, const std::string& delimiter, const std::optional<std::string>& c,
+                int max_keys = 1000) override {
+    ++lists;
+    return inner_.list(prefix, delimiter, c, max_keys);
+  }
+  std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override {
+    return inner_.put(key, data, opts);
+  }
+  void remove(const std::string& key) override { inner_.remove(key); }
+  std::string copy(const std::string& s, const std::string& d, const PutOptions* r) override {
+    return inner_.copy(s, d, r);
+  }
+  std::string create_multipart(const std::string& key, const PutOptions& opts) override {
+    return inner_.create_multipart(key, opts);
+  }
+  std::string upload_part(const std::string& k, const std::string& id, int n, std::string_view d) override {
+    return inner_.upload_part(k, id, n, d);
+  }
+  std::string upload_part_copy(const std::string& k, const std::string& id, int n, const std::string& s, uint64_t o,
+                               uint64_t l) override {
+    return inner_.upload_part_copy(k, id, n, s, o, l);
+  }
+  std::string complete_multipart(const std::string& k, const std::string& id,
+                                 const std::vector<CompletedPart>& p) override {
+    return inner_.complete_multipart(k, id, p);
+  }
+  void abort_multipart(const std::string& k, const std::string& id) override { inner_.abort_multipart(k, id); }
+  std::vector<MultipartUploadInfo> list_multipart_uploads(const std::string& p) override {
+    return inner_.list_multipart_uploads(p);
+  }
+
+ private:
+  ObjectStore& inner_;
+  mutable std::mutex mu_;
+  std::vector<Get> gets_;
+};
+
+// Deterministic pseudo-random bytes (so a misplaced range is detected).
+inline std::string pattern_bytes(size_t n, uint32_t seed = 1) {
+  std::string s(n, '\0');
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < n; ++i) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    s[i] = static_cast<char>(x);
+  }
+  return s;
+}
+
+}  // namespace skytrain::fs::testing

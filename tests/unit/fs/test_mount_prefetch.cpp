@@ -1,0 +1,135 @@
+// Read-ahead: sequential streams grow into large parallel GETs, random reads stay small,
+// out-of-order kernel reads do not restart the stream, memory stays bounded, and failures surface.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "mount_test_stores.hpp"
+#include "skytrain/fs/mount/prefetcher.hpp"
+
+using namespace skytrain::fs;
+using skytrain::fs::testing::pattern_bytes;
+using skytrain::fs::testing::RecordingStore;
+
+namespace {
+constexpr uint64_t MiB = 1 << 20;
+
+struct Fixture {
+  MemoryStore mem;
+  RecordingStore store{mem};
+  FetchPool pool{4};
+  MemoryBudget budget{256 * MiB};
+  ReadaheadConfig cfg;
+  std::string data;
+  std::string etag;
+  explicit Fixture(size_t size) : data(pattern_bytes(size)) { etag = mem.put("obj", data); }
+  std::unique_ptr<Prefetcher> open() { return std::make_unique<Prefetcher>(store, pool, budget, cfg, "obj", etag, data.size()); }
+};
+}  // namespace
+
+TEST_CASE("prefetch: a sequential read grows the window to the maximum in part-sized GETs") {
+  Fixture f(100 * MiB + 12345);
+  f.cfg.max_window = 32 * MiB;
+  f.cfg.part_size = 8 * MiB;
+  auto p = f.open();
+  for (uint64_t off = 0; off < f.data.size(); off += MiB) {
+    ReadResult r = p->read(off, MiB);
+    uint64_t n = std::min<uint64_t>(MiB, f.data.size() - off);
+    REQUIRE(r.size() == n);
+    REQUIRE(r.to_string() == f.data.substr(off, n));
+  }
+  CHECK(p->read(f.data.size(), MiB).size() == 0);
+  auto st = p->stats();
+  CHECK(st.window == 32 * MiB);
+  CHECK(st.stream_resets == 1);
+  CHECK(st.bytes_requested == f.data.size());  // nothing fetched twice, nothing past the end
+  auto gets = f.store.gets();
+  CHECK(gets.size() < 30);  // ~101 reads served by a handful of large GETs
+  uint64_t biggest = 0;
+  for (auto& g : gets) biggest = std::max(biggest, g.length);
+  CHECK(biggest == 8 * MiB);
+}
+
+TEST_CASE("prefetch: small random reads stay small") {
+  Fixture f(64 * MiB);
+  auto p = f.open();
+  std::mt19937 rng(7);
+  for (int i = 0; i < 50; ++i) {
+    uint64_t off = (rng() % (f.data.size() / 4096 - 1)) * 4096 + 4096;
+    REQUIRE(p->read(off, 4096).to_string() == f.data.substr(off, 4096));
+  }
+  for (auto& g : f.store.gets()) CHECK(g.length == 4096);
+  CHECK(p->stats().bytes_requested <= 50 * 4096);
+}
+
+TEST_CASE("prefetch: the kernel's out-of-order async reads stay one stream") {
+  Fixture f(48 * MiB);
+  auto p = f.open();
+  const uint64_t chunk = 128 << 10;
+  // Batches of eight 128 KiB reads, each batch after the first in scrambled order.
+  std::mt19937 rng(3);
+  for (uint64_t base = 0; base < f.data.size(); base += 8 * chunk) {
+    std::vector<uint64_t> offs;
+    for (uint64_t o = base; o < std::min<uint64_t>(base + 8 * chunk, f.data.size()); o += chunk) offs.push_back(o);
+    if (base > 0) std::shuffle(offs.begin(), offs.end(), rng);  // the first batch starts at 0
+    for (uint64_t o : offs) REQUIRE(p->read(o, chunk).to_string() == f.data.substr(o, chunk));
+  }
+  CHECK(p->stats().stream_resets == 1);
+  CHECK(p->stats().bytes_requested == f.data.size());
+}
+
+TEST_CASE("prefetch: concurrent readers of one handle get correct bytes") {
+  Fixture f(32 * MiB);
+  auto p = f.open();
+  std::vector<std::thread> ts;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([&, t] {
+      for (uint64_t off = t * 256 * 1024; off < f.data.size(); off += MiB)
+        if (p->read(off, 256 * 1024).to_string() != f.data.substr(off, 256 * 1024)) ++bad;
+    });
+  }
+  for (auto& t : ts) t.join();
+  CHECK(bad == 0);
+}
+
+TEST_CASE("prefetch: read-ahead respects the memory budget, reads still make progress") {
+  Fixture f(64 * MiB);
+  MemoryBudget small(4 * MiB);
+  f.cfg.max_window = 64 * MiB;
+  Prefetcher p(f.store, f.pool, small, f.cfg, "obj", f.etag, f.data.size());
+  for (uint64_t off = 0; off < f.data.size(); off += MiB) REQUIRE(p.read(off, MiB).to_string() == f.data.substr(off, MiB));
+  // Parts kept for out-of-order reads (keep_behind) plus the one being read may exceed the
+  // budget (reads are never refused), read-ahead never does.
+  CHECK(small.peak() <= 4 * MiB + f.cfg.keep_behind + 8 * MiB);
+  CHECK(small.peak() < 32 * MiB);
+}
+
+TEST_CASE("prefetch: a persistent error fails the read; the next read retries") {
+  Fixture f(4 * MiB);
+  auto p = f.open();
+  f.store.fail_gets = -1;
+  CHECK_THROWS_AS(p->read(0, MiB), StoreError);
+  f.store.fail_gets = 0;
+  CHECK(p->read(0, MiB).to_string() == f.data.substr(0, MiB));
+  // A read-ahead part that failed in the background surfaces when it is needed, then recovers.
+  f.store.fail_gets = -1;
+  CHECK_THROWS(p->read(3 * MiB, MiB));
+  f.store.fail_gets = 0;
+  CHECK(p->read(3 * MiB, MiB).to_string() == f.data.substr(3 * MiB, MiB));
+}
+
+TEST_CASE("prefetch: empty and tiny objects") {
+  MemoryStore mem;
+  FetchPool pool(2);
+  MemoryBudget budget(MiB);
+  std::string e0 = mem.put("empty", "");
+  Prefetcher p0(mem, pool, budget, ReadaheadConfig{}, "empty", e0, 0);
+  CHECK(p0.read(0, 4096).size() == 0);
+  std::string e1 = mem.put("one", "x");
+  Prefetcher p1(mem, pool, budget, ReadaheadConfig{}, "one", e1, 1);
+  CHECK(p1.read(0, 4096).to_string() == "x");
+  CHECK(p1.read(1, 4096).size() == 0);
+}
