@@ -1,4 +1,4 @@
-#include "parquet/codecs.hpp"
+#include "skytrain/pipeline/parquet/codecs.hpp"
 
 #include <snappy.h>
 #include <zlib.h>

@@ -1,10 +1,10 @@
-#include "parquet/column_chunk_reader.hpp"
+#include "skytrain/pipeline/parquet/column_chunk_reader.hpp"
 
 #include <cstring>
 
-#include "parquet/codecs.hpp"
-#include "parquet/file_metadata.hpp"
-#include "parquet/rle_hybrid.hpp"
+#include "skytrain/pipeline/parquet/codecs.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/rle_hybrid.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 

@@ -1,4 +1,4 @@
-#include "parquet/json_values.hpp"
+#include "skytrain/pipeline/parquet/json_values.hpp"
 
 #include <cmath>
 #include <cstring>

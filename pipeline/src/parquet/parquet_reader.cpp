@@ -16,12 +16,12 @@
 
 #include <cstring>
 
-#include "parquet/codecs.hpp"
-#include "parquet/column_chunk_reader.hpp"
-#include "parquet/file_metadata.hpp"
-#include "parquet/json_values.hpp"
-#include "parquet/record_assembler.hpp"
-#include "parquet/schema_tree.hpp"
+#include "skytrain/pipeline/parquet/codecs.hpp"
+#include "skytrain/pipeline/parquet/column_chunk_reader.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/json_values.hpp"
+#include "skytrain/pipeline/parquet/record_assembler.hpp"
+#include "skytrain/pipeline/parquet/schema_tree.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/unique_fd.hpp"

@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "parquet/page_values.hpp"
-#include "parquet/schema_tree.hpp"
+#include "skytrain/pipeline/parquet/page_values.hpp"
+#include "skytrain/pipeline/parquet/schema_tree.hpp"
 
 namespace skytrain::pipeline::parquet {
 

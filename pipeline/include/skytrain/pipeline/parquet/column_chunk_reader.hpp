@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "parquet/json_values.hpp"
-#include "parquet/page_values.hpp"
-#include "parquet/schema_tree.hpp"
+#include "skytrain/pipeline/parquet/json_values.hpp"
+#include "skytrain/pipeline/parquet/page_values.hpp"
+#include "skytrain/pipeline/parquet/schema_tree.hpp"
 
 namespace skytrain::pipeline::parquet {
 

@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
 
 namespace skytrain::pipeline::parquet {
 
