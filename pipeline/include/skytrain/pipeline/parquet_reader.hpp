@@ -24,7 +24,15 @@ class ParquetReader {
   // Next row as a JSON object with the top-level fields in schema order: strings (UTF8/binary
   // as UTF-8), numbers, booleans, null, lists as arrays, structs as objects, maps as objects.
   // Returns false at the end of the file.
+  // The string is cleared first. Throws skytrain::Error naming the file, column path, row
+  // group and byte offset on corrupt data or an unsupported encoding/codec/type.
   bool next_row(std::string& json_out);
+
+  // Progress: rows returned so far, the file's size, and the compressed column-chunk bytes
+  // read so far (reaches about file_size() minus the footer at the end).
+  int64_t rows_read() const;
+  uint64_t file_size() const;
+  uint64_t bytes_read() const;
 
  private:
   struct Impl;

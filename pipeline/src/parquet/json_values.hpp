@@ -1,0 +1,47 @@
+// Leaf values as JSON text, following how DuckDB prints the same Parquet types (DuckDB is the
+// parity reference): strings and enums as JSON strings; integers (signed or unsigned by
+// annotation) and floating point as numbers (FLOAT widened to double, shortest round-trip;
+// NaN and infinities, which JSON cannot express, as null); DECIMAL as an exact number with
+// all `scale` digits (1.50, as DuckDB prints it); DATE as "YYYY-MM-DD"; TIME as
+// "HH:MM:SS[.fraction]"; TIMESTAMP as "YYYY-MM-DD HH:MM:SS[.fraction]" with trailing zeros of
+// the fraction dropped and "+00" appended when adjusted to UTC; INT96 as a timestamp (the
+// legacy Impala/Spark nanosecond format); UUID in 8-4-4-4-12 form. Binary values without a
+// string annotation are emitted as strings when they are valid UTF-8, else with each
+// non-ASCII or control byte written as \xNN (DuckDB's BLOB text); a STRING column with invalid
+// UTF-8 is an error. JSON-annotated columns are emitted as strings holding the JSON text.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "parquet/page_values.hpp"
+#include "parquet/schema_tree.hpp"
+
+namespace skytrain::pipeline::parquet {
+
+struct ValueFormat {
+  enum Kind {
+    String, Binary, Bool, Int, UInt32, UInt64, Real, Date, Time, Timestamp, Int96Timestamp,
+    DecimalInt, DecimalBytes, Uuid, Float16
+  } kind = Int;
+  int scale = 0;
+  TimeUnit unit = TimeUnit::Micros;
+  bool utc = false;
+};
+
+// Chooses the format for a leaf; throws skytrain::Error (naming `what` and the column) for
+// types we cannot represent (INTERVAL, DECIMAL wider than 16 bytes).
+ValueFormat value_format_for(const LeafColumn& leaf, const std::string& what);
+
+// Appends value `i` of `v` as JSON text. Strings with invalid UTF-8 throw a plain message.
+void append_json_value(std::string& out, const ValueFormat& f, const PageValues& v, size_t i);
+
+// JSON string escaping (same output as skytrain::json_escape_to, but copies unescaped runs in
+// bulk: the reader spends most of its time here on text datasets).
+void append_json_string(std::string& out, std::string_view s);
+
+// Text pieces shared with tests.
+std::string format_date(int64_t days_since_epoch);
+std::string format_decimal(__int128 unscaled, int scale);
+
+}  // namespace skytrain::pipeline::parquet
