@@ -3,22 +3,17 @@
 // (nothing is written for them), since Parquet row groups are not seekable to a row.
 #include <fmt/format.h>
 
-#include "skytrain/common/error.hpp"
-
 #include "dataset/row_readers.hpp"
 #include "skytrain/pipeline/parquet_reader.hpp"
 
 namespace skytrain::pipeline::dataset {
 
-// TEMPORARY until branch `parquet` (the decoder) is merged: without it there is nothing to link.
-#ifdef SKYTRAIN_PARQUET_READER_MERGED
 namespace {
 
 class ParquetRowReader final : public RowReader {
  public:
   ParquetRowReader(const std::filesystem::path& file, uint64_t start_row, uint64_t rows_before)
-      : reader_(file), size_(std::filesystem::file_size(file)), rows_(rows_before) {
-    total_ = static_cast<uint64_t>(std::max<int64_t>(0, reader_.num_rows()));
+      : reader_(file), rows_(rows_before) {
     std::string skip;
     for (uint64_t i = 0; i < start_row && reader_.next_row(skip); ++i) ++pos_;
   }
@@ -31,12 +26,10 @@ class ParquetRowReader final : public RowReader {
   }
   uint64_t resume_position() const override { return pos_; }
   uint64_t rows_read() const override { return rows_; }
-  uint64_t bytes_read() const override { return total_ ? size_ * pos_ / total_ : 0; }
+  uint64_t bytes_read() const override { return reader_.bytes_read(); }
 
  private:
   ParquetReader reader_;
-  uint64_t size_;
-  uint64_t total_ = 0;
   uint64_t pos_ = 0;
   uint64_t rows_;
 };
@@ -46,10 +39,5 @@ class ParquetRowReader final : public RowReader {
 std::unique_ptr<RowReader> open_parquet_row_reader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before) {
   return std::make_unique<ParquetRowReader>(file, start, rows_before);
 }
-#else
-std::unique_ptr<RowReader> open_parquet_row_reader(const std::filesystem::path& file, uint64_t, uint64_t) {
-  fail("{}: Parquet input needs the Parquet decoder, which this build does not include yet", file.string());
-}
-#endif
 
 }  // namespace skytrain::pipeline::dataset
