@@ -100,10 +100,11 @@ int main(int argc, char** argv) {
     ProgressReporter progress("import " + name, parse_progress(progress_style));
     auto r = dataset::import_dataset(opt, hub::HubConfig::from_env(), progress);
     if (r.already_done) {
-      progress.finish("already imported (manifests match the inputs and options): nothing to do");
+      log::info("{}: already imported (manifests match the inputs and options): nothing to do", name);
       return 0;
     }
-    progress.finish(fmt::format("{} rows ({} raw, {} skipped) in {} shard(s) ({} kept from an interrupted run) in {:.1f}s -> {}",
+    progress.finish();
+    log::info("{}: {}", name, fmt::format("{} rows ({} raw, {} skipped) in {} shard(s) ({} kept from an interrupted run) in {:.1f}s -> {}",
                                 r.rows, r.raw_rows, r.skipped, r.shards, r.shards_reused, progress.elapsed_seconds(),
                                 (opt.root / "standardized" / name).string()));
     return 0;

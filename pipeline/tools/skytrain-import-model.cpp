@@ -70,10 +70,11 @@ int main(int argc, char** argv) {
     ProgressReporter progress("import " + model, style);
     auto r = model_import::import_model(opt, hub::HubConfig::from_env(), progress);
     if (r.already_done) {
-      progress.finish("already imported (manifest matches the hub listing): nothing to do");
+      log::info("{}: already imported (manifest matches the hub listing): nothing to do", model);
       return 0;
     }
-    progress.finish(fmt::format("{} files, {} ({} already complete) in {:.1f}s -> {}", r.files,
+    progress.finish();
+    log::info("{}: {}", model, fmt::format("{} files, {} ({} already complete) in {:.1f}s -> {}", r.files,
                                 format_bytes(static_cast<double>(r.bytes)), r.files_reused, progress.elapsed_seconds(),
                                 (opt.root / "models" / model).string()));
     return 0;

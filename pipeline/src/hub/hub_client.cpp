@@ -257,6 +257,7 @@ std::string HubClient::download(RepoKind kind, const std::string& id, const std:
       have = 0;
     }
     if (have == file.size) break;  // complete (possibly from an earlier run): verify below
+    if (attempt == 0 && have > 0) log::info("hub: {}: resuming a partial download at byte {} of {}", what, have, file.size);
     uint64_t pos = have;
     bool truncated_for_full = false;
     HttpRequest req{url, cfg_.token, have, [&](long status, std::string_view chunk) {
