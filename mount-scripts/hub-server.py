@@ -26,6 +26,7 @@ Test switches:
                         headers and half the body, then close)
     --corrupt ID/PATH   serve PATH of repo ID with one byte flipped (the listing keeps the true
                         checksums), to exercise checksum verification (repeatable)
+    --rate BYTES        throttle file bodies to BYTES per second (for kill-during-download tests)
 
 Usage: hub-server.py ROOT [--url-file F] [--pid-file F] [options]. Binds 127.0.0.1 on a free
 port, prints the base URL on stdout (and writes it to --url-file), serves until SIGTERM/SIGINT.
@@ -38,6 +39,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -61,6 +63,7 @@ class Hub:
         self.flaky = args.flaky
         self.flaky_mode = args.flaky_mode
         self.corrupt = set(args.corrupt or [])
+        self.rate = args.rate
         self.failures = {}
         self.lock = threading.Lock()
         self.secret = os.urandom(16).hex()
@@ -309,8 +312,15 @@ class Handler(BaseHTTPRequestHandler):
         if status == 206:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end - 1, len(data)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if not self.hub.rate:
             self.wfile.write(body)
+            return
+        chunk = 65536
+        for off in range(0, len(body), chunk):
+            self.wfile.write(body[off:off + chunk])
+            time.sleep(min(chunk, len(body) - off) / self.hub.rate)
 
 
 def main():
@@ -324,6 +334,7 @@ def main():
     p.add_argument("--flaky", type=int, default=0)
     p.add_argument("--flaky-mode", choices=["503", "drop", "truncate"], default="503")
     p.add_argument("--corrupt", action="append")
+    p.add_argument("--rate", type=float, default=0, help="throttle file bodies to this many bytes/s (0 = no limit)")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args()
 
