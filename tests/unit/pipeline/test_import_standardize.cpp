@@ -106,3 +106,11 @@ TEST_CASE("import: pretty-printed JSON inside kept columns is compacted, strings
   auto schema = detect_conversation_schema(rows, "test");
   CHECK(run(schema, rows[0]) == R"({"conversations":[{"role":"user","content":"a  b\n"}],"meta":{"k":[1,2]}})");
 }
+
+TEST_CASE("import: escaped quotes and backslashes inside strings keep their extent") {
+  std::vector<std::string> rows = {
+      R"({"conversations":[{"from":"human","value":"say \"hi\" \\"},{"from":"gpt","value":"\\\\\"x\\"}],"k\"ey":"v\\"})"};
+  auto schema = detect_conversation_schema(rows, "test");
+  CHECK(run(schema, rows[0]) ==
+        R"({"conversations":[{"role":"user","content":"say \"hi\" \\"},{"role":"assistant","content":"\\\\\"x\\"}],"k\"ey":"v\\"})");
+}
