@@ -18,6 +18,8 @@ mkdir -p "$H/datasets/org/finetome/data" "$H/datasets/org/chat-jsonl/data" "$H/d
   "$H/datasets/org/badrole" "$H/datasets/org/nocol" "$H/datasets/org/truncated/data"
 node "$SKYTRAIN_SRC/tests/lib/import_fixtures.js" finetome "$H/datasets/org/finetome/data/train-00000-of-00001.parquet" 3000 700 zstd
 node "$SKYTRAIN_SRC/tests/lib/import_fixtures.js" finetome "$H/datasets/org/finetome/data/test-00000-of-00001.parquet" 50 20 snappy
+mkdir -p "$H/datasets/org/lz4"
+node "$SKYTRAIN_SRC/tests/lib/import_fixtures.js" finetome "$H/datasets/org/lz4/train.parquet" 50 20 lz4
 node "$SKYTRAIN_SRC/tests/lib/import_fixtures.js" tojsonl "$H/datasets/org/finetome/data/train-00000-of-00001.parquet" "$T/duck-train.jsonl"
 echo "# FineTome-shaped fixture" >"$H/datasets/org/finetome/README.md"
 python3 - "$H" <<'PY'
@@ -125,11 +127,21 @@ expect_fail "missing conversations column" "missing conversations column" "$IMPO
 expect_fail "truncated parquet" "train.parquet" "$IMPORT" org/truncated --root "$R" --cache-dir "$C"
 check "truncated parquet error names a byte offset" grep -qi "offset" "$T/err"
 check "no manifest after truncated parquet" test ! -e "$R/raw/org/truncated/manifest.json"
+expect_fail "unsupported codec" "train.parquet" "$IMPORT" org/lz4 --root "$R" --cache-dir "$C"
+check "unsupported codec is named" grep -qi "lz4" "$T/err"
+check "no manifest after unsupported codec" test ! -e "$R/raw/org/lz4/manifest.json"
 printf '{"conversations":[{"from":"human","value":"x"}]}\n{"conversations":[{"from":"human","value":"x"}\n' >"$T/malformed.jsonl"
 expect_fail "malformed JSON" "malformed.jsonl: row 1 (byte offset 49): malformed JSON" "$IMPORT" "$T/malformed.jsonl" --name me/malformed --root "$R"
 expect_fail "bad dataset name" "dataset name" "$IMPORT" "$T/malformed.jsonl" --name ../evil --root "$R"
 check "nothing written for a bad name" test ! -e "$T/evil" -a ! -e "$R/raw/../evil"
 expect_fail "bad hub id" "empty path segment" "$IMPORT" "org//x" --root "$R"
+
+echo "== persistent 5xx: retried, then a clear error"
+stop_hub "$HUB_PID"
+start_hub "$H" --flaky 1000 --flaky-mode 503
+export HF_ENDPOINT=$HUB_URL
+expect_fail "persistent 503" "HTTP 503" env SKYTRAIN_HUB_RETRIES=3 "$IMPORT" org/finetome --root "$T/root-503x" --cache-dir "$T/cache-503x"
+check "retried twice before failing" test "$(grep -c retrying "$T/err")" -eq 2
 
 echo "== local file:// source"
 check "file:// import" "$IMPORT" "file://$H/datasets/org/chat-jsonl/data" --name me/local-chat --root "$R" --shard-size 50 >/dev/null 2>&1
