@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <thread>
 #include <cstdio>
 #include <iostream>
@@ -82,7 +83,18 @@ std::vector<std::string_view> lines_of(std::string_view all) {
   return lines;
 }
 
-void encode_jsonl(const Tokenizer& tok, const std::string& input, bool add_special, int threads, bool stats) {
+std::string encoding_json(const skytrain::pipeline::Encoding& e) {
+  std::string out = "{\"ids\":" + ids_json(e.ids) + ",\"offsets\":[";
+  for (size_t i = 0; i < e.offsets.size(); ++i) {
+    if (i) out += ',';
+    out += "[" + std::to_string(e.offsets[i].first) + "," + std::to_string(e.offsets[i].second) + "]";
+  }
+  out += "]}";
+  return out;
+}
+
+void encode_jsonl(const Tokenizer& tok, const std::string& input, bool add_special, int threads, bool stats,
+                  bool offsets) {
   simdjson::dom::parser parser;
   std::vector<std::string> docs;
   size_t bytes = 0, line_no = 0;
@@ -95,10 +107,23 @@ void encode_jsonl(const Tokenizer& tok, const std::string& input, bool add_speci
     docs.emplace_back(s);
     bytes += s.size();
   }
+  if (offsets) {
+    std::string out;
+    for (const auto& d : docs) out += encoding_json(tok.encode_with_offsets(d, add_special)) + "\n";
+    write_stdout(out);
+    return;
+  }
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  };
+  double c0 = cpu_now();
   auto t0 = std::chrono::steady_clock::now();
   auto ids = tok.encode_batch(docs, threads, add_special);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double cpu = cpu_now() - c0;
   std::string out;
   size_t tokens = 0;
   for (const auto& v : ids) {
@@ -108,8 +133,11 @@ void encode_jsonl(const Tokenizer& tok, const std::string& input, bool add_speci
   }
   write_stdout(out);
   if (stats)
-    std::fprintf(stderr, "encoded %zu documents, %zu bytes, %zu tokens in %.3f s: %.2f MB/s (%d threads)\n", docs.size(),
-                 bytes, tokens, secs, secs > 0 ? static_cast<double>(bytes) / 1e6 / secs : 0.0, threads);
+    std::fprintf(stderr,
+                 "encoded %zu documents, %zu bytes, %zu tokens with %d threads: wall %.3f s = %.2f MB/s, "
+                 "cpu %.3f s = %.2f MB/s per core\n",
+                 docs.size(), bytes, tokens, threads, secs, secs > 0 ? static_cast<double>(bytes) / 1e6 / secs : 0.0, cpu,
+                 cpu > 0 ? static_cast<double>(bytes) / 1e6 / cpu : 0.0);
 }
 
 void decode_jsonl(const Tokenizer& tok, const std::string& input, bool skip_special) {
@@ -166,21 +194,14 @@ int main(int argc, char** argv) {
   try {
     Tokenizer tok = Tokenizer::load(tokenizer_path);
     if (enc->parsed() && jsonl) {
-      if (have_text || offsets) fail("--jsonl cannot be combined with --text or --offsets");
-      encode_jsonl(tok, read_stdin(), add_special, threads, stats);
+      if (have_text) fail("--jsonl cannot be combined with --text");
+      encode_jsonl(tok, read_stdin(), add_special, threads, stats, offsets);
     } else if (dec->parsed() && dec_jsonl) {
       decode_jsonl(tok, read_stdin(), skip_special);
     } else if (enc->parsed()) {
       if (!have_text) text = read_stdin();
       if (offsets) {
-        auto e = tok.encode_with_offsets(text, add_special);
-        std::string out = "{\"ids\":" + ids_json(e.ids) + ",\"offsets\":[";
-        for (size_t i = 0; i < e.offsets.size(); ++i) {
-          if (i) out += ',';
-          out += "[" + std::to_string(e.offsets[i].first) + "," + std::to_string(e.offsets[i].second) + "]";
-        }
-        out += "]}\n";
-        write_stdout(out);
+        write_stdout(encoding_json(tok.encode_with_offsets(text, add_special)) + "\n");
       } else {
         write_stdout(ids_json(tok.encode(text, add_special)) + "\n");
       }

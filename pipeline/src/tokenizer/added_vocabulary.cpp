@@ -88,8 +88,10 @@ AddedVocabulary::AddedVocabulary(const JsonNode& added_tokens, const BpeModel& m
     const AddedToken& t = tokens_[i];
     by_id_[t.id] = i;
     if (t.normalized) {
-      normalized_.add(normalizer ? normalizer->normalize_string(t.content) : t.content, static_cast<int32_t>(i));
+      tokens_[i].surface = normalizer ? normalizer->normalize_string(t.content) : t.content;
+      normalized_.add(tokens_[i].surface, static_cast<int32_t>(i));
     } else {
+      tokens_[i].surface = t.content;
       raw_.add(t.content, static_cast<int32_t>(i));
     }
   }

@@ -22,6 +22,7 @@ class Normalizer;
 
 struct AddedToken {
   std::string content;
+  std::string surface;  // what id_to_token/decode give: the normalized content if normalized=true
   uint32_t id = 0;
   bool single_word = false, lstrip = false, rstrip = false, normalized = true, special = false;
 };

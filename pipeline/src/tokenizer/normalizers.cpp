@@ -30,7 +30,26 @@ void apply_edits(Segment& s, const std::vector<TextEdit>& edits) {
     copy(pos, ed.begin);
     Align a;
     if (ed.end > ed.begin) {
-      a = {s.align[ed.begin].start, s.align[ed.end - 1].end};
+      // HF pairs output and input characters in order (a composed character keeps the offsets
+      // of the first character it replaced; extra output characters those of the last one).
+      std::vector<Align> in;
+      for (size_t i = ed.begin; i < ed.end;) {
+        in.push_back(s.align[i]);
+        size_t e = i + 1;
+        while (e < ed.end && (static_cast<unsigned char>(s.text[e]) & 0xC0) == 0x80) ++e;
+        i = e;
+      }
+      size_t j = 0;
+      for (size_t o = 0; o < ed.text.size();) {
+        size_t e = o + 1;
+        while (e < ed.text.size() && (static_cast<unsigned char>(ed.text[e]) & 0xC0) == 0x80) ++e;
+        align.insert(align.end(), e - o, in[std::min(j, in.size() - 1)]);
+        ++j;
+        o = e;
+      }
+      out += ed.text;
+      pos = ed.end;
+      continue;
     } else if (ed.begin < s.text.size()) {
       a = s.align[ed.begin];
     } else if (!s.align.empty()) {
@@ -60,7 +79,7 @@ namespace {
 std::vector<TextEdit> edits_from_icu(const icu::Edits& edits, const std::string& dest) {
   std::vector<TextEdit> out;
   UErrorCode err = U_ZERO_ERROR;
-  auto it = edits.getCoarseChangesIterator();
+  auto it = edits.getFineChangesIterator();
   while (it.next(err)) {
     out.push_back({static_cast<size_t>(it.sourceIndex()), static_cast<size_t>(it.sourceIndex() + it.oldLength()),
                    dest.substr(static_cast<size_t>(it.destinationIndex()), static_cast<size_t>(it.newLength()))});

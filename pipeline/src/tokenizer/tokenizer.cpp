@@ -251,7 +251,7 @@ std::string Tokenizer::decode(std::span<const uint32_t> ids, bool skip_special_t
   for (uint32_t id : ids) {
     if (const AddedToken* t = impl_->added.by_id(id)) {
       if (skip_special_tokens && t->special) continue;
-      tokens.push_back(t->content);
+      tokens.push_back(t->surface);
     } else if (const std::string* s = impl_->model->id_to_token(id)) {
       if (skip_special_tokens && impl_->added.is_special(*s)) continue;
       tokens.push_back(*s);
@@ -277,7 +277,7 @@ std::optional<uint32_t> Tokenizer::token_to_id(std::string_view token) const {
 }
 
 std::optional<std::string> Tokenizer::id_to_token(uint32_t id) const {
-  if (const AddedToken* t = impl_->added.by_id(id)) return t->content;
+  if (const AddedToken* t = impl_->added.by_id(id)) return t->surface;
   if (const std::string* s = impl_->model->id_to_token(id)) return *s;
   return std::nullopt;
 }

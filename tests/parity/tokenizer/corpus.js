@@ -80,6 +80,9 @@ function edgeCases() {
     "😀", "👨‍👩‍👧‍👦👨‍👩‍👧‍👦", "🇫🇷🇩🇪🇯🇵", "a😀b", " 😀 ", "\u{1F600}\u{1F3FD}",
     "e\u0301", "\u0301", "\u0301\u0301abc", "Ä", "A\u0308", "\uFB01", "\u212B", "\u1100\u1161",
     "\uFEFFbom", "zero\u200Bwidth\u200Djoiner", "\u0000nul\u0001ctrl\u007f", "\uE000 private \uF8FF",
+    "<mask> My name <mask> A<mask> <mask>ony <mask>", "Hi <mask> there\t<mask>\t<mask>\u2000", "<mask>, <mask>- \u25cc\u0330<mask>",
+    "ony phony ony. ony_x ony", "[TOOL]   x [TOOL]\n\ny", "\uff37\uff49\uff44\uff45 Wide \uff37\uff49\uff44\uff45", " <sep> a <sep>b",
+    "SHOUTING TEXT AND lower", "\t\tindented\n\n\tpara\n\n\n", "trailing  ",
     "\u{10FFFD}", "\u{1D400}\u{1D401} math bold", "𠀀𠀁 ext-B",
   ];
   return c;

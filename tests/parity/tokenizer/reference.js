@@ -20,7 +20,7 @@ async function main() {
   fs.mkdirSync(out, { recursive: true });
   const tok = Tokenizer.fromFile(file);
   const docs = corpus.edgeCases().concat(corpus.mixedDocs(Number(mb || 10) * 1e6, 4096));
-  const lines = { corpus: [], ids: [], special: [], decoded: [], slices: [], slicesDec: [], slicesSkip: [] };
+  const lines = { offsets: [], corpus: [], ids: [], special: [], decoded: [], slices: [], slicesDec: [], slicesSkip: [] };
   const vocab = tok.getVocabSize(true);
   let k = 0;
   for (const d of docs) {
@@ -28,6 +28,7 @@ async function main() {
     const ids = e.getIds();
     lines.corpus.push(JSON.stringify(d));
     lines.ids.push(JSON.stringify(ids));
+    if (k < 400) lines.offsets.push(JSON.stringify({ ids, offsets: byteOffsets(d, e.getOffsets()) }));
     const es = await tok.encode(d, null, { addSpecialTokens: true });
     lines.special.push(JSON.stringify(es.getIds()));
     lines.decoded.push(JSON.stringify(await tok.decode(ids, false)));
@@ -58,6 +59,8 @@ async function main() {
   }
   const w = (name, arr) => fs.writeFileSync(path.join(out, name), arr.join('\n') + '\n');
   w('corpus.jsonl', lines.corpus);
+  w('corpus_head.jsonl', lines.corpus.slice(0, 400));
+  w('offsets.jsonl', lines.offsets);
   w('ids.jsonl', lines.ids);
   w('ids_special.jsonl', lines.special);
   w('decoded.jsonl', lines.decoded);
@@ -73,6 +76,14 @@ async function main() {
   let bytes = 0;
   for (const d of docs) bytes += Buffer.byteLength(d);
   console.log(`reference: ${docs.length} documents, ${bytes} bytes, ${inv.length} invalid UTF-8 cases`);
+}
+
+// HF reports offsets in characters (code points); ours are UTF-8 byte offsets.
+function byteOffsets(text, offsets) {
+  const cps = [...text];
+  const at = [0];
+  for (const c of cps) at.push(at[at.length - 1] + Buffer.byteLength(c));
+  return offsets.map(([s, e]) => [at[s], at[e]]);
 }
 
 // GPT-2 bytes_to_unicode for one byte.
