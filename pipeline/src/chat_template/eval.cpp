@@ -159,24 +159,24 @@ Value Interp::getitem(const Value& obj, const Value& key) {
           int64_t n = int64_t(obj.items().size());
           if (i < 0) i += n;
           if (i < 0 || i >= n)
-            return Value::undefined("'" + obj.type_name() + " object' has no element " + to_repr(key));
+            return Value::undefined(obj.type_name() + " object has no element " + to_repr(key));
           return obj.items()[size_t(i)];
         }
         const std::string& s = obj.str();
         if (is_ascii(s)) {
           int64_t n = int64_t(s.size());
           if (i < 0) i += n;
-          if (i < 0 || i >= n) return Value::undefined("'str object' has no element " + to_repr(key));
+          if (i < 0 || i >= n) return Value::undefined("str object has no element " + to_repr(key));
           return Value(std::string(1, s[size_t(i)]));
         }
         std::vector<size_t> starts = utf8_starts(s);
         int64_t n = int64_t(starts.size() - 1);
         if (i < 0) i += n;
-        if (i < 0 || i >= n) return Value::undefined("'str object' has no element " + to_repr(key));
+        if (i < 0 || i >= n) return Value::undefined("str object has no element " + to_repr(key));
         return Value(s.substr(starts[size_t(i)], starts[size_t(i) + 1] - starts[size_t(i)]));
       }
       if (key.is_string()) return getattr(obj, key.str());
-      return Value::undefined("'" + obj.type_name() + " object' has no element " + to_repr(key));
+      return Value::undefined(obj.type_name() + " object has no element " + to_repr(key));
     }
     case Value::Kind::Loop:
       if (key.is_string()) return loop_attribute(obj, key.str());

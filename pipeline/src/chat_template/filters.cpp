@@ -12,6 +12,7 @@
 #include "chat_template/filters.hpp"
 #include "chat_template/interp.hpp"
 #include "chat_template/json_value.hpp"
+#include "chat_template/methods.hpp"
 #include "chat_template/py_format.hpp"
 #include "chat_template/py_text.hpp"
 #include "skytrain/common/error.hpp"
@@ -471,8 +472,14 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
   f["selectattr"] = [](Interp& in, const Value& v, CallArgs& args) { return select_common(in, v, args, true, true); };
   f["rejectattr"] = [](Interp& in, const Value& v, CallArgs& args) { return select_common(in, v, args, true, false); };
   f["attr"] = [](Interp& in, const Value& v, CallArgs& args) {
+    // Python attributes only (no item fallback): methods, namespace and loop attributes.
     auto a = bind_args(args, {"name"}, "attr", 1);
-    return in.getattr(v, to_str(*a[0]));
+    std::string name = to_str(*a[0]);
+    if (v.is_dict() || v.is_list() || v.is_string()) {
+      if (is_method(v, name) || is_unsafe_method(v, name)) return in.getattr(v, name);
+      return Value::undefined("'" + v.type_name() + " object' has no attribute '" + name + "'");
+    }
+    return in.getattr(v, name);
   };
   f["format"] = [](Interp&, const Value& v, CallArgs& args) {
     if (!args.pos.empty() && !args.kw.empty())

@@ -254,11 +254,7 @@ Flow Interp::exec_for(const Stmt& s, std::string& out) {
   }
   auto state = std::make_shared<LoopState>();
   state->items = items;
-  for (const Frame* f = frame_; f; f = f->parent)
-    if (const Value* outer = f->find("loop"); outer && outer->is_loop()) {
-      state->depth0 = outer->loop().depth0 + 1;
-      break;
-    }
+  // loop.depth counts recursion levels of a recursive loop; nested loops each start at depth 1.
   Value loop_value(state);
   size_t n = items->items.size();
   for (size_t i = 0; i < n; ++i) {

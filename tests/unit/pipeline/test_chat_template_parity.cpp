@@ -182,3 +182,8 @@ TEST_CASE("chat template parity: Llama-3.1 instruct") {
   n += check_parity(model, kParity / "fixtures/llama31.jsonl");
   MESSAGE("Llama-3.1 fixtures compared: " << n);
 }
+
+TEST_CASE("chat template parity: constructs (inline templates)") {
+  size_t n = check_parity(std::nullopt, kParity / "fixtures/constructs.jsonl");
+  MESSAGE("construct fixtures compared: " << n);
+}
