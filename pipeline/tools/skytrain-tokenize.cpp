@@ -10,6 +10,7 @@
 #include <ctime>
 #include <thread>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <string>
@@ -18,6 +19,7 @@
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/json_writer.hpp"
+#include "skytrain/pipeline/chat_template.hpp"
 #include "skytrain/pipeline/tokenizer.hpp"
 
 namespace {
@@ -183,6 +185,14 @@ int main(int argc, char** argv) {
   bool dec_jsonl = false;
   dec->add_flag("--jsonl", dec_jsonl, "Input lines are JSON arrays of ids; print one JSON string per line");
 
+  auto* ren = app.add_subcommand(
+      "render", "Conversation JSON {\"messages\": [...], \"tools\": ..., \"add_generation_prompt\": ...} (stdin, or --file)\n"
+                "-> the chat template's output (tokenizer_config.json's chat_template next to the tokenizer)");
+  std::string conv_file;
+  bool render_ids = false;
+  ren->add_option("--file", conv_file, "Read the conversation from this file instead of standard input");
+  ren->add_flag("--ids", render_ids, "Print the token ids of the rendered text instead of the text");
+
   auto* cnt = app.add_subcommand("count", "Number of tokens in a file (or stdin with -)");
   std::string count_file;
   bool count_special = false;
@@ -209,6 +219,15 @@ int main(int argc, char** argv) {
       std::string json = ids_arg.empty() ? read_stdin() : ids_arg;
       auto ids = parse_ids(json, ids_arg.empty() ? "standard input" : "--ids");
       write_stdout(tok.decode(ids, skip_special));
+    } else if (ren->parsed()) {
+      std::filesystem::path dir = tokenizer_path;
+      if (!std::filesystem::is_directory(dir)) dir = dir.parent_path();
+      if (dir.empty()) dir = ".";
+      auto tmpl = skytrain::pipeline::ChatTemplate::from_model_dir(dir);
+      std::string conv = conv_file.empty() ? read_stdin() : skytrain::read_file(conv_file);
+      std::string rendered = tmpl.render(conv);
+      if (render_ids) write_stdout(ids_json(tok.encode(rendered, false)) + "\n");
+      else write_stdout(rendered);
     } else if (cnt->parsed()) {
       std::string data = count_file == "-" ? read_stdin() : skytrain::read_file(count_file);
       write_stdout(std::to_string(tok.encode(data, count_special).size()) + "\n");

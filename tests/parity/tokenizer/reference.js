@@ -3,7 +3,7 @@
 // Writes into OUT_DIR:
 //   corpus.jsonl          one JSON string per document (edge cases, then mixed documents)
 //   ids.jsonl             HF encode(doc, add_special_tokens=false) ids, one JSON array per line
-//   ids_special.jsonl     same with add_special_tokens=true
+//   ids_special.jsonl     same with add_special_tokens=true, for the first 400 (corpus_head.jsonl)
 //   decoded.jsonl         HF decode(ids, false) of each line of ids.jsonl (round trip)
 //   slices.jsonl          id lists cut at odd places (partial UTF-8 bytes) and with unknown ids
 //   slices_decoded.jsonl  HF decode(slice, false); slices_skip.jsonl: decode(slice, true)
@@ -29,8 +29,10 @@ async function main() {
     lines.corpus.push(JSON.stringify(d));
     lines.ids.push(JSON.stringify(ids));
     if (k < 400) lines.offsets.push(JSON.stringify({ ids, offsets: byteOffsets(d, e.getOffsets()) }));
-    const es = await tok.encode(d, null, { addSpecialTokens: true });
-    lines.special.push(JSON.stringify(es.getIds()));
+    if (k < 400) {
+      const es = await tok.encode(d, null, { addSpecialTokens: true });
+      lines.special.push(JSON.stringify(es.getIds()));
+    }
     lines.decoded.push(JSON.stringify(await tok.decode(ids, false)));
     if (k < 400 && ids.length > 0) {  // cut lists: the first ~400 documents give enough variety
       const cuts = [ids.slice(1), ids.slice(0, -1), ids.slice(0, Math.ceil(ids.length / 2)),

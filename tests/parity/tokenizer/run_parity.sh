@@ -16,8 +16,10 @@ cd "$work"
 status=0
 "$bin" --tokenizer "$tok" encode --jsonl --stats <corpus.jsonl >ours_ids.jsonl
 node "$here/compare.js" ids.jsonl ours_ids.jsonl "ids" corpus.jsonl || status=1
-"$bin" --tokenizer "$tok" encode --jsonl --add-special-tokens <corpus.jsonl >ours_special.jsonl
-node "$here/compare.js" ids_special.jsonl ours_special.jsonl "ids with special tokens" corpus.jsonl || status=1
+"$bin" --tokenizer "$tok" encode --jsonl --threads 2 <corpus.jsonl >ours_ids_mt.jsonl
+node "$here/compare.js" ids.jsonl ours_ids_mt.jsonl "ids (2 threads)" corpus.jsonl || status=1
+"$bin" --tokenizer "$tok" encode --jsonl --add-special-tokens <corpus_head.jsonl >ours_special.jsonl
+node "$here/compare.js" ids_special.jsonl ours_special.jsonl "ids with special tokens" corpus_head.jsonl || status=1
 "$bin" --tokenizer "$tok" decode --jsonl <ids.jsonl >ours_decoded.jsonl
 node "$here/compare.js" decoded.jsonl ours_decoded.jsonl "decode round trip" || status=1
 "$bin" --tokenizer "$tok" decode --jsonl <slices.jsonl >ours_slices.jsonl
