@@ -13,7 +13,7 @@ apt_packages=(
   libsnappy-dev libzstd-dev zlib1g-dev libicu-dev
   libtorch-dev libopenblas0-pthread
   # reference implementations, peers and tools used by tests, benchmarks and the quickstart
-  python3 python3-torch python3-jinja2 awscli curl jq
+  python3 python3-torch python3-jinja2 python3-jsonschema python3-yaml awscli curl jq
   s3fs rclone fio gnuplot-nox shellcheck systemd procps psmisc util-linux
 )
 

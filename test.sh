@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 build=build
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [ "${1:-}" = "--sanitize" ]; then
-  build=build-asan
+  build="build-asan"
   cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Debug -DSKYTRAIN_SANITIZE=ON)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   shift

@@ -21,7 +21,7 @@ free_port() {
 
 cmd=${1:-}
 state=${2:-}
-[ -n "$cmd" ] && [ -n "$state" ] || { echo "usage: $0 start|stop STATE_DIR [moto|s3rver|s3rver3] [PORT]" >&2; exit 2; }
+if [ -z "$cmd" ] || [ -z "$state" ]; then echo "usage: $0 start|stop STATE_DIR [moto|s3rver|s3rver3] [PORT]" >&2; exit 2; fi
 
 case "$cmd" in
 start)

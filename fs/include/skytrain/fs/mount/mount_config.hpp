@@ -1,0 +1,34 @@
+// The knobs of the filesystem core (the part below FUSE): identity of the files, cache TTLs and
+// read-ahead. The command line fills this from flags and -o options (mount_options.hpp).
+#pragma once
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+
+namespace skytrain::fs {
+
+struct ReadaheadConfig {
+  uint64_t initial_window = 1ull << 20;  // first read-ahead after a sequential read is detected
+  uint64_t max_window = 64ull << 20;     // --read-ahead-max: the window doubles up to this
+  uint64_t part_size = 8ull << 20;       // one ranged GET fetches at most this much
+  // Consumed parts stay this far behind the furthest read, so the kernel's slightly out-of-order
+  // async reads still hit them instead of restarting the stream.
+  uint64_t keep_behind = 4ull << 20;
+};
+
+struct FilesystemConfig {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t file_mode = 0644;
+  mode_t dir_mode = 0755;
+  std::chrono::milliseconds stat_ttl{10'000};
+  std::chrono::milliseconds negative_ttl{5'000};
+  ReadaheadConfig readahead;
+  uint64_t memory_limit = 1ull << 30;
+  int max_parallel = 32;  // worker threads issuing ranged GETs and metadata requests
+  bool read_only = false;
+  int list_page_size = 1000;
+};
+
+}  // namespace skytrain::fs

@@ -1,0 +1,81 @@
+// The write path's shared machinery: the worker pools, the memory budget writers draw from,
+// the queue of background commits, and the clean-up of multipart uploads a crashed driver left
+// behind. One engine per mount; every WriteBackFile (one per written inode) points at it.
+//
+// Close does not wait for the network by default: release hands the file to a background
+// commit, so creating thousands of small files is limited by parallel PUTs, not by one round
+// trip per file (--wait-on-close restores the synchronous behaviour; fsync always waits).
+// drain() is the durability barrier for unmount and SIGTERM: it returns once every queued
+// commit and part upload has finished, successfully or not.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "skytrain/fs/memory_budget.hpp"
+#include "skytrain/fs/object_store.hpp"
+#include "skytrain/fs/upload/part_layout.hpp"
+#include "skytrain/fs/upload/worker_pool.hpp"
+
+namespace skytrain::fs {
+
+class WriteBackFile;
+
+struct UploadOptions {
+  PartLayout layout;
+  size_t part_upload_threads = 8;  // parallel UploadPart/UploadPartCopy requests
+  size_t commit_threads = 32;      // files committed in parallel in the background
+  bool wait_on_close = false;      // --wait-on-close
+};
+
+class UploadEngine {
+ public:
+  UploadEngine(ObjectStore& store, MemoryBudget& budget, UploadOptions opts);
+  UploadEngine(const UploadEngine&) = delete;
+  UploadEngine& operator=(const UploadEngine&) = delete;
+  ~UploadEngine();  // drains
+
+  ObjectStore& store() { return store_; }
+  MemoryBudget& budget() { return budget_; }
+  const UploadOptions& options() const { return opts_; }
+
+  // Commits `file` on the commit pool. A file already queued (not yet started) is not queued
+  // twice. A failure is logged and kept in the file for its next fsync/flush.
+  void commit_in_background(std::shared_ptr<WriteBackFile> file);
+  // Blocks until no background commit or part upload is queued or running.
+  void drain();
+  size_t background_failures() const { return failures_.load(); }
+
+  // Aborts every multipart upload under `prefix` (uploads of a driver that died before it could
+  // complete or abort them). Returns how many were aborted.
+  size_t abort_stale_uploads(const std::string& prefix);
+
+  // --- for WriteBackFile ---
+  // Runs a part upload on the part pool; counted until it returns.
+  void submit_part(std::function<void()> job);
+  // Adds `n` bytes to `lease`, waiting while the budget is exhausted (backpressure). Waiting
+  // stops being useful when nothing in flight could free memory; then it overcommits instead
+  // of deadlocking (the overshoot is at most the caller's unfinished part).
+  void reserve(uint64_t n, MemoryLease& lease);
+
+ private:
+  void task_started();
+  void task_finished();
+
+  ObjectStore& store_;
+  MemoryBudget& budget_;
+  UploadOptions opts_;
+  std::mutex mu_;
+  std::condition_variable idle_cv_;
+  size_t active_ = 0;  // queued or running part uploads and commits
+  std::atomic<size_t> parts_active_{0};
+  std::atomic<size_t> failures_{0};
+  // Declared last: destroyed (joined) first, while the members above are still alive.
+  WorkerPool part_pool_;
+  WorkerPool commit_pool_;
+};
+
+}  // namespace skytrain::fs

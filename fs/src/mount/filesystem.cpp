@@ -1,0 +1,292 @@
+// The filesystem core's read-path operations; see filesystem.hpp for the lookup strategy.
+#include "skytrain/fs/mount/filesystem.hpp"
+
+#include <fcntl.h>
+
+#include <cstring>
+
+#include "skytrain/common/log.hpp"
+#include "skytrain/fs/mount/write_ops.hpp"
+
+namespace skytrain::fs {
+
+namespace {
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The dirent number for a name not (yet) in the inode table: stable per key, never 0 or 1,
+// and with the top bit set so it cannot collide with the table's sequential numbers.
+InodeNumber pseudo_ino(const std::string& key) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  return h | (1ull << 63);
+}
+
+mode_t kind_mode(InodeKind k) {
+  switch (k) {
+    case InodeKind::directory: return S_IFDIR;
+    case InodeKind::symlink: return S_IFLNK;
+    case InodeKind::file: break;
+  }
+  return S_IFREG;
+}
+}  // namespace
+
+Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg)
+    : store_(store), cfg_(std::move(cfg)), mount_time_ns_(now_ns()),
+      inodes_(directory_attributes(mount_time_ns_, cfg_)), negative_(cfg_.negative_ttl),
+      budget_(cfg_.memory_limit), pool_(cfg_.max_parallel) {}
+
+Filesystem::~Filesystem() { shutdown(); }
+
+void Filesystem::on_shutdown(std::function<void()> hook) {
+  std::lock_guard lk(shutdown_mu_);
+  shutdown_hooks_.push_back(std::move(hook));
+}
+
+void Filesystem::shutdown() {
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard lk(shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    hooks.swap(shutdown_hooks_);
+  }
+  for (auto it = hooks.rbegin(); it != hooks.rend(); ++it) {
+    try {
+      (*it)();
+    } catch (const std::exception& e) {
+      log::error("shutdown: {}", e.what());
+    }
+  }
+}
+
+EntryReply Filesystem::entry_for(const InodePtr& node) const {
+  EntryReply r;
+  r.ino = node->ino();
+  r.attr = node->attributes();
+  r.entry_ttl = cfg_.stat_ttl;
+  r.attr_ttl = cfg_.stat_ttl;
+  return r;
+}
+
+EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
+  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  InodePtr dir = inodes_.get(parent);
+  if (!dir->is_dir()) throw FsError(ENOTDIR);
+  if (InodePtr c = inodes_.child(parent, name); c && c->attributes_fresh())
+    return entry_for(inodes_.link(parent, name, c->kind()));
+  if (negative_.contains(parent, name)) {
+    EntryReply r;
+    r.entry_ttl = cfg_.negative_ttl;
+    return r;
+  }
+  return lookup_in_store(parent, name);
+}
+
+EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& name) {
+  const std::string key = inodes_.child_key(parent, name, false);
+  // HEAD (a file?) on the pool while this thread LISTs (a directory?).
+  auto head = std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>([this, key]() -> std::optional<ObjectInfo> {
+    try {
+      return store_.head(key);
+    } catch (const StoreError& e) {
+      if (e.errno_value == ENOENT) return std::nullopt;
+      throw;
+    }
+  });
+  pool_.submit(head, FetchPool::Priority::urgent);
+  ListPage page = store_.list(key + "/", "/", std::nullopt, 1);
+  head->run_or_wait();
+
+  if (!page.objects.empty() || !page.common_prefixes.empty()) {
+    int64_t mtime = mount_time_ns_;
+    if (!page.objects.empty() && page.objects.front().key == key + "/") mtime = page.objects.front().mtime_ns;
+    InodePtr node = inodes_.link(parent, name, InodeKind::directory);
+    node->set_attributes(directory_attributes(mtime, cfg_), attr_expiry());
+    negative_.erase(parent, name);
+    return entry_for(node);
+  }
+  std::optional<ObjectInfo>& info = head->result();
+  if (!info) {
+    negative_.insert(parent, name);
+    EntryReply r;
+    r.entry_ttl = cfg_.negative_ttl;
+    return r;
+  }
+  Attributes a = file_attributes(*info, cfg_);
+  InodePtr node = inodes_.link(parent, name, S_ISLNK(a.mode) ? InodeKind::symlink : InodeKind::file);
+  if (!node->local()) node->set_attributes(a, attr_expiry());
+  return entry_for(node);
+}
+
+void Filesystem::forget(InodeNumber ino, uint64_t nlookup) { inodes_.forget(ino, nlookup); }
+
+Attributes Filesystem::refresh_file_attributes(const InodePtr& node) {
+  try {
+    ObjectInfo info = store_.head(inodes_.key_of(*node));
+    Attributes a = file_attributes(info, cfg_);
+    if (node->local()) return node->attributes();
+    node->set_attributes(a, attr_expiry());
+    return a;
+  } catch (const StoreError& e) {
+    if (e.errno_value == ENOENT && node->local()) return node->attributes();
+    throw;
+  }
+}
+
+Attributes Filesystem::getattr(InodeNumber ino) {
+  InodePtr node = inodes_.get(ino);
+  if (node->is_dir() || node->attributes_fresh()) return node->attributes();
+  return refresh_file_attributes(node);
+}
+
+uint64_t Filesystem::opendir(InodeNumber ino) {
+  InodePtr node = inodes_.get(ino);
+  if (!node->is_dir()) throw FsError(ENOTDIR);
+  auto h = std::make_shared<DirHandle>();
+  h->dir = node;
+  h->reader = std::make_unique<DirectoryReader>(store_, inodes_.key_of(ino), cfg_.list_page_size);
+  std::lock_guard lk(dirs_mu_);
+  uint64_t dh = next_dh_++;
+  dirs_.emplace(dh, std::move(h));
+  return dh;
+}
+
+std::shared_ptr<Filesystem::DirHandle> Filesystem::dir_handle(uint64_t dh) {
+  std::lock_guard lk(dirs_mu_);
+  auto it = dirs_.find(dh);
+  if (it == dirs_.end()) throw FsError(EBADF, "unknown directory handle");
+  return it->second;
+}
+
+void Filesystem::releasedir(uint64_t dh) {
+  std::lock_guard lk(dirs_mu_);
+  dirs_.erase(dh);
+}
+
+EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e) {
+  InodeKind kind = e.kind;
+  Attributes a;
+  if (kind == InodeKind::directory) {
+    a = directory_attributes(e.info.mtime_ns ? e.info.mtime_ns : mount_time_ns_, cfg_);
+  } else {
+    a = file_attributes(e.info, cfg_);
+    if (S_ISLNK(a.mode)) kind = InodeKind::symlink;
+    // A symlink known from an earlier HEAD stays a symlink while its ETag is unchanged.
+    if (InodePtr old = inodes_.child(parent, e.name);
+        old && old->kind() == InodeKind::symlink && old->attributes().etag == e.info.etag)
+      kind = InodeKind::symlink;
+  }
+  InodePtr node = inodes_.link(parent, e.name, kind);
+  if (kind == InodeKind::directory) {
+    if (!node->attributes_fresh()) node->set_attributes(a, attr_expiry());
+  } else {
+    node->merge_listing_attributes(a, attr_expiry());
+  }
+  return entry_for(node);
+}
+
+void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
+                         const std::function<bool(const DirEntryOut&)>& emit) {
+  std::shared_ptr<DirHandle> h = dir_handle(dh);
+  std::lock_guard lk(h->reader->mutex());
+  const InodeNumber dir = h->dir->ino();
+  uint64_t off = offset;
+  if (off == 0) {
+    DirEntryOut d;
+    d.name = ".";
+    d.dirent_ino = dir;
+    d.entry.attr = h->dir->attributes();
+    d.next_offset = 1;
+    if (!emit(d)) return;
+    off = 1;
+  }
+  if (off == 1) {
+    DirEntryOut d;
+    d.name = "..";
+    d.dirent_ino = dir;  // the kernel fills in the real parent
+    d.entry.attr.mode = S_IFDIR;
+    d.next_offset = 2;
+    if (!emit(d)) return;
+    off = 2;
+  }
+  for (uint64_t i = off - 2;; ++i) {
+    const ListedEntry* e = h->reader->at(i);
+    if (!e && !h->extras_added) {
+      // Files the write path holds that the store does not list yet.
+      h->extras_added = true;
+      for (auto& [name, node] : inodes_.children(dir)) {
+        if (!node->local()) continue;
+        ListedEntry x;
+        x.name = name;
+        x.kind = node->kind();
+        Attributes a = node->attributes();
+        x.info.size = a.size;
+        x.info.etag = a.etag;
+        x.info.mtime_ns = a.mtime_ns;
+        h->reader->append_extra(std::move(x));
+      }
+      e = h->reader->at(i);
+    }
+    if (!e) return;
+    DirEntryOut d;
+    d.name = e->name;
+    d.next_offset = i + 3;
+    if (plus) {
+      d.entry = link_listed(dir, *e);
+      d.dirent_ino = d.entry.ino;
+    } else {
+      InodePtr known = inodes_.child(dir, e->name);
+      d.dirent_ino = known ? known->ino() : pseudo_ino(inodes_.child_key(dir, e->name, e->kind == InodeKind::directory));
+      d.entry.attr.mode = known ? kind_mode(known->kind()) : kind_mode(e->kind);
+    }
+    if (!emit(d)) {
+      if (plus && d.entry.ino) inodes_.forget(d.entry.ino, 1);
+      return;
+    }
+  }
+}
+
+OpenReply Filesystem::open(InodeNumber ino, int flags) {
+  InodePtr node = inodes_.get(ino);
+  if (node->is_dir()) throw FsError(EISDIR);
+  const bool writable = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+  if (writable && cfg_.read_only) throw FsError(EROFS);
+  if (writable || node->local()) return write_ops::open_for_write(*this, node, flags);
+  Attributes a = node->attributes_fresh() ? node->attributes() : refresh_file_attributes(node);
+  OpenReply r;
+  r.keep_cache = node->note_open_etag(a.etag);
+  r.fh = handles_.add(std::make_shared<ReadHandle>(node, store_, pool_, budget_, cfg_.readahead,
+                                                   inodes_.key_of(*node), a.etag, a.size));
+  return r;
+}
+
+ReadResult Filesystem::read(uint64_t fh, uint64_t offset, uint64_t size) {
+  return handles_.get(fh)->read(offset, size);
+}
+
+void Filesystem::release(uint64_t fh) {
+  std::shared_ptr<FileHandle> h = handles_.remove(fh);
+  if (h) h->release();
+}
+
+struct statvfs Filesystem::statfs() const {
+  struct statvfs s;
+  std::memset(&s, 0, sizeof s);
+  // An object store has no capacity to speak of: report plenty, as other S3 mounts do.
+  s.f_bsize = 1 << 20;
+  s.f_frsize = 4096;
+  s.f_blocks = 1ull << 40;
+  s.f_bfree = s.f_blocks;
+  s.f_bavail = s.f_blocks;
+  s.f_files = 1ull << 32;
+  s.f_ffree = s.f_files;
+  s.f_favail = s.f_files;
+  s.f_namemax = 1024;
+  return s;
+}
+
+}  // namespace skytrain::fs

@@ -1,0 +1,102 @@
+// Object <-> POSIX attribute mapping; the policy is described in object_attributes.hpp.
+#include "skytrain/fs/mount/object_attributes.hpp"
+
+#include <charconv>
+#include <cstring>
+
+namespace skytrain::fs {
+
+namespace {
+template <typename T>
+bool parse_unsigned(const std::string& s, T& out) {
+  unsigned long long v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return false;
+  out = static_cast<T>(v);
+  return static_cast<unsigned long long>(out) == v;
+}
+}  // namespace
+
+bool parse_mtime_seconds(const std::string& s, int64_t& ns_out) {
+  size_t dot = s.find('.');
+  std::string whole = s.substr(0, dot);
+  int64_t sec = 0;
+  auto [p, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), sec);
+  if (ec != std::errc() || p != whole.data() + whole.size() || whole.empty()) return false;
+  int64_t frac_ns = 0;
+  if (dot != std::string::npos) {
+    std::string frac = s.substr(dot + 1);
+    if (frac.empty() || frac.size() > 9) frac = frac.substr(0, 9);
+    for (char c : frac)
+      if (c < '0' || c > '9') return false;
+    if (frac.empty()) return false;
+    frac.append(9 - frac.size(), '0');
+    frac_ns = std::stoll(frac);
+  }
+  ns_out = sec * 1'000'000'000 + (sec < 0 ? -frac_ns : frac_ns);
+  return true;
+}
+
+Attributes file_attributes(const ObjectInfo& info, const FilesystemConfig& cfg) {
+  Attributes a;
+  a.mode = S_IFREG | (cfg.file_mode & 07777);
+  a.uid = cfg.uid;
+  a.gid = cfg.gid;
+  a.size = info.size;
+  a.mtime_ns = info.mtime_ns;
+  a.etag = info.etag;
+  if (info.has_metadata) {
+    a.from_metadata = true;
+    auto get = [&](const char* k) -> const std::string* {
+      auto it = info.metadata.find(k);
+      return it == info.metadata.end() ? nullptr : &it->second;
+    };
+    mode_t mode = 0;
+    if (const std::string* m = get(kMetaMode); m && parse_unsigned(*m, mode)) {
+      // Only regular files and symlinks are objects; anything else keeps the default type.
+      if (S_ISREG(mode) || S_ISLNK(mode)) a.mode = mode;
+      else if ((mode & S_IFMT) == 0) a.mode = S_IFREG | (mode & 07777);
+    }
+    uid_t uid;
+    if (const std::string* m = get(kMetaUid); m && parse_unsigned(*m, uid)) a.uid = uid;
+    gid_t gid;
+    if (const std::string* m = get(kMetaGid); m && parse_unsigned(*m, gid)) a.gid = gid;
+    int64_t ns;
+    if (const std::string* m = get(kMetaMtime); m && parse_mtime_seconds(*m, ns)) a.mtime_ns = ns;
+  }
+  return a;
+}
+
+Attributes directory_attributes(int64_t mtime_ns, const FilesystemConfig& cfg) {
+  Attributes a;
+  a.mode = S_IFDIR | (cfg.dir_mode & 07777);
+  a.uid = cfg.uid;
+  a.gid = cfg.gid;
+  a.size = 0;
+  a.mtime_ns = mtime_ns;
+  return a;
+}
+
+void fill_stat(struct stat& st, uint64_t ino, const Attributes& a) {
+  std::memset(&st, 0, sizeof st);
+  st.st_ino = ino;
+  st.st_mode = a.mode;
+  st.st_nlink = S_ISDIR(a.mode) ? 2 : 1;
+  st.st_uid = a.uid;
+  st.st_gid = a.gid;
+  st.st_size = static_cast<off_t>(a.size);
+  st.st_blksize = 1 << 20;
+  st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
+  struct timespec ts;
+  ts.tv_sec = a.mtime_ns / 1'000'000'000;
+  ts.tv_nsec = a.mtime_ns % 1'000'000'000;
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1'000'000'000;
+    ts.tv_sec -= 1;
+  }
+  st.st_mtim = ts;
+  st.st_ctim = ts;
+  st.st_atim = ts;
+}
+
+}  // namespace skytrain::fs

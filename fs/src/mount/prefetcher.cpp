@@ -1,0 +1,134 @@
+// Per-handle sequential read-ahead; the mechanism and its trade-offs are described in prefetcher.hpp.
+#include "skytrain/fs/mount/prefetcher.hpp"
+
+#include <algorithm>
+
+namespace skytrain::fs {
+
+void ReadPart::run() {
+  store_.get(key_, offset_, length_, data_, etag_.empty() ? std::nullopt : std::optional<std::string>(etag_));
+  if (data_.size() != length_) {
+    throw StoreError("short read of " + key_ + " at offset " + std::to_string(offset_) + ": got " +
+                         std::to_string(data_.size()) + " of " + std::to_string(length_) + " bytes (object changed?)",
+                     EIO);
+  }
+}
+
+size_t ReadResult::size() const {
+  size_t n = 0;
+  for (const Slice& s : slices) n += s.size;
+  return n;
+}
+
+std::string ReadResult::to_string() const {
+  std::string out;
+  for (const Slice& s : slices) out.append(s.data, s.size);
+  return out;
+}
+
+Prefetcher::Prefetcher(ObjectStore& store, FetchPool& pool, MemoryBudget& budget, const ReadaheadConfig& cfg,
+                       std::string key, std::string etag, uint64_t size)
+    : store_(store), pool_(pool), budget_(budget), cfg_(cfg), key_(std::move(key)), etag_(std::move(etag)),
+      size_(size) {}
+
+Prefetcher::~Prefetcher() = default;  // queued parts are skipped by the pool (weak references)
+
+void Prefetcher::reset_locked(uint64_t offset) {
+  parts_.clear();
+  fetched_end_ = offset;
+  furthest_ = offset;
+  have_stream_ = true;
+  ++stats_.stream_resets;
+}
+
+void Prefetcher::issue_locked(uint64_t length, bool required) {
+  MemoryLease lease(budget_, length);  // the caller acquired `length` bytes
+  auto part = std::make_shared<ReadPart>(store_, key_, etag_, fetched_end_, length, std::move(lease));
+  parts_.push_back(part);
+  fetched_end_ += length;
+  ++stats_.parts_issued;
+  stats_.bytes_requested += length;
+  pool_.submit(part, required ? FetchPool::Priority::urgent : FetchPool::Priority::background);
+}
+
+void Prefetcher::drop_behind_locked() {
+  while (!parts_.empty() && parts_.front()->end() + cfg_.keep_behind <= furthest_) parts_.pop_front();
+}
+
+ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
+  ReadResult result;
+  if (offset >= size_ || length == 0) return result;
+  const uint64_t end = std::min(size_, offset + length);
+  std::vector<std::shared_ptr<ReadPart>> need;
+  {
+    std::lock_guard lk(mu_);
+    const uint64_t reach = std::max(window_, cfg_.initial_window);
+    const bool in_stream = have_stream_ && !parts_.empty() && offset >= parts_.front()->offset() &&
+                           offset <= fetched_end_ + reach;
+    if (!in_stream) {
+      reset_locked(offset);
+      // A file read from its start is almost always read on; anything else starts small.
+      window_ = offset == 0 ? cfg_.initial_window : 0;
+    } else if (window_ == 0) {
+      window_ = cfg_.initial_window;  // the second read continued the first: go sequential
+    } else if (end > furthest_) {
+      window_ = std::min(window_ * 2, std::max(cfg_.max_window, cfg_.initial_window));
+    }
+    if (offset > fetched_end_) {  // skipped ahead within reach: keep the window, drop the gap
+      parts_.clear();
+      fetched_end_ = offset;
+    }
+    const uint64_t part_len = std::max<uint64_t>(std::min(window_, cfg_.part_size), 128 << 10);
+    // What this read needs now is always granted, even past the budget (see the header).
+    while (fetched_end_ < end) {
+      uint64_t n = window_ ? std::min(part_len, size_ - fetched_end_) : end - fetched_end_;
+      budget_.force_acquire(n);
+      issue_locked(n, true);
+    }
+    // Read-ahead: whole parts only (except the object's tail), and only what the budget allows.
+    if (window_) {
+      const uint64_t target = std::min(size_, end + window_);
+      while (fetched_end_ < target) {
+        uint64_t n = std::min(part_len, size_ - fetched_end_);
+        if (fetched_end_ + n > target && target < size_) break;
+        if (!budget_.try_acquire(n)) break;
+        issue_locked(n, false);
+      }
+    }
+    for (const auto& p : parts_)
+      if (p->end() > offset && p->offset() < end) need.push_back(p);
+    last_end_ = end;
+    furthest_ = std::max(furthest_, end);
+    drop_behind_locked();
+    stats_.window = window_;
+  }
+
+  for (const auto& p : need) {
+    p->run_or_wait();
+    try {
+      p->rethrow_if_failed();
+    } catch (...) {
+      // Forget the failed part and everything fetched after it, so the next read retries.
+      std::lock_guard lk(mu_);
+      auto it = std::find(parts_.begin(), parts_.end(), p);
+      if (it != parts_.end()) {
+        fetched_end_ = (*it)->offset();
+        parts_.erase(it, parts_.end());
+      }
+      throw;
+    }
+  }
+  for (const auto& p : need) {
+    uint64_t from = std::max(offset, p->offset());
+    uint64_t to = std::min(end, p->end());
+    result.slices.push_back({p, p->data().data() + (from - p->offset()), static_cast<size_t>(to - from)});
+  }
+  return result;
+}
+
+Prefetcher::Stats Prefetcher::stats() const {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+
+}  // namespace skytrain::fs
