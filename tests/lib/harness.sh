@@ -14,6 +14,9 @@ set -euo pipefail
 SKYTRAIN_SRC=${SKYTRAIN_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SKYTRAIN_BUILD=${SKYTRAIN_BUILD:-$SKYTRAIN_SRC/build}
 BIN=$SKYTRAIN_BUILD
+# Tools are built into their part's folder (build/fs, build/pipeline, build/trainer).
+FS_BIN=$SKYTRAIN_BUILD/fs/skytrain-fs
+export PATH="$SKYTRAIN_BUILD/fs:$SKYTRAIN_BUILD/pipeline:$SKYTRAIN_BUILD/trainer:$PATH"
 _H_MOUNTS=()
 _H_SERVERS=()
 _H_PIDS=()
@@ -63,7 +66,7 @@ mount_bucket() {
   shift 2
   mkdir -p "$mnt"
   _H_MOUNTS+=("$mnt")
-  "$BIN/skytrain-fs" --endpoint "$S3_ENDPOINT" "$@" "$src" "$mnt"
+  "$FS_BIN" --endpoint "$S3_ENDPOINT" "$@" "$src" "$mnt"
 }
 
 unmount() {
