@@ -1,0 +1,72 @@
+// skytrain-pretokenize: standardized/{dataset}/ + models/{model}/ -> model-ready/{model}/{dataset}/
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "skytrain/common/error.hpp"
+#include "skytrain/pipeline/pretokenize.hpp"
+
+namespace {
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace skytrain::pipeline;
+  CLI::App app{
+      "skytrain-pretokenize: render each standardized conversation with the model's own chat template, tokenize it "
+      "and write token shards with loss masks (assistant turns trained) to model-ready/{model}/{dataset}/.\n"
+      "Skips all work when model-ready/{model}/{dataset}/manifest.json matches its inputs and options; otherwise "
+      "redoes only missing or stale shards."};
+  app.require_subcommand(0, 1);
+  PretokenizeOptions o;
+  const char* home = std::getenv("HOME");
+  std::string root = env_or("SKYTRAIN_ROOT", std::string(home ? home : ".") + "/tigris");
+  o.model = env_or("MODEL_NAME", "");
+  o.dataset = env_or("DATASET_NAME", "");
+  app.add_option("--root", root, "Bucket root: the mount (or any directory); env SKYTRAIN_ROOT")->capture_default_str();
+  app.add_option("--model", o.model, "Model id (models/{model}/ holds tokenizer.json and the chat template); env MODEL_NAME")
+      ->capture_default_str();
+  app.add_option("--dataset", o.dataset, "Dataset id (standardized/{dataset}/); env DATASET_NAME")->capture_default_str();
+  app.add_option("--max-seq-len", o.max_seq_len, "Truncate examples to this many tokens")->capture_default_str();
+  app.add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "Examples in flight at once (bounds memory)")->capture_default_str();
+  app.add_flag("--skip-bad-rows", o.skip_bad_rows,
+               "Skip (and count in the manifest) conversations the template rejects, instead of failing");
+
+  auto* inspect = app.add_subcommand("inspect", "Print a token shard's examples as JSON lines {ids, mask, text}");
+  std::string shard;
+  bool stats = false;
+  uint64_t limit = UINT64_MAX;
+  inspect->add_option("SHARD", shard, "Shard directory (holding tokens.bin) or a tokens.bin file")->required();
+  inspect->add_flag("--stats", stats, "Print a summary (counts, lengths, trained fraction, hashes) instead");
+  inspect->add_option("--limit", limit, "Print at most this many examples");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*inspect) {
+      inspect_token_shard(shard, std::cout, stats, limit);
+      return 0;
+    }
+    if (o.model.empty()) throw skytrain::Error("--model is required (or set MODEL_NAME)");
+    if (o.dataset.empty()) throw skytrain::Error("--dataset is required (or set DATASET_NAME)");
+    o.root = root;
+    PretokenizeResult r = run_pretokenize(o);
+    if (r.already_done) {
+      std::cout << "pretokenize: nothing to do, " << r.output_dir.string() << " is up to date\n";
+    } else {
+      std::cout << "pretokenize: wrote " << r.output_dir.string() << ": " << r.shards << " shard(s) (" << r.shards_reused
+                << " reused), " << r.totals.examples << " examples, " << r.totals.tokens << " tokens ("
+                << r.totals.trained_tokens << " trained), " << r.totals.truncated << " truncated, "
+                << r.totals.dropped_no_trained << " dropped without trained tokens, " << r.totals.bad_rows
+                << " bad rows skipped\n";
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "skytrain-pretokenize: " << e.what() << "\n";
+    return 1;
+  }
+}
