@@ -1,0 +1,280 @@
+// Statement execution, frames, macros and error positions (see interp.hpp). Expressions are
+// evaluated in eval.cpp, operators in operators.cpp.
+#include "chat_template/interp.hpp"
+
+#include <algorithm>
+
+#include "chat_template/lexer.hpp"
+#include "skytrain/common/error.hpp"
+#include "skytrain/pipeline/chat_template.hpp"
+
+namespace skytrain::pipeline::jinja {
+
+const Value* CallArgs::kwarg(std::string_view name) const {
+  for (auto& kv : kw)
+    if (kv.first == name) return &kv.second;
+  return nullptr;
+}
+
+std::vector<const Value*> bind_args(const CallArgs& args, std::initializer_list<const char*> names,
+                                    const char* what, size_t min_required) {
+  std::vector<const Value*> out(names.size(), nullptr);
+  if (args.pos.size() > names.size())
+    throw Error(std::string(what) + "() takes at most " + std::to_string(names.size()) + " argument(s) (" +
+                std::to_string(args.pos.size()) + " given)");
+  for (size_t i = 0; i < args.pos.size(); ++i) out[i] = &args.pos[i];
+  for (auto& [k, v] : args.kw) {
+    size_t i = 0;
+    for (const char* n : names) {
+      if (k == n) break;
+      ++i;
+    }
+    if (i == names.size()) throw Error(std::string(what) + "() got an unexpected keyword argument '" + k + "'");
+    if (out[i]) throw Error(std::string(what) + "() got multiple values for argument '" + k + "'");
+    out[i] = &v;
+  }
+  for (size_t i = 0; i < min_required; ++i)
+    if (!out[i])
+      throw Error(std::string(what) + "() missing required argument '" + *(names.begin() + i) + "'");
+  return out;
+}
+
+const Value* Frame::find(std::string_view name) const {
+  for (auto& kv : vars)
+    if (kv.first == name) return &kv.second;
+  return nullptr;
+}
+
+void Frame::set(std::string_view name, Value v) {
+  for (auto& kv : vars)
+    if (kv.first == name) {
+      kv.second = std::move(v);
+      return;
+    }
+  vars.emplace_back(name, std::move(v));
+}
+
+namespace {
+
+// Restores the interpreter's current frame on scope exit (also when an error unwinds).
+class FrameGuard {
+ public:
+  FrameGuard(Frame*& slot, Frame* f) : slot_(slot), saved_(slot) { slot_ = f; }
+  ~FrameGuard() { slot_ = saved_; }
+  FrameGuard(const FrameGuard&) = delete;
+  FrameGuard& operator=(const FrameGuard&) = delete;
+
+ private:
+  Frame*& slot_;
+  Frame* saved_;
+};
+
+class MacroValue : public Callable {
+ public:
+  MacroValue(const Stmt& def, std::vector<std::pair<std::string_view, Value>> closure, bool is_caller)
+      : def_(def), closure_(std::move(closure)), is_caller_(is_caller) {}
+  Value call(Interp& in, CallArgs& args) const override { return in.run_macro(def_, closure_, args, is_caller_); }
+  std::string describe() const override { return "Macro '" + (is_caller_ ? std::string("caller") : def_.text) + "'"; }
+
+ private:
+  const Stmt& def_;
+  std::vector<std::pair<std::string_view, Value>> closure_;
+  bool is_caller_;
+};
+
+}  // namespace
+
+Interp::Interp(const ParsedTemplate& tpl, const DictData& context) : tpl_(tpl), context_(context) {}
+
+std::string Interp::render() {
+  std::string out;
+  out.reserve(4096);
+  if (exec_block(tpl_.body, out) != Flow::Normal)
+    throw TemplateError("chat template error: 'break' or 'continue' outside of a loop", 0, 0);
+  return out;
+}
+
+void Interp::rethrow_at(size_t offset) {
+  try {
+    throw;
+  } catch (const TemplateError&) {
+    throw;
+  } catch (const TemplateRaised&) {
+    throw;
+  } catch (const std::exception& e) {
+    int line, col;
+    offset_to_line_col(tpl_.source, offset, line, col);
+    throw TemplateError("chat template error at line " + std::to_string(line) + ", column " + std::to_string(col) +
+                            ": " + e.what(),
+                        line, col);
+  }
+}
+
+Flow Interp::exec_block(const std::vector<StmtPtr>& body, std::string& out) {
+  for (const auto& s : body) {
+    Flow f = exec(*s, out);
+    if (f != Flow::Normal) return f;
+  }
+  return Flow::Normal;
+}
+
+std::vector<std::pair<std::string_view, Value>> Interp::snapshot_closure() const {
+  std::vector<std::pair<std::string_view, Value>> vars;
+  for (const Frame* f = frame_; f && f != &top_; f = f->parent)
+    for (auto& kv : f->vars)
+      if (!std::any_of(vars.begin(), vars.end(), [&](auto& e) { return e.first == kv.first; })) vars.push_back(kv);
+  return vars;
+}
+
+void Interp::define_macro(const Stmt& s) {
+  frame_->set(s.text, Value(std::shared_ptr<const Callable>(std::make_shared<MacroValue>(s, snapshot_closure(), false))));
+}
+
+Value Interp::run_macro(const Stmt& def, const std::vector<std::pair<std::string_view, Value>>& closure, CallArgs& args,
+                        bool is_caller) {
+  Frame closure_frame{&top_, closure};
+  Frame f{&closure_frame, {}};
+  FrameGuard guard(frame_, &f);
+  const auto& params = def.params;
+  size_t npos = std::min(args.pos.size(), params.size());
+  for (size_t i = 0; i < npos; ++i) f.set(params[i].first, args.pos[i]);
+  std::vector<Value> varargs(args.pos.begin() + long(npos), args.pos.end());
+  std::vector<std::pair<std::string, Value>> kwargs;
+  for (auto& [k, v] : args.kw) {
+    bool known = false;
+    for (size_t i = 0; i < params.size(); ++i)
+      if (params[i].first == k) {
+        if (i < npos) throw Error("macro '" + def.text + "' got multiple values for argument '" + k + "'");
+        f.set(params[i].first, v);
+        known = true;
+      }
+    if (!known) kwargs.emplace_back(k, v);
+  }
+  for (size_t i = npos; i < params.size(); ++i) {
+    if (f.find(params[i].first)) continue;
+    if (params[i].second)
+      f.set(params[i].first, eval(*params[i].second));
+    else
+      f.set(params[i].first, Value::undefined("parameter '" + params[i].first + "' was not provided"));
+  }
+  f.set("varargs", Value::list(std::move(varargs), true));
+  f.set("kwargs", Value::dict(std::move(kwargs)));
+  if (!is_caller && !args.caller.is_undefined()) f.set("caller", args.caller);
+  std::string out;
+  exec_block(def.body, out);
+  return Value(std::move(out));
+}
+
+void Interp::assign(const Expr& target, Value v) {
+  switch (target.kind) {
+    case ExprKind::Name: frame_->set(target.name, std::move(v)); return;
+    case ExprKind::Tuple: {
+      auto items = iterate(v);
+      if (items->items.size() != target.args.size())
+        throw Error(items->items.size() > target.args.size()
+                        ? "too many values to unpack (expected " + std::to_string(target.args.size()) + ")"
+                        : "not enough values to unpack (expected " + std::to_string(target.args.size()) + ", got " +
+                              std::to_string(items->items.size()) + ")");
+      for (size_t i = 0; i < target.args.size(); ++i) assign(*target.args[i], items->items[i]);
+      return;
+    }
+    case ExprKind::Getattr: {
+      Value obj = eval(*target.args[0]);
+      if (!obj.is_namespace()) throw Error("can't set attribute '" + target.name + "' on a non-namespace object");
+      obj.ns().set(target.name, std::move(v));
+      return;
+    }
+    default: throw Error("cannot assign to this expression");
+  }
+}
+
+static Value apply_filter_chain(Interp& in, const Expr& f, Value subject);
+
+Flow Interp::exec(const Stmt& s, std::string& out) {
+  try {
+    switch (s.kind) {
+      case StmtKind::Data: out += s.text; return Flow::Normal;
+      case StmtKind::Output: append_str(out, eval(*s.expr)); return Flow::Normal;
+      case StmtKind::If:
+        return eval(*s.expr).truthy() ? exec_block(s.body, out) : exec_block(s.else_body, out);
+      case StmtKind::For: return exec_for(s, out);
+      case StmtKind::Set: assign(*s.target, eval(*s.expr)); return Flow::Normal;
+      case StmtKind::SetBlock: {
+        std::string buf;
+        exec_block(s.body, buf);
+        Value v(std::move(buf));
+        if (s.filter) v = apply_filter_chain(*this, *s.filter, std::move(v));
+        assign(*s.target, std::move(v));
+        return Flow::Normal;
+      }
+      case StmtKind::Macro: define_macro(s); return Flow::Normal;
+      case StmtKind::CallBlock: {
+        CallArgs args;
+        args.caller = Value(std::shared_ptr<const Callable>(std::make_shared<MacroValue>(s, snapshot_closure(), true)));
+        const Expr& call = *s.expr;
+        Value callee = eval(*call.args[0]);
+        collect_args(call, 1, args);
+        append_str(out, this->call(callee, args));
+        return Flow::Normal;
+      }
+      case StmtKind::FilterBlock: {
+        std::string buf;
+        exec_block(s.body, buf);
+        append_str(out, apply_filter_chain(*this, *s.filter, Value(std::move(buf))));
+        return Flow::Normal;
+      }
+      case StmtKind::With: {
+        Frame f{frame_, {}};
+        for (auto& [name, e] : s.params) f.set(name, eval(*e));
+        FrameGuard guard(frame_, &f);
+        return exec_block(s.body, out);
+      }
+      case StmtKind::Break: return Flow::Break;
+      case StmtKind::Continue: return Flow::Continue;
+      case StmtKind::Generation: return exec_block(s.body, out);
+    }
+  } catch (...) {
+    rethrow_at(s.offset);
+  }
+  return Flow::Normal;
+}
+
+Flow Interp::exec_for(const Stmt& s, std::string& out) {
+  std::shared_ptr<const ListData> items = iterate(eval(*s.expr));
+  if (s.recursive) throw Error("recursive for loops are not supported");
+  if (s.cond) {
+    auto kept = std::make_shared<ListData>();
+    for (const Value& item : items->items) {
+      Frame f{frame_, {}};
+      FrameGuard guard(frame_, &f);
+      assign(*s.target, item);
+      if (eval(*s.cond).truthy()) kept->items.push_back(item);
+    }
+    items = std::move(kept);
+  }
+  auto state = std::make_shared<LoopState>();
+  state->items = items;
+  // loop.depth counts recursion levels of a recursive loop; nested loops each start at depth 1.
+  Value loop_value(state);
+  size_t n = items->items.size();
+  for (size_t i = 0; i < n; ++i) {
+    state->index = i;
+    Frame f{frame_, {}};
+    FrameGuard guard(frame_, &f);
+    assign(*s.target, items->items[i]);
+    f.set("loop", loop_value);
+    if (exec_block(s.body, out) == Flow::Break) break;
+  }
+  if (n == 0) return exec_block(s.else_body, out);
+  return Flow::Normal;
+}
+
+static Value apply_filter_chain(Interp& in, const Expr& f, Value subject) {
+  if (f.args[0]) subject = apply_filter_chain(in, *f.args[0], std::move(subject));
+  CallArgs args;
+  for (size_t i = 1; i < f.args.size(); ++i) args.pos.push_back(in.eval(*f.args[i]));
+  for (auto& [k, e] : f.kwargs) args.kw.emplace_back(k, in.eval(*e));
+  return in.apply_filter(f.name, subject, args);
+}
+
+}  // namespace skytrain::pipeline::jinja

