@@ -257,13 +257,18 @@ Flow Interp::exec_for(const Stmt& s, std::string& out) {
   // loop.depth counts recursion levels of a recursive loop; nested loops each start at depth 1.
   Value loop_value(state);
   size_t n = items->items.size();
-  for (size_t i = 0; i < n; ++i) {
-    state->index = i;
+  {
+    // One frame reused for every iteration (cleared, so each iteration starts from the enclosing
+    // scope as in jinja2) to avoid an allocation per item.
     Frame f{frame_, {}};
     FrameGuard guard(frame_, &f);
-    assign(*s.target, items->items[i]);
-    f.set("loop", loop_value);
-    if (exec_block(s.body, out) == Flow::Break) break;
+    for (size_t i = 0; i < n; ++i) {
+      state->index = i;
+      f.vars.clear();
+      f.vars.emplace_back("loop", loop_value);
+      assign(*s.target, items->items[i]);
+      if (exec_block(s.body, out) == Flow::Break) break;
+    }
   }
   if (n == 0) return exec_block(s.else_body, out);
   return Flow::Normal;

