@@ -1,0 +1,55 @@
+// skytrain-train's engine: LoRA fine-tuning of models/{model}/ on model-ready/{model}/{dataset}/,
+// writing done/{model}/{dataset}/{lora_model,fused,checkpoints}/ and manifest.json last.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "skytrain/trainer/lora.hpp"
+
+namespace skytrain::trainer {
+
+struct TrainOptions {
+  std::filesystem::path root;   // the bucket root (normally the mount)
+  std::string model, dataset;   // hub ids
+  LoraConfig lora;
+  double lr = 2e-4;
+  double weight_decay = 0.01;
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
+  double max_grad_norm = 1.0;   // 0 disables clipping
+  int64_t warmup_steps = 5;
+  int64_t batch_size = 2;
+  int64_t grad_accum = 4;
+  int64_t max_seq_len = 4096;
+  uint64_t seed = 3407;
+  int64_t epochs = 1;
+  int64_t max_steps = -1;       // -1: epochs decide
+  int64_t save_steps = 50;
+  int keep_checkpoints = 2;
+  bool packing = false;
+  bool gradient_checkpointing = false;
+  bool restart = false;         // discard existing checkpoints of another configuration
+  bool write_fused = true;
+  std::string device = "auto";  // auto | cpu | cuda
+  int threads = 0;              // 0: libtorch's default
+  int64_t logging_steps = 1;
+
+  std::filesystem::path model_dir() const { return root / "models" / model; }
+  std::filesystem::path data_dir() const { return root / "model-ready" / model / dataset; }
+  std::filesystem::path out_dir() const { return root / "done" / model / dataset; }
+  void validate() const;
+};
+
+struct TrainResult {
+  bool already_done = false;
+  int64_t steps = 0;
+  double first_loss = 0, last_loss = 0;
+};
+
+TrainResult run_training(const TrainOptions& opt);
+
+// Linear warmup to lr over `warmup` steps, then linear decay to 0 at `total` (transformers'
+// get_linear_schedule_with_warmup); `step` is the 0-based index of the optimizer step.
+double lr_at(int64_t step, int64_t warmup, int64_t total, double lr);
+
+}  // namespace skytrain::trainer
