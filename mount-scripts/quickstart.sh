@@ -106,13 +106,13 @@ skytrain-pretokenize --root "$mnt" --model "$MODEL_NAME" --dataset "$DATASET_NAM
 say "skytrain-train"
 # shellcheck disable=SC2086  # a list of flags
 skytrain-train --root "$mnt" --model "$MODEL_NAME" --dataset "$DATASET_NAME" --max-seq-len 256 \
-  ${SKYTRAIN_TRAIN_ARGS:---epochs 1 --learning-rate 3e-3 --lora-r 16 --save-steps 50}
+  ${SKYTRAIN_TRAIN_ARGS:---epochs 1 --lr 3e-3 --lora-r 16 --save-steps 50}
 
 done_dir=$mnt/done/$MODEL_NAME/$DATASET_NAME
 say "skytrain-generate with the merged model"
 for q in "What color is a banana?" "Please tell me what color a plum usually is."; do
   printf 'Q: %s\nA: ' "$q"
-  skytrain-generate --model "$done_dir/fused" --prompt "$q" --max-new-tokens 16
+  skytrain-generate "$done_dir/fused" --prompt "$q" --max-new-tokens 16
 done
 
 say "loss curve"
