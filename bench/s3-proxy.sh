@@ -13,7 +13,8 @@ start)
   shift 3
   mkdir -p "$state"
   rm -f "$state/port"
-  setsid python3 "$here/s3_proxy.py" --upstream "$upstream" --port-file "$state/port" \
+  py=/usr/bin/python3; [ -x "$py" ] || py=python3  # the PATH python3 may be a slow shim
+  setsid "$py" "$here/s3_proxy.py" --upstream "$upstream" --port-file "$state/port" \
     --stats-file "$state/stats.json" "$@" >"$state/log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$state/pid"

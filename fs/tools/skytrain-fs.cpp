@@ -4,6 +4,7 @@
 // the background unless -f, check that the bucket answers (wrong keys, a missing bucket or an
 // unreachable endpoint fail here, before anything is mounted), then serve FUSE until unmounted
 // or SIGTERM/SIGINT, and drain pending work before exiting.
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -39,6 +40,11 @@ void check_mountpoint(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Read-ahead and upload parts are multi-MiB buffers that come and go all the time. Allocated
+  // with mmap (glibc's default for large blocks) each is faulted in and zeroed page by page and
+  // unmapped again; from the heap, freed blocks are reused without new faults.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   MountOptions opt;
   S3Config s3;
   try {

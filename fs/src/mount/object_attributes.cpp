@@ -43,7 +43,10 @@ Attributes file_attributes(const ObjectInfo& info, const FilesystemConfig& cfg) 
   a.uid = cfg.uid;
   a.gid = cfg.gid;
   a.size = info.size;
-  a.mtime_ns = info.mtime_ns;
+  // Whole seconds: HEAD's Last-Modified has second precision while listings carry milliseconds,
+  // and an mtime that changes between the two would make the kernel drop the object's cached
+  // pages (FUSE_CAP_AUTO_INVAL_DATA) although the object did not change.
+  a.mtime_ns = info.mtime_ns - info.mtime_ns % 1'000'000'000;
   a.etag = info.etag;
   if (info.has_metadata) {
     a.from_metadata = true;

@@ -5,7 +5,36 @@
 
 namespace skytrain::fs {
 
+PartBufferPool& PartBufferPool::shared() {
+  static PartBufferPool pool(96ull << 20);
+  return pool;
+}
+
+std::string PartBufferPool::take(uint64_t capacity) {
+  std::lock_guard lk(mu_);
+  for (size_t i = 0; i < idle_.size(); ++i) {
+    if (idle_[i].capacity() >= capacity) {
+      std::string b = std::move(idle_[i]);
+      idle_[i] = std::move(idle_.back());
+      idle_.pop_back();
+      idle_bytes_ -= b.capacity();
+      return b;
+    }
+  }
+  return {};
+}
+
+void PartBufferPool::give(std::string&& buf) {
+  if (buf.capacity() < (256u << 10)) return;  // small buffers are cheap to make
+  buf.clear();
+  std::lock_guard lk(mu_);
+  if (idle_bytes_ + buf.capacity() > retain_) return;
+  idle_bytes_ += buf.capacity();
+  idle_.push_back(std::move(buf));
+}
+
 void ReadPart::run() {
+  data_ = PartBufferPool::shared().take(length_);
   store_.get(key_, offset_, length_, data_, etag_.empty() ? std::nullopt : std::optional<std::string>(etag_));
   if (data_.size() != length_) {
     throw StoreError("short read of " + key_ + " at offset " + std::to_string(offset_) + ": got " +

@@ -11,6 +11,9 @@ bool is_transient(Transport t) {
 }
 
 bool is_transient_http(long status, const std::string& code) {
+  // 501 NotImplemented is a permanent "this server lacks the feature" (s3rver has no
+  // ListMultipartUploads, for one): retrying it only delays the caller's fallback.
+  if (status == 501 || code == "NotImplemented") return false;
   if (status >= 500 || status == 429) return true;
   return code == "SlowDown" || code == "RequestTimeout" || code == "InternalError" ||
          code == "ServiceUnavailable" || code == "RequestTimeTooSkewed" || code == "Throttling" ||

@@ -4,6 +4,7 @@
 #include "skytrain/fs/s3_client.hpp"
 
 #include <cerrno>
+#include <charconv>
 
 #include <curl/curl.h>
 
@@ -20,6 +21,13 @@ struct S3Client::Impl {
   explicit Impl(S3Config c) : cfg(std::move(c)), exec(cfg) {}
 
   std::string full(const std::string& key) const { return cfg.prefix + key; }
+
+  // The full key of an object operation; an empty one would address the bucket itself.
+  std::string object_key(const std::string& key) const {
+    std::string k = full(key);
+    if (k.empty()) throw StoreError("S3: empty object key", EINVAL);
+    return k;
+  }
 
   std::string strip(const std::string& key) const {
     if (!cfg.prefix.empty() && key.compare(0, cfg.prefix.size(), cfg.prefix) == 0) return key.substr(cfg.prefix.size());
@@ -106,13 +114,17 @@ ObjectInfo S3Client::head(const std::string& key) {
   S3Call call;
   call.op = "HeadObject";
   call.method = "HEAD";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   auto reply = impl_->exec.execute(call);
   const auto& r = reply.response;
   ObjectInfo info;
   info.key = key;
   const auto len = r.header("content-length");
-  info.size = len.empty() ? 0 : std::stoull(len);
+  if (!len.empty()) {
+    auto [p, ec] = std::from_chars(len.data(), len.data() + len.size(), info.size);
+    if (ec != std::errc() || p != len.data() + len.size())
+      throw StoreError(fmt::format("S3 HeadObject {}: bad Content-Length '{}'", key, len), EIO);
+  }
   info.etag = s3xml::unquote(r.header("etag"));
   info.mtime_ns = http_date_ns(r.header("last-modified"));
   info.metadata = metadata_codec::from_headers(r.headers);
@@ -127,7 +139,7 @@ void S3Client::get(const std::string& key, uint64_t offset, uint64_t length, std
   S3Call call;
   call.op = "GetObject";
   call.method = "GET";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   const uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX - 1 : offset + length - 1;
   call.headers.emplace_back("range", fmt::format("bytes={}-{}", offset, last));
   if (if_match) call.headers.emplace_back("if-match", quoted(*if_match));
@@ -173,7 +185,7 @@ std::string S3Client::put(const std::string& key, std::string_view data, const P
   S3Call call;
   call.op = "PutObject";
   call.method = "PUT";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   call.body = data;
   Impl::add_put_headers(call.headers, opts);
   if (opts.if_match) call.headers.emplace_back("if-match", quoted(*opts.if_match));
@@ -185,7 +197,7 @@ void S3Client::remove(const std::string& key) {
   S3Call call;
   call.op = "DeleteObject";
   call.method = "DELETE";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   call.accept = {404};
   impl_->exec.execute(call);
 }
@@ -194,7 +206,7 @@ std::string S3Client::copy(const std::string& src, const std::string& dst, const
   S3Call call;
   call.op = "CopyObject";
   call.method = "PUT";
-  call.key = impl_->full(dst);
+  call.key = impl_->object_key(dst);
   call.headers.emplace_back("x-amz-copy-source", impl_->copy_source(src));
   call.headers.emplace_back("x-amz-metadata-directive", replace ? "REPLACE" : "COPY");
   if (replace) Impl::add_put_headers(call.headers, *replace);
@@ -207,7 +219,7 @@ std::string S3Client::create_multipart(const std::string& key, const PutOptions&
   S3Call call;
   call.op = "CreateMultipartUpload";
   call.method = "POST";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   call.query = {{"uploads", ""}};
   Impl::add_put_headers(call.headers, opts);
   if (opts.content_type.empty()) call.headers.emplace_back("content-type", "application/octet-stream");
@@ -220,7 +232,7 @@ std::string S3Client::upload_part(const std::string& key, const std::string& upl
   S3Call call;
   call.op = "UploadPart";
   call.method = "PUT";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
   call.body = data;
   auto reply = impl_->exec.execute(call);
@@ -235,7 +247,7 @@ std::string S3Client::upload_part_copy(const std::string& key, const std::string
   S3Call call;
   call.op = "UploadPartCopy";
   call.method = "PUT";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
   call.headers.emplace_back("x-amz-copy-source", impl_->copy_source(src_key));
   call.headers.emplace_back("x-amz-copy-source-range", fmt::format("bytes={}-{}", offset, offset + length - 1));
@@ -250,7 +262,7 @@ std::string S3Client::complete_multipart(const std::string& key, const std::stri
   S3Call call;
   call.op = "CompleteMultipartUpload";
   call.method = "POST";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   call.query = {{"uploadId", upload_id}};
   call.headers.emplace_back("content-type", "application/xml");
   call.body = body;
@@ -280,7 +292,7 @@ void S3Client::abort_multipart(const std::string& key, const std::string& upload
   S3Call call;
   call.op = "AbortMultipartUpload";
   call.method = "DELETE";
-  call.key = impl_->full(key);
+  call.key = impl_->object_key(key);
   call.query = {{"uploadId", upload_id}};
   call.accept = {404};  // already aborted or completed
   impl_->exec.execute(call);

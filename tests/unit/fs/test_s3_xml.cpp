@@ -129,6 +129,7 @@ TEST_CASE("s3 retry policy: what is retried, errno mapping, full-jitter backoff"
   CHECK(retry::is_transient_http(429, ""));
   CHECK(retry::is_transient_http(400, "RequestTimeout"));
   CHECK(!retry::is_transient_http(403, "AccessDenied"));
+  CHECK(!retry::is_transient_http(501, "NotImplemented"));
   CHECK(!retry::is_transient_http(404, "NoSuchKey"));
   CHECK(!retry::is_transient_http(412, "PreconditionFailed"));
   CHECK(retry::is_transient(Transport::reset));

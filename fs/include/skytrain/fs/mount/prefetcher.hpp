@@ -39,6 +39,23 @@
 
 namespace skytrain::fs {
 
+// Recycles part buffers. A fresh multi-MiB buffer costs a page fault and a page clear per 4 KiB
+// when the GET first writes it (a quarter of the mount's CPU time in a sequential read, measured
+// with perf); a recycled one is already mapped. Keeps at most `retain_bytes` of idle buffers.
+class PartBufferPool {
+ public:
+  explicit PartBufferPool(uint64_t retain_bytes) : retain_(retain_bytes) {}
+  std::string take(uint64_t capacity);  // empty string with at least `capacity` reserved if recycled
+  void give(std::string&& buf);
+  static PartBufferPool& shared();
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> idle_;
+  uint64_t idle_bytes_ = 0;
+  const uint64_t retain_;
+};
+
 // One ranged GET's worth of an object.
 class ReadPart : public PoolJob {
  public:
@@ -46,6 +63,7 @@ class ReadPart : public PoolJob {
            MemoryLease lease)
       : store_(store), key_(std::move(key)), etag_(std::move(etag)), offset_(offset), length_(length),
         lease_(std::move(lease)) {}
+  ~ReadPart() override { PartBufferPool::shared().give(std::move(data_)); }
   uint64_t offset() const { return offset_; }
   uint64_t length() const { return length_; }
   uint64_t end() const { return offset_ + length_; }

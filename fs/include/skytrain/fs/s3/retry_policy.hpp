@@ -1,6 +1,6 @@
 // Which S3 failures are worth retrying, how long to wait, and which errno a final failure maps to.
 //
-// Transient: HTTP 5xx, 429, the S3 codes SlowDown / RequestTimeout / InternalError /
+// Transient: HTTP 5xx (but 501 NotImplemented), 429, the S3 codes SlowDown / RequestTimeout / InternalError /
 // ServiceUnavailable / RequestTimeTooSkewed (our clock is re-read on each attempt), and transport
 // failures (connection refused/reset, timeouts, truncated bodies). Everything else (403, 404, 412,
 // other 4xx) is the caller's answer and is returned at once.

@@ -1,0 +1,96 @@
+# Shared by bench/fs_read.sh and bench/fs_write.sh: a local S3 server (s3rver 3.7.1 by default:
+# moto is too slow for throughput), the latency proxy, and mounting/unmounting the three
+# filesystems under test with comparable settings:
+#   ours    skytrain-fs (defaults; extra flags from $OURS_OPTS)
+#   s3fs    Debian s3fs 1.90, defaults (no local cache), path-style
+#   rclone  Debian rclone 1.60 `rclone mount --vfs-cache-mode off` (AWS_CA_BUNDLE unset: 1.60
+#           refuses to start with it)
+# Everything runs on 127.0.0.1 and is torn down at exit (unmount, then kill by PID), through
+# tests/lib/harness.sh.
+# shellcheck shell=bash
+# shellcheck source=../tests/lib/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/harness.sh"
+
+BENCH_BACKEND=${BENCH_BACKEND:-s3rver3}
+
+# Fast interpreters for helpers: the python3 on PATH may be a slow-starting shim (pyenv: ~3 s),
+# which would blur timings; the helpers need only the standard library.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+# now: seconds since the epoch with nanoseconds; arithmetic with awk (no interpreter start-up).
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
+mbps() { awk -v n="$1" -v s="$2" 'BEGIN { if (s <= 0) s = 1e-9; printf "%.1f\n", n / 1e6 / s }'; }
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 <= 0) { print "n/a"; exit }
+    printf "%.2f\n", a / b }'
+}
+
+# start_proxy DELAY_MS: prints the URL to use (the server itself when DELAY_MS is 0).
+_proxy_n=0
+start_proxy() {
+  local delay=$1
+  if [ "$delay" = 0 ]; then echo "$S3_ENDPOINT"; return; fi
+  _proxy_n=$((_proxy_n + 1))
+  bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy$_proxy_n" "$S3_ENDPOINT" --delay-ms "$delay"
+}
+# The proxy is started inside $(...), so its PID is registered here, in the main shell.
+track_last_proxy() { [ "$_proxy_n" -gt 0 ] && [ -f "$T/proxy$_proxy_n/pid" ] && track_pid "$(cat "$T/proxy$_proxy_n/pid")"; return 0; }
+
+wait_mounted() {
+  local mnt=$1
+  for _ in $(seq 1 200); do mountpoint -q "$mnt" && return 0; sleep 0.05; done
+  echo "bench: $mnt did not become a mount point" >&2
+  return 1
+}
+
+# mount_fs KIND ENDPOINT BUCKET MNT
+mount_fs() {
+  local kind=$1 ep=$2 bucket=$3 mnt=$4
+  mkdir -p "$mnt"
+  _H_MOUNTS+=("$mnt")
+  case "$kind" in
+    ours)
+      # shellcheck disable=SC2086
+      "$BIN/skytrain-fs" --endpoint "$ep" ${OURS_OPTS:-} "$bucket" "$mnt"
+      ;;
+    s3fs)
+      # shellcheck disable=SC2086
+      printf '%s:%s\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$T/s3fs.passwd"
+      chmod 600 "$T/s3fs.passwd"
+      s3fs "$bucket" "$mnt" -o url="$ep" -o use_path_request_style -o passwd_file="$T/s3fs.passwd" \
+        -o endpoint=us-east-1 ${S3FS_OPTS:-}
+      ;;
+    rclone)
+      # shellcheck disable=SC2086
+      env -u AWS_CA_BUNDLE RCLONE_CONFIG_BENCHS3_TYPE=s3 RCLONE_CONFIG_BENCHS3_PROVIDER=Other \
+        RCLONE_CONFIG_BENCHS3_ENDPOINT="$ep" RCLONE_CONFIG_BENCHS3_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" \
+        RCLONE_CONFIG_BENCHS3_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" RCLONE_CONFIG_BENCHS3_REGION=us-east-1 \
+        RCLONE_CONFIG_BENCHS3_FORCE_PATH_STYLE=true \
+        rclone mount "benchs3:$bucket" "$mnt" --vfs-cache-mode off --daemon --log-file "$T/rclone.log" ${RCLONE_OPTS:-}
+      ;;
+    *) echo "bench: unknown filesystem $kind" >&2; return 2 ;;
+  esac
+  wait_mounted "$mnt"
+}
+
+unmount_fs() {
+  local mnt=$1
+  mountpoint -q "$mnt" || return 0
+  fusermount3 -u "$mnt" 2>/dev/null || fusermount -u "$mnt" 2>/dev/null || { sleep 1; fusermount3 -u "$mnt"; }
+  for _ in $(seq 1 100); do mountpoint -q "$mnt" || return 0; sleep 0.05; done
+}
+
+# Which filesystems to run (BENCH_FS="ours s3fs rclone"); ours is skipped with a note if not built.
+bench_filesystems() {
+  local fs
+  for fs in ${BENCH_FS:-ours s3fs rclone}; do
+    if [ "$fs" = ours ] && [ ! -x "$BIN/skytrain-fs" ]; then
+      echo "bench: $BIN/skytrain-fs not built; skipping ours" >&2
+      continue
+    fi
+    echo "$fs"
+  done
+}
