@@ -62,4 +62,26 @@ expect_error corrupt_page "$T/page_garbage.parquet" "column [a-z0-9_.]+ \(row gr
 # Unsupported codec (DuckDB can write brotli; we support uncompressed/snappy/gzip/zstd).
 expect_error unsupported_codec "$T/fx/unsupported_brotli.parquet" "unsupported compression codec BROTLI" "column i" "byte offset [0-9]+"
 
+# Random corruption (deterministic seeds) of files with every type, codec and page version:
+# each read must end in success or a clean error naming the file, never a crash or a hang.
+for fx in types_snappy_v1 types_zstd_v2 types_uncompressed_v2 types_gzip_v1; do
+  for seed in $(seq 1 12); do
+    python3 - "$T/fx/$fx.parquet" "$T/fuzz.parquet" "$seed" <<'PY'
+import random, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+rng = random.Random(int(sys.argv[3]) * 7919)
+for _ in range(rng.choice([1, 4, 32])):
+    pos = rng.randrange(4, len(data) - 8)
+    data[pos] = rng.randrange(256)
+open(sys.argv[2], "wb").write(data)
+PY
+    set +e
+    err=$(timeout 60 "$PQCAT" "$T/fuzz.parquet" 2>&1 >/dev/null)
+    rc=$?
+    set -e
+    check "$fx seed $seed: exit 0 or 1, not a crash (rc=$rc: $err)" test "$rc" -le 1
+    if [ "$rc" -eq 1 ]; then check "$fx seed $seed: error names the file ($err)" grep -qF "$T/fuzz.parquet" <<<"$err"; fi
+  done
+done
+
 echo "pipeline_parquet_errors: OK"

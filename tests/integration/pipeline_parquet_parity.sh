@@ -26,7 +26,7 @@ for f in "$T"/fx/*.parquet; do
   rm -f "$T/$name.ours.jsonl"
   n=$((n + 1))
 done
-check "all 9 fixtures were compared" test "$n" -eq 9
+check "all 11 fixtures were compared" test "$n" -eq 11
 
 # The FineTome-shaped file is even byte-identical to DuckDB's JSON (same escaping, same
 # number forms).

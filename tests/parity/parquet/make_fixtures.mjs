@@ -128,6 +128,19 @@ if (!only || only === 'types') {
       for (const [e, comp] of await encodings(file)) { seenEncodings.add(e); seenCodecs.add(comp); }
     }
   }
+  // Odds and ends: JSON (embedded as values), ENUM, INTERVAL, an all-null column, HUGEINT
+  // (DuckDB stores it as DOUBLE), and a file with no rows at all.
+  await c.run(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`);
+  await write('misc', `
+    SELECT i AS id,
+      CASE WHEN i % 4 = 0 THEN NULL WHEN i % 4 = 1 THEN '{"a": [1, 2.5, "x"], "b": {"c": null}}'
+           WHEN i % 4 = 2 THEN '"just a string"' ELSE '[' || i || ', true]' END::JSON AS j,
+      ['sad', 'ok', 'happy'][i % 3 + 1]::mood AS e,
+      NULL::INTEGER AS nothing,
+      (i::HUGEINT * 1000000007) AS h,
+      to_months(i % 30) + to_days(i % 5) + to_microseconds((i % 3) * 3723004000) AS iv
+    FROM range(500) t(i)`, 'COMPRESSION snappy');
+  await write('empty', `SELECT 1 AS a, 'x' AS b WHERE false`, 'COMPRESSION snappy');
   const want = ['PLAIN', 'RLE_DICTIONARY', 'DELTA_BINARY_PACKED', 'DELTA_LENGTH_BYTE_ARRAY', 'BYTE_STREAM_SPLIT'];
   for (const e of want) if (!seenEncodings.has(e)) throw new Error(`DuckDB wrote no ${e} page; fixtures lost coverage`);
   for (const comp of ['UNCOMPRESSED', 'SNAPPY', 'ZSTD', 'GZIP']) {
