@@ -184,9 +184,9 @@ TEST_CASE("parquet codecs: snappy round trip, size mismatch, unsupported") {
   std::string text(5000, 'q');
   std::string compressed;
   snappy::Compress(text.data(), text.size(), &compressed);
-  std::vector<uint8_t> out;
+  ByteBuffer out;
   decompress(Codec::Snappy, bytes(compressed), text.size(), out);
-  CHECK(std::string(out.begin(), out.end()) == text);
+  CHECK(std::string(out.data(), out.data() + out.size()) == text);
   CHECK_THROWS_AS(decompress(Codec::Snappy, bytes(compressed), text.size() + 1, out), skytrain::Error);
   CHECK_THROWS_AS(decompress(Codec::Snappy, bytes(std::string("\xff\xff\xff", 3)), 10, out), skytrain::Error);
   CHECK(error_of([&] { decompress(Codec::Lz4, bytes(compressed), text.size(), out); }).find("LZ4") !=
