@@ -45,6 +45,7 @@ struct ParquetReader::Impl {
   int group = -1;              // current row group
   int64_t rows_left_in_group = 0;
   int64_t rows_read = 0;
+  bool group_started = false;  // columns are positioned in meta.row_groups[group]
   uint64_t bytes_read = 0;
 
   void open(const std::filesystem::path& file) {
@@ -145,16 +146,51 @@ struct ParquetReader::Impl {
     }
   }
 
+  // Moves to the next row group with rows; false at the end of the file.
+  bool advance_group() {
+    if (group_started) finish_group();
+    group_started = start_next_group();
+    return group_started;
+  }
+
   bool next_row(std::string& out) {
     while (rows_left_in_group == 0) {
-      if (group >= 0 && group < static_cast<int>(meta.row_groups.size())) finish_group();
-      if (!start_next_group()) return false;
+      if (!advance_group()) return false;
     }
     out.clear();
     assembler->append_row(columns, out);
     --rows_left_in_group;
     ++rows_read;
     return true;
+  }
+
+  // Whole row groups are skipped from the footer's row counts without reading them; rows
+  // inside a row group still have to be assembled (levels are only decodable in order).
+  int64_t skip_rows(int64_t n) {
+    int64_t skipped = 0;
+    std::string scratch;
+    const int groups = static_cast<int>(meta.row_groups.size());
+    while (skipped < n) {
+      if (rows_left_in_group == 0) {
+        if (group_started) {
+          finish_group();
+          group_started = false;
+        }
+        while (group + 1 < groups && meta.row_groups[static_cast<size_t>(group + 1)].num_rows <= n - skipped) {
+          ++group;
+          skipped += meta.row_groups[static_cast<size_t>(group)].num_rows;
+          rows_read += meta.row_groups[static_cast<size_t>(group)].num_rows;
+        }
+        if (skipped == n || !advance_group()) break;
+        continue;
+      }
+      scratch.clear();
+      assembler->append_row(columns, scratch);
+      --rows_left_in_group;
+      ++rows_read;
+      ++skipped;
+    }
+    return skipped;
   }
 };
 
@@ -173,6 +209,7 @@ std::vector<std::string> ParquetReader::column_names() const {
 }
 
 bool ParquetReader::next_row(std::string& json_out) { return impl_->next_row(json_out); }
+int64_t ParquetReader::skip_rows(int64_t n) { return n > 0 ? impl_->skip_rows(n) : 0; }
 
 int64_t ParquetReader::rows_read() const { return impl_->rows_read; }
 uint64_t ParquetReader::file_size() const { return impl_->file_size; }

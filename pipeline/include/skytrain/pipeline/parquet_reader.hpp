@@ -39,7 +39,11 @@ class ParquetReader {
   // group and byte offset on corrupt data or an unsupported encoding/codec/type.
   bool next_row(std::string& json_out);
 
-  // Progress: rows returned so far, the file's size, and the compressed column-chunk bytes
+  // Skips up to n rows (fewer at the end of the file) and returns how many were skipped.
+  // Whole row groups are skipped without being read, so resuming deep into a file is cheap.
+  int64_t skip_rows(int64_t n);
+
+  // Progress: rows returned (or skipped) so far, the file's size, and the compressed column-chunk bytes
   // read so far (reaches about file_size() minus the footer at the end).
   int64_t rows_read() const;
   uint64_t file_size() const;
