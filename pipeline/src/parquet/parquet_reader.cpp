@@ -2,8 +2,9 @@
 // packaged in Debian 12, so the format is decoded here, one concept per file in this
 // directory: thrift_compact (metadata encoding), file_metadata (footer and page headers),
 // schema_tree (nesting and levels), codecs, rle_hybrid / plain_encoding / delta_encoding
-// (value and level encodings), column_chunk_reader (pages of one column chunk),
-// record_assembler (levels -> nested JSON) and json_values (types -> JSON text).
+// (value and level encodings), column_chunk_reader (pages of one column chunk, in reusable
+// byte_buffers), record_assembler (levels -> nested JSON), json_values and temporal_text
+// (types -> JSON text as DuckDB prints them).
 //
 // Memory: the footer, plus for the current row group one compressed column chunk per leaf
 // column and one decoded page per leaf column. Row groups are read one after another and
