@@ -6,7 +6,9 @@
 # is shared). Prints rows/s, input MB/s, output MB/s, the speed ratio ours/DuckDB, and our
 # peak RSS (which should stay near one row group's worth whatever the file size).
 #
-#   bench/parquet_read.sh [--rows N] [--runs R] [--file existing.parquet]
+#   bench/parquet_read.sh [--rows N] [--runs R] [--file existing.parquet] [--rss-scale K]
+# --rss-scale K also writes a K times larger file (same row-group size) and reports our peak
+# RSS reading it, to show memory is bounded by the row group, not the file.
 # Env: SKYTRAIN_BUILD (default ./build).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,12 +18,14 @@ PQCAT=$BUILD/pipeline/skytrain-parquet-cat
 ROWS=100000
 RUNS=3
 FILE=
+RSS_SCALE=0
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) ROWS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --file) FILE=$2; shift 2 ;;
-    *) echo "usage: $0 [--rows N] [--runs R] [--file F.parquet]" >&2; exit 2 ;;
+    --rss-scale) RSS_SCALE=$2; shift 2 ;;
+    *) echo "usage: $0 [--rows N] [--runs R] [--file F.parquet] [--rss-scale K]" >&2; exit 2 ;;
   esac
 done
 [ -x "$PQCAT" ] || { echo "build skytrain-parquet-cat first (ninja -C build skytrain-parquet-cat)" >&2; exit 1; }
@@ -29,15 +33,14 @@ done
 T=$(mktemp -d /tmp/skytrain-bench-parquet-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 if [ -z "$FILE" ]; then
-  node "$SRC/tests/parity/parquet/make_fixtures.mjs" "$T/fx" --only finetome --finetome-rows "$ROWS" >/dev/null
-  rm -f "$T/fx/finetome.expected.jsonl"
+  node "$SRC/tests/parity/parquet/make_fixtures.mjs" "$T/fx" --only finetome --finetome-rows "$ROWS" --no-reference >/dev/null
   FILE=$T/fx/finetome.parquet
 fi
 in_bytes=$(stat -c %s "$FILE")
 rows=$("$PQCAT" --info "$FILE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"])')
 groups=$("$PQCAT" --info "$FILE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["row_groups"])')
 
-best_ours=; best_rss=0; best_cpu=
+best_ours=''; best_rss=0; best_cpu=''
 for _ in $(seq "$RUNS"); do
   /usr/bin/time -f '%e %U %S %M' -o "$T/time" "$PQCAT" "$FILE" > "$T/ours.jsonl"
   read -r wall user sys rss < "$T/time"
@@ -49,7 +52,7 @@ out_bytes=$(stat -c %s "$T/ours.jsonl")
 rm -f "$T/ours.jsonl"
 
 duck() {  # duck THREADS -> "best_seconds cpu_seconds_of_that_run"
-  local best= best_cpu=
+  local best='' best_cpu=''
   for _ in $(seq "$RUNS"); do
     local s c
     read -r s c < <(node "$SRC/bench/parquet_duckdb_jsonl.mjs" "$FILE" "$T/duck.jsonl" ${1:+"$1"} |
@@ -81,3 +84,12 @@ print(f"  speed ratio ours/DuckDB (wall): {dd / ours:.2f}x vs default threads, {
 print(f"  CPU-time ratio DuckDB/ours:     {dd_cpu / ours_cpu:.2f}x vs default threads, {d1_cpu / ours_cpu:.2f}x vs 1 thread")
 print(f"  our peak RSS {rss / 1024:.1f} MiB; load average at the end {load} (wall times are noisy on a shared machine)")
 PY
+
+if [ "$RSS_SCALE" -gt 0 ]; then
+  big_rows=$((ROWS * RSS_SCALE))
+  node "$SRC/tests/parity/parquet/make_fixtures.mjs" "$T/big" --only finetome --finetome-rows "$big_rows" --no-reference >/dev/null
+  /usr/bin/time -f '%e %U %S %M' -o "$T/time" "$PQCAT" "$T/big/finetome.parquet" > /dev/null
+  read -r wall user sys big_rss < "$T/time"
+  python3 -c "import sys; r,b,w,rss=int(sys.argv[1]),int(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]); print(f'  {r:,} rows ({b/1e6:.1f} MB Parquet): peak RSS {rss/1024:.1f} MiB, {w:.2f} s wall, {r/w:,.0f} rows/s (output to /dev/null)')" \
+    "$big_rows" "$(stat -c %s "$T/big/finetome.parquet")" "$wall" "$big_rss"
+fi

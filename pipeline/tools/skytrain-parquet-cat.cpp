@@ -48,11 +48,12 @@ class Sink {
 int main(int argc, char** argv) {
   CLI::App app{"Print a Parquet file's rows as JSON Lines (one JSON object per row, columns in schema order)."};
   std::string input, output;
-  int64_t limit = -1;
+  int64_t limit = -1, skip = 0;
   bool info = false;
   app.add_option("file", input, "Parquet file to read")->required();
   app.add_option("-o,--output", output, "write JSONL to this file (atomically) instead of stdout");
   app.add_option("-n,--limit", limit, "stop after this many rows");
+  app.add_option("--skip", skip, "skip this many rows first (whole row groups are not read)");
   app.add_flag("--info", info, "print row count, row groups and top-level columns as JSON instead of rows");
   CLI11_PARSE(app, argc, argv);
   try {
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
     std::optional<skytrain::AtomicFile> file;
     if (!output.empty()) file.emplace(output);
     Sink sink(std::move(file));
+    reader.skip_rows(skip);
     std::string row;
     for (int64_t n = 0; (limit < 0 || n < limit) && reader.next_row(row); ++n) sink.line(row);
     sink.finish();

@@ -9,7 +9,7 @@ PQCAT=$BIN/pipeline/skytrain-parquet-cat
 PARITY=$SKYTRAIN_SRC/tests/parity/parquet
 
 check "DuckDB writes the fixtures" node "$PARITY/make_fixtures.mjs" "$T/fx" --only errors
-check "DuckDB writes the typed fixtures" node "$PARITY/make_fixtures.mjs" "$T/fx" --only types
+check "DuckDB writes the typed fixtures" node "$PARITY/make_fixtures.mjs" "$T/fx" --only types --no-reference
 good=$T/fx/types_snappy_v1.parquet
 size=$(stat -c %s "$good")
 
@@ -61,5 +61,39 @@ expect_error corrupt_page "$T/page_garbage.parquet" "column [a-z0-9_.]+ \(row gr
 
 # Unsupported codec (DuckDB can write brotli; we support uncompressed/snappy/gzip/zstd).
 expect_error unsupported_codec "$T/fx/unsupported_brotli.parquet" "unsupported compression codec BROTLI" "column i" "byte offset [0-9]+"
+
+# Random corruption (deterministic seeds) of files with every codec and both page versions:
+# anywhere in the file, in the footer only, or cut out of the middle. Each read must end in
+# success or a clean error naming the file, never a crash or a hang.
+python3 - "$T/fx" "$T/fuzz" <<'PY'
+import os, random, sys
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(dst)
+for fx in ["types_snappy_v1", "types_zstd_v2", "types_uncompressed_v2", "types_gzip_v1"]:
+    orig = open(f"{src}/{fx}.parquet", "rb").read()
+    for seed in range(1, 7):
+        data = bytearray(orig)
+        rng = random.Random(seed * 7919)
+        mode = seed % 3
+        if mode == 0:
+            for _ in range(rng.choice([1, 4, 32])):
+                data[rng.randrange(4, len(data) - 8)] = rng.randrange(256)
+        elif mode == 1:
+            flen = int.from_bytes(data[-8:-4], "little")
+            for _ in range(rng.choice([1, 2, 4])):
+                data[rng.randrange(len(data) - 8 - flen, len(data) - 8)] = rng.randrange(256)
+        else:
+            cut = rng.randrange(4, len(data) - 8)
+            data = data[:cut] + data[-rng.randrange(8, 4000):]
+        open(f"{dst}/{fx}_{seed}.parquet", "wb").write(data)
+PY
+for f in "$T"/fuzz/*.parquet; do
+  set +e
+  err=$(timeout 120 "$PQCAT" "$f" 2>&1 >/dev/null)
+  rc=$?
+  set -e
+  check "$(basename "$f"): exit 0 or 1, not a crash (rc=$rc: $err)" test "$rc" -le 1
+  if [ "$rc" -eq 1 ]; then check "$(basename "$f"): error names the file ($err)" grep -qF "$f" <<<"$err"; fi
+done
 
 echo "pipeline_parquet_errors: OK"

@@ -26,7 +26,7 @@ for f in "$T"/fx/*.parquet; do
   rm -f "$T/$name.ours.jsonl"
   n=$((n + 1))
 done
-check "all 9 fixtures were compared" test "$n" -eq 9
+check "all 11 fixtures were compared" test "$n" -eq 11
 
 # The FineTome-shaped file is even byte-identical to DuckDB's JSON (same escaping, same
 # number forms).
@@ -34,6 +34,12 @@ check "all 9 fixtures were compared" test "$n" -eq 9
 check "finetome JSONL is byte-identical to DuckDB's" cmp "$T/finetome.ours.jsonl" "$T/fx/finetome.expected.jsonl"
 rows=$(wc -l < "$T/finetome.ours.jsonl")
 check "finetome has 100000 rows (got $rows)" test "$rows" -eq 100000
+# --skip jumps over whole row groups (20,000 rows each) and then rows inside one.
+for skip in 45000 40000 99995 0; do
+  check "--skip $skip -n 10 equals DuckDB's rows $((skip + 1))..." \
+    cmp <("$PQCAT" --skip "$skip" -n 10 "$T/fx/finetome.parquet") <(tail -n +"$((skip + 1))" "$T/fx/finetome.expected.jsonl" | head -n 10)
+done
+check "--skip past the end prints nothing" test -z "$("$PQCAT" --skip 200000 "$T/fx/finetome.parquet")"
 # --limit stops early.
 check "--limit 7 prints 7 rows" test "$("$PQCAT" -n 7 "$T/fx/finetome.parquet" | wc -l)" -eq 7
 info=$("$PQCAT" --info "$T/fx/finetome.parquet")

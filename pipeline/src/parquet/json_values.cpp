@@ -1,4 +1,5 @@
 #include "skytrain/pipeline/parquet/json_values.hpp"
+#include "skytrain/pipeline/parquet/temporal_text.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -12,68 +13,6 @@
 namespace skytrain::pipeline::parquet {
 
 namespace {
-
-// Howard Hinnant's days -> civil date algorithm (proleptic Gregorian).
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += (m <= 2);
-}
-
-void append_date(std::string& out, int64_t days) {
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  if (y <= 0) {
-    // DuckDB prints years before 1 AD as "(BC)" with the year counted from 1.
-    fmt::format_to(std::back_inserter(out), "{:04d}-{:02d}-{:02d} (BC)", 1 - y, m, d);
-  } else {
-    fmt::format_to(std::back_inserter(out), "{:04d}-{:02d}-{:02d}", y, m, d);
-  }
-}
-
-// "HH:MM:SS[.fraction]" from a time of day in `unit`s, fraction trailing zeros dropped.
-void append_time_of_day(std::string& out, int64_t t, int64_t per_second, int digits) {
-  int64_t secs = t / per_second, frac = t % per_second;
-  fmt::format_to(std::back_inserter(out), "{:02d}:{:02d}:{:02d}", secs / 3600, (secs / 60) % 60, secs % 60);
-  if (frac) {
-    char buf[16];
-    for (int i = digits - 1; i >= 0; --i) {
-      buf[i] = static_cast<char>('0' + frac % 10);
-      frac /= 10;
-    }
-    int n = digits;
-    while (n > 0 && buf[n - 1] == '0') --n;
-    out.push_back('.');
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
-int64_t per_second(TimeUnit u) {
-  return u == TimeUnit::Millis ? 1000 : u == TimeUnit::Micros ? 1000000 : 1000000000;
-}
-int unit_digits(TimeUnit u) { return u == TimeUnit::Millis ? 3 : u == TimeUnit::Micros ? 6 : 9; }
-
-void append_timestamp(std::string& out, int64_t t, TimeUnit unit, bool utc) {
-  int64_t ps = per_second(unit);
-  int64_t per_day = ps * 86400;
-  int64_t days = t / per_day, rem = t % per_day;
-  if (rem < 0) {
-    rem += per_day;
-    --days;
-  }
-  append_date(out, days);
-  out.push_back(' ');
-  append_time_of_day(out, rem, ps, unit_digits(unit));
-  if (utc) out += "+00";
-}
 
 void append_i128(std::string& out, unsigned __int128 v) {
   char buf[48];
@@ -145,6 +84,24 @@ void append_binary(std::string& out, std::string_view s) {
     else fmt::format_to(std::back_inserter(text), "\\x{:02X}", c);
   }
   append_json_string(out, text);
+}
+
+// JSON-typed text: embedded as a JSON value when it parses, else quoted as a string.
+void append_json_text(std::string& out, std::string_view s) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::padded_string padded(s);
+  simdjson::dom::element doc;
+  if (parser.parse(padded).get(doc) != simdjson::SUCCESS) {
+    append_binary(out, s);
+    return;
+  }
+  std::string minified(s.size(), '\0');
+  size_t n = 0;
+  if (simdjson::minify(s.data(), s.size(), minified.data(), n) != simdjson::SUCCESS) {
+    append_binary(out, s);
+    return;
+  }
+  out.append(minified.data(), n);
 }
 
 struct EscapeTable {
@@ -251,7 +208,15 @@ ValueFormat value_format_for(const LeafColumn& leaf, const std::string& what) {
         f.kind = ValueFormat::DecimalBytes;
         return f;
       }
-      if (ct == ConvertedType::Interval) unsupported("INTERVAL");
+      if (ct == ConvertedType::Interval) {
+        if (pt != PhysicalType::FixedLenByteArray || e.type_length != 12) unsupported("INTERVAL not of 12 bytes");
+        f.kind = ValueFormat::Interval;
+        return f;
+      }
+      if (lt.kind == LogicalType::Json || ct == ConvertedType::Json) {
+        f.kind = ValueFormat::Json;
+        return f;
+      }
       if (lt.kind == LogicalType::Uuid && pt == PhysicalType::FixedLenByteArray && e.type_length == 16) {
         f.kind = ValueFormat::Uuid;
         return f;
@@ -260,8 +225,8 @@ ValueFormat value_format_for(const LeafColumn& leaf, const std::string& what) {
         f.kind = ValueFormat::Float16;
         return f;
       }
-      bool is_text = lt.kind == LogicalType::String || lt.kind == LogicalType::Enum || lt.kind == LogicalType::Json ||
-                     ct == ConvertedType::Utf8 || ct == ConvertedType::Enum || ct == ConvertedType::Json;
+      bool is_text = lt.kind == LogicalType::String || lt.kind == LogicalType::Enum || ct == ConvertedType::Utf8 ||
+                     ct == ConvertedType::Enum;
       f.kind = is_text ? ValueFormat::String : ValueFormat::Binary;
       return f;
     }
@@ -294,7 +259,7 @@ void append_json_value(std::string& out, const ValueFormat& f, const PageValues&
       return;
     case ValueFormat::Time:
       out.push_back('"');
-      append_time_of_day(out, v.ints[i], per_second(f.unit), unit_digits(f.unit));
+      append_time(out, v.ints[i], f.unit);
       out.push_back('"');
       return;
     case ValueFormat::Timestamp:
@@ -334,6 +299,18 @@ void append_json_value(std::string& out, const ValueFormat& f, const PageValues&
         out.push_back(hex[c >> 4]);
         out.push_back(hex[c & 15]);
       }
+      out.push_back('"');
+      return;
+    }
+    case ValueFormat::Json: append_json_text(out, v.bytes[i]); return;
+    case ValueFormat::Interval: {
+      std::string_view b = v.bytes[i];
+      uint32_t months, days, millis;
+      std::memcpy(&months, b.data(), 4);
+      std::memcpy(&days, b.data() + 4, 4);
+      std::memcpy(&millis, b.data() + 8, 4);
+      out.push_back('"');
+      append_interval(out, months, days, millis);
       out.push_back('"');
       return;
     }

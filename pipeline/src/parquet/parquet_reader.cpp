@@ -2,8 +2,9 @@
 // packaged in Debian 12, so the format is decoded here, one concept per file in this
 // directory: thrift_compact (metadata encoding), file_metadata (footer and page headers),
 // schema_tree (nesting and levels), codecs, rle_hybrid / plain_encoding / delta_encoding
-// (value and level encodings), column_chunk_reader (pages of one column chunk),
-// record_assembler (levels -> nested JSON) and json_values (types -> JSON text).
+// (value and level encodings), column_chunk_reader (pages of one column chunk, in reusable
+// byte_buffers), record_assembler (levels -> nested JSON), json_values and temporal_text
+// (types -> JSON text as DuckDB prints them).
 //
 // Memory: the footer, plus for the current row group one compressed column chunk per leaf
 // column and one decoded page per leaf column. Row groups are read one after another and
@@ -45,6 +46,7 @@ struct ParquetReader::Impl {
   int group = -1;              // current row group
   int64_t rows_left_in_group = 0;
   int64_t rows_read = 0;
+  bool group_started = false;  // columns are positioned in meta.row_groups[group]
   uint64_t bytes_read = 0;
 
   void open(const std::filesystem::path& file) {
@@ -120,14 +122,17 @@ struct ParquetReader::Impl {
   }
 
   bool start_next_group() {
-    columns.clear();
-    while (++group < static_cast<int>(meta.row_groups.size())) {
+    if (columns.empty()) {
+      columns.reserve(tree.leaves.size());
+      for (const auto& leaf : tree.leaves) columns.emplace_back(fd.get(), file_size, what, leaf);
+    }
+    const int groups = static_cast<int>(meta.row_groups.size());
+    while (group < groups && ++group < groups) {
       const RowGroup& rg = meta.row_groups[static_cast<size_t>(group)];
       if (rg.num_rows == 0) continue;
-      columns.reserve(tree.leaves.size());
       for (size_t c = 0; c < tree.leaves.size(); ++c) {
-        columns.emplace_back(fd.get(), file_size, what, tree.leaves[c], *rg.columns[c].meta, group);
-        bytes_read += columns.back().compressed_bytes();
+        columns[c].start(*rg.columns[c].meta, group);
+        bytes_read += columns[c].compressed_bytes();
       }
       rows_left_in_group = rg.num_rows;
       return true;
@@ -142,16 +147,51 @@ struct ParquetReader::Impl {
     }
   }
 
+  // Moves to the next row group with rows; false at the end of the file.
+  bool advance_group() {
+    if (group_started) finish_group();
+    group_started = start_next_group();
+    return group_started;
+  }
+
   bool next_row(std::string& out) {
     while (rows_left_in_group == 0) {
-      if (group >= 0 && !columns.empty()) finish_group();
-      if (!start_next_group()) return false;
+      if (!advance_group()) return false;
     }
     out.clear();
     assembler->append_row(columns, out);
     --rows_left_in_group;
     ++rows_read;
     return true;
+  }
+
+  // Whole row groups are skipped from the footer's row counts without reading them; rows
+  // inside a row group still have to be assembled (levels are only decodable in order).
+  int64_t skip_rows(int64_t n) {
+    int64_t skipped = 0;
+    std::string scratch;
+    const int groups = static_cast<int>(meta.row_groups.size());
+    while (skipped < n) {
+      if (rows_left_in_group == 0) {
+        if (group_started) {
+          finish_group();
+          group_started = false;
+        }
+        while (group + 1 < groups && meta.row_groups[static_cast<size_t>(group + 1)].num_rows <= n - skipped) {
+          ++group;
+          skipped += meta.row_groups[static_cast<size_t>(group)].num_rows;
+          rows_read += meta.row_groups[static_cast<size_t>(group)].num_rows;
+        }
+        if (skipped == n || !advance_group()) break;
+        continue;
+      }
+      scratch.clear();
+      assembler->append_row(columns, scratch);
+      --rows_left_in_group;
+      ++rows_read;
+      ++skipped;
+    }
+    return skipped;
   }
 };
 
@@ -170,6 +210,7 @@ std::vector<std::string> ParquetReader::column_names() const {
 }
 
 bool ParquetReader::next_row(std::string& json_out) { return impl_->next_row(json_out); }
+int64_t ParquetReader::skip_rows(int64_t n) { return n > 0 ? impl_->skip_rows(n) : 0; }
 
 int64_t ParquetReader::rows_read() const { return impl_->rows_read; }
 uint64_t ParquetReader::file_size() const { return impl_->file_size; }

@@ -2,7 +2,8 @@
 // each fixture X.parquet the reference X.expected.jsonl: DuckDB reading X.parquet back and
 // writing it as JSON Lines. Content is deterministic (pure functions of the row number).
 //
-//   node make_fixtures.mjs OUT_DIR [--finetome-rows N] [--only finetome|types|errors]
+//   node make_fixtures.mjs OUT_DIR [--finetome-rows N] [--only finetome|types|errors] [--no-reference]
+//   (--no-reference skips the DuckDB JSONL references, for benchmarks)
 //
 // Fixtures:
 //   finetome.parquet          FineTome-shaped: conversations list<struct<from,value>>, source,
@@ -23,15 +24,17 @@ const { DuckDBInstance } = require('@duckdb/node-api');
 
 const args = process.argv.slice(2);
 if (args.length < 1) {
-  console.error('usage: make_fixtures.mjs OUT_DIR [--finetome-rows N] [--only finetome|types|errors]');
+  console.error('usage: make_fixtures.mjs OUT_DIR [--finetome-rows N] [--only finetome|types|errors] [--no-reference]');
   process.exit(2);
 }
 const out = path.resolve(args[0]);
 let finetomeRows = 100000;
 let only = null;
+let reference = true;
 for (let k = 1; k < args.length; k++) {
   if (args[k] === '--finetome-rows') finetomeRows = Number(args[++k]);
   else if (args[k] === '--only') only = args[++k];
+  else if (args[k] === '--no-reference') reference = false;
   else { console.error(`unknown argument ${args[k]}`); process.exit(2); }
 }
 fs.mkdirSync(out, { recursive: true });
@@ -44,7 +47,9 @@ const q = (p) => `'${p.replaceAll("'", "''")}'`;
 async function write(name, select, options) {
   const file = path.join(out, `${name}.parquet`);
   await c.run(`COPY (${select}) TO ${q(file)} (FORMAT parquet, ${options})`);
-  await c.run(`COPY (SELECT * FROM read_parquet(${q(file)})) TO ${q(path.join(out, `${name}.expected.jsonl`))} (FORMAT json)`);
+  if (reference) {
+    await c.run(`COPY (SELECT * FROM read_parquet(${q(file)})) TO ${q(path.join(out, `${name}.expected.jsonl`))} (FORMAT json)`);
+  }
   return file;
 }
 async function encodings(file) {
@@ -128,6 +133,19 @@ if (!only || only === 'types') {
       for (const [e, comp] of await encodings(file)) { seenEncodings.add(e); seenCodecs.add(comp); }
     }
   }
+  // Odds and ends: JSON (embedded as values), ENUM, INTERVAL, an all-null column, HUGEINT
+  // (DuckDB stores it as DOUBLE), and a file with no rows at all.
+  await c.run(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`);
+  await write('misc', `
+    SELECT i AS id,
+      CASE WHEN i % 4 = 0 THEN NULL WHEN i % 4 = 1 THEN '{"a": [1, 2.5, "x"], "b": {"c": null}}'
+           WHEN i % 4 = 2 THEN '"just a string"' ELSE '[' || i || ', true]' END::JSON AS j,
+      ['sad', 'ok', 'happy'][i % 3 + 1]::mood AS e,
+      NULL::INTEGER AS nothing,
+      (i::HUGEINT * 1000000007) AS h,
+      to_months(i % 30) + to_days(i % 5) + to_microseconds((i % 3) * 3723004000) AS iv
+    FROM range(500) t(i)`, 'COMPRESSION snappy');
+  await write('empty', `SELECT 1 AS a, 'x' AS b WHERE false`, 'COMPRESSION snappy');
   const want = ['PLAIN', 'RLE_DICTIONARY', 'DELTA_BINARY_PACKED', 'DELTA_LENGTH_BYTE_ARRAY', 'BYTE_STREAM_SPLIT'];
   for (const e of want) if (!seenEncodings.has(e)) throw new Error(`DuckDB wrote no ${e} page; fixtures lost coverage`);
   for (const comp of ['UNCOMPRESSED', 'SNAPPY', 'ZSTD', 'GZIP']) {

@@ -128,7 +128,8 @@ TEST_CASE("parquet delta byte arrays: DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARR
   // Lengths 4,2,6,5: first 4, deltas -2,4,-1; min -2, relative 0,6,1 at width 3.
   std::string lengths("\x80\x01\x04\x04\x08\x03\x03\x00\x00\x00\x70\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 22);
   PageValues pv;
-  decode_delta_length_byte_array(bytes(lengths + "axislebabbleyhood"), 4, pv);
+  const std::string dlba = lengths + "axislebabbleyhood";  // the views point into it
+  decode_delta_length_byte_array(bytes(dlba), 4, pv);
   REQUIRE(pv.bytes.size() == 4);
   CHECK(pv.bytes[0] == "axis");
   CHECK(pv.bytes[1] == "le");
@@ -183,9 +184,9 @@ TEST_CASE("parquet codecs: snappy round trip, size mismatch, unsupported") {
   std::string text(5000, 'q');
   std::string compressed;
   snappy::Compress(text.data(), text.size(), &compressed);
-  std::vector<uint8_t> out;
+  ByteBuffer out;
   decompress(Codec::Snappy, bytes(compressed), text.size(), out);
-  CHECK(std::string(out.begin(), out.end()) == text);
+  CHECK(std::string(out.data(), out.data() + out.size()) == text);
   CHECK_THROWS_AS(decompress(Codec::Snappy, bytes(compressed), text.size() + 1, out), skytrain::Error);
   CHECK_THROWS_AS(decompress(Codec::Snappy, bytes(std::string("\xff\xff\xff", 3)), 10, out), skytrain::Error);
   CHECK(error_of([&] { decompress(Codec::Lz4, bytes(compressed), text.size(), out); }).find("LZ4") !=

@@ -245,5 +245,11 @@ TEST_CASE("parquet file: schema and footer errors") {
     CHECK(r.rows_read() == 1);
     CHECK(r.bytes_read() > 0);
     CHECK(r.bytes_read() < r.file_size());
+    CHECK(r.skip_rows(1) == 1);
+    CHECK(r.next_row(row));
+    CHECK(row == R"({"id":3})");
+    CHECK(r.rows_read() == 3);
+    CHECK(r.skip_rows(5) == 0);
+    CHECK_FALSE(r.next_row(row));
   }
 }
