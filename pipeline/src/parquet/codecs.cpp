@@ -1,4 +1,4 @@
-#include "parquet/codecs.hpp"
+#include "skytrain/pipeline/parquet/codecs.hpp"
 
 #include <snappy.h>
 #include <zlib.h>
@@ -14,7 +14,7 @@ bool codec_supported(Codec c) {
 
 namespace {
 
-void gunzip(std::span<const uint8_t> in, size_t size, std::vector<uint8_t>& out) {
+void gunzip(std::span<const uint8_t> in, size_t size, ByteBuffer& out) {
   z_stream zs{};
   // 15 + 32: accept both gzip and zlib headers.
   if (inflateInit2(&zs, 15 + 32) != Z_OK) fail("GZIP: inflateInit failed");
@@ -44,12 +44,12 @@ void gunzip(std::span<const uint8_t> in, size_t size, std::vector<uint8_t>& out)
 
 }  // namespace
 
-void decompress(Codec codec, std::span<const uint8_t> in, size_t size, std::vector<uint8_t>& out) {
-  out.resize(size);
+void decompress(Codec codec, std::span<const uint8_t> in, size_t size, ByteBuffer& out) {
+  out.resize_for_overwrite(size);
   switch (codec) {
     case Codec::Uncompressed:
       if (in.size() != size) fail("uncompressed page is {} bytes but declares {}", in.size(), size);
-      std::copy(in.begin(), in.end(), out.begin());
+      std::copy(in.begin(), in.end(), out.data());
       return;
     case Codec::Snappy: {
       size_t n = 0;

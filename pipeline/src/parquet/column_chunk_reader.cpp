@@ -1,10 +1,10 @@
-#include "parquet/column_chunk_reader.hpp"
+#include "skytrain/pipeline/parquet/column_chunk_reader.hpp"
 
 #include <cstring>
 
-#include "parquet/codecs.hpp"
-#include "parquet/file_metadata.hpp"
-#include "parquet/rle_hybrid.hpp"
+#include "skytrain/pipeline/parquet/codecs.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/rle_hybrid.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 
@@ -15,16 +15,25 @@ namespace {
 constexpr int64_t kMaxPageBytes = int64_t{1} << 31;
 }
 
-ColumnChunkReader::ColumnChunkReader(int fd, uint64_t file_size, const std::string& what, const LeafColumn& leaf,
-                                     const ColumnMetaData& meta, int row_group)
-    : what_(what),
+ColumnChunkReader::ColumnChunkReader(int fd, uint64_t file_size, const std::string& what, const LeafColumn& leaf)
+    : fd_(fd),
+      file_size_(file_size),
+      what_(what),
       leaf_(&leaf),
-      codec_(meta.codec),
       type_(*leaf.element.type),
       type_length_(leaf.element.type_length),
-      row_group_(row_group),
       max_def_(static_cast<uint8_t>(leaf.max_def)),
-      max_rep_(static_cast<uint8_t>(leaf.max_rep)) {
+      max_rep_(static_cast<uint8_t>(leaf.max_rep)) {}
+
+void ColumnChunkReader::start(const ColumnMetaData& meta, int row_group) {
+  codec_ = meta.codec;
+  row_group_ = row_group;
+  pos_ = 0;
+  n_ = i_ = vi_ = 0;
+  have_dict_ = false;
+  dict_.clear();
+  values_.clear();
+  const uint64_t file_size = file_size_;
   int64_t start = meta.data_page_offset;
   if (meta.dictionary_page_offset && *meta.dictionary_page_offset > 0 && *meta.dictionary_page_offset < start) {
     start = *meta.dictionary_page_offset;
@@ -38,8 +47,8 @@ ColumnChunkReader::ColumnChunkReader(int fd, uint64_t file_size, const std::stri
   if (meta.type != type_) fail_corrupt("column chunk's physical type differs from the schema's");
   if (meta.num_values < 0) fail_corrupt("negative value count");
   chunk_offset_ = static_cast<uint64_t>(start);
-  chunk_.resize(static_cast<size_t>(meta.total_compressed_size));
-  size_t got = pread_full(fd, chunk_.data(), chunk_.size(), chunk_offset_, what_);
+  chunk_.resize_for_overwrite(static_cast<size_t>(meta.total_compressed_size));
+  size_t got = pread_full(fd_, chunk_.data(), chunk_.size(), chunk_offset_, what_);
   if (got != chunk_.size()) fail_corrupt("file is truncated inside this column chunk");
   values_left_ = meta.num_values;
 }
@@ -50,20 +59,20 @@ void ColumnChunkReader::fail_corrupt(const std::string& why) const {
 }
 
 std::span<const uint8_t> ColumnChunkReader::maybe_decompress(std::span<const uint8_t> in, size_t size,
-                                                             std::vector<uint8_t>& buf) {
+                                                             ByteBuffer& buf) {
   if (codec_ == Codec::Uncompressed) {
     if (in.size() != size) fail("uncompressed page is {} bytes but declares {}", in.size(), size);
     return in;
   }
   decompress(codec_, in, size, buf);
-  return {buf.data(), buf.size()};
+  return buf.span();
 }
 
 bool ColumnChunkReader::load_next_page() {
   while (values_left_ > 0 && pos_ < chunk_.size()) {
     page_offset_ = chunk_offset_ + pos_;
     size_t header_size = 0;
-    PageHeader h = decode_page_header(std::span<const uint8_t>(chunk_).subspan(pos_), page_offset_,
+    PageHeader h = decode_page_header(chunk_.span().subspan(pos_), page_offset_,
                                       fmt::format("{}: column {} (row group {}) page header", what_,
                                                   leaf_->dotted_path, row_group_),
                                       header_size);

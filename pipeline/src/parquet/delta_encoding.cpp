@@ -4,8 +4,8 @@
 // followed by the concatenated bytes; DELTA_BYTE_ARRAY stores (shared prefix length, suffix)
 // pairs, both through the former two. Arithmetic wraps modulo 2^64 as the spec requires
 // (INT32 columns are truncated afterwards, which is the same modulo 2^32).
-#include "parquet/page_values.hpp"
-#include "parquet/rle_hybrid.hpp"
+#include "skytrain/pipeline/parquet/page_values.hpp"
+#include "skytrain/pipeline/parquet/rle_hybrid.hpp"
 #include "skytrain/common/error.hpp"
 
 namespace skytrain::pipeline::parquet {

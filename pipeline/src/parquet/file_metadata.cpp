@@ -1,6 +1,6 @@
-#include "parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
 
-#include "parquet/thrift_compact.hpp"
+#include "skytrain/pipeline/parquet/thrift_compact.hpp"
 
 namespace skytrain::pipeline::parquet {
 

@@ -1,4 +1,4 @@
-#include "parquet/json_values.hpp"
+#include "skytrain/pipeline/parquet/json_values.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -147,6 +147,41 @@ void append_binary(std::string& out, std::string_view s) {
   append_json_string(out, text);
 }
 
+// DuckDB's interval text: "[N year[s]] [N month[s]] [N day[s]] [HH:MM:SS[.ffffff]]", or
+// "00:00:00" for a zero interval.
+void append_interval(std::string& out, uint32_t months, uint32_t days, uint32_t millis) {
+  size_t start = out.size();
+  auto part = [&](uint64_t n, const char* unit) {
+    if (out.size() > start) out.push_back(' ');
+    fmt::format_to(std::back_inserter(out), "{} {}{}", n, unit, n == 1 ? "" : "s");
+  };
+  if (months / 12) part(months / 12, "year");
+  if (months % 12) part(months % 12, "month");
+  if (days) part(days, "day");
+  if (millis || out.size() == start) {
+    if (out.size() > start) out.push_back(' ');
+    append_time_of_day(out, int64_t{millis} * 1000, 1000000, 6);
+  }
+}
+
+// JSON-typed text: embedded as a JSON value when it parses, else quoted as a string.
+void append_json_text(std::string& out, std::string_view s) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::padded_string padded(s);
+  simdjson::dom::element doc;
+  if (parser.parse(padded).get(doc) != simdjson::SUCCESS) {
+    append_binary(out, s);
+    return;
+  }
+  std::string minified(s.size(), '\0');
+  size_t n = 0;
+  if (simdjson::minify(s.data(), s.size(), minified.data(), n) != simdjson::SUCCESS) {
+    append_binary(out, s);
+    return;
+  }
+  out.append(minified.data(), n);
+}
+
 struct EscapeTable {
   bool needs[256] = {};
   constexpr EscapeTable() {
@@ -251,7 +286,15 @@ ValueFormat value_format_for(const LeafColumn& leaf, const std::string& what) {
         f.kind = ValueFormat::DecimalBytes;
         return f;
       }
-      if (ct == ConvertedType::Interval) unsupported("INTERVAL");
+      if (ct == ConvertedType::Interval) {
+        if (pt != PhysicalType::FixedLenByteArray || e.type_length != 12) unsupported("INTERVAL not of 12 bytes");
+        f.kind = ValueFormat::Interval;
+        return f;
+      }
+      if (lt.kind == LogicalType::Json || ct == ConvertedType::Json) {
+        f.kind = ValueFormat::Json;
+        return f;
+      }
       if (lt.kind == LogicalType::Uuid && pt == PhysicalType::FixedLenByteArray && e.type_length == 16) {
         f.kind = ValueFormat::Uuid;
         return f;
@@ -260,8 +303,8 @@ ValueFormat value_format_for(const LeafColumn& leaf, const std::string& what) {
         f.kind = ValueFormat::Float16;
         return f;
       }
-      bool is_text = lt.kind == LogicalType::String || lt.kind == LogicalType::Enum || lt.kind == LogicalType::Json ||
-                     ct == ConvertedType::Utf8 || ct == ConvertedType::Enum || ct == ConvertedType::Json;
+      bool is_text = lt.kind == LogicalType::String || lt.kind == LogicalType::Enum || ct == ConvertedType::Utf8 ||
+                     ct == ConvertedType::Enum;
       f.kind = is_text ? ValueFormat::String : ValueFormat::Binary;
       return f;
     }
@@ -334,6 +377,18 @@ void append_json_value(std::string& out, const ValueFormat& f, const PageValues&
         out.push_back(hex[c >> 4]);
         out.push_back(hex[c & 15]);
       }
+      out.push_back('"');
+      return;
+    }
+    case ValueFormat::Json: append_json_text(out, v.bytes[i]); return;
+    case ValueFormat::Interval: {
+      std::string_view b = v.bytes[i];
+      uint32_t months, days, millis;
+      std::memcpy(&months, b.data(), 4);
+      std::memcpy(&days, b.data() + 4, 4);
+      std::memcpy(&millis, b.data() + 8, 4);
+      out.push_back('"');
+      append_interval(out, months, days, millis);
       out.push_back('"');
       return;
     }

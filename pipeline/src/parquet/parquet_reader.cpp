@@ -16,12 +16,12 @@
 
 #include <cstring>
 
-#include "parquet/codecs.hpp"
-#include "parquet/column_chunk_reader.hpp"
-#include "parquet/file_metadata.hpp"
-#include "parquet/json_values.hpp"
-#include "parquet/record_assembler.hpp"
-#include "parquet/schema_tree.hpp"
+#include "skytrain/pipeline/parquet/codecs.hpp"
+#include "skytrain/pipeline/parquet/column_chunk_reader.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/json_values.hpp"
+#include "skytrain/pipeline/parquet/record_assembler.hpp"
+#include "skytrain/pipeline/parquet/schema_tree.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/unique_fd.hpp"
@@ -120,14 +120,17 @@ struct ParquetReader::Impl {
   }
 
   bool start_next_group() {
-    columns.clear();
-    while (++group < static_cast<int>(meta.row_groups.size())) {
+    if (columns.empty()) {
+      columns.reserve(tree.leaves.size());
+      for (const auto& leaf : tree.leaves) columns.emplace_back(fd.get(), file_size, what, leaf);
+    }
+    const int groups = static_cast<int>(meta.row_groups.size());
+    while (group < groups && ++group < groups) {
       const RowGroup& rg = meta.row_groups[static_cast<size_t>(group)];
       if (rg.num_rows == 0) continue;
-      columns.reserve(tree.leaves.size());
       for (size_t c = 0; c < tree.leaves.size(); ++c) {
-        columns.emplace_back(fd.get(), file_size, what, tree.leaves[c], *rg.columns[c].meta, group);
-        bytes_read += columns.back().compressed_bytes();
+        columns[c].start(*rg.columns[c].meta, group);
+        bytes_read += columns[c].compressed_bytes();
       }
       rows_left_in_group = rg.num_rows;
       return true;
@@ -144,7 +147,7 @@ struct ParquetReader::Impl {
 
   bool next_row(std::string& out) {
     while (rows_left_in_group == 0) {
-      if (group >= 0 && !columns.empty()) finish_group();
+      if (group >= 0 && group < static_cast<int>(meta.row_groups.size())) finish_group();
       if (!start_next_group()) return false;
     }
     out.clear();

@@ -4,8 +4,8 @@
 // every value in stream k, which compresses floats better; it is cheap to undo, so we support it.
 #include <cstring>
 
-#include "parquet/page_values.hpp"
-#include "parquet/rle_hybrid.hpp"
+#include "skytrain/pipeline/parquet/page_values.hpp"
+#include "skytrain/pipeline/parquet/rle_hybrid.hpp"
 #include "skytrain/common/error.hpp"
 
 namespace skytrain::pipeline::parquet {

@@ -1,4 +1,4 @@
-#include "parquet/record_assembler.hpp"
+#include "skytrain/pipeline/parquet/record_assembler.hpp"
 
 #include "skytrain/common/error.hpp"
 

@@ -1,4 +1,4 @@
-#include "parquet/rle_hybrid.hpp"
+#include "skytrain/pipeline/parquet/rle_hybrid.hpp"
 
 #include <cstring>
 

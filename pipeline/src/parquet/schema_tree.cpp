@@ -1,4 +1,4 @@
-#include "parquet/schema_tree.hpp"
+#include "skytrain/pipeline/parquet/schema_tree.hpp"
 
 #include "skytrain/common/error.hpp"
 

@@ -1,4 +1,4 @@
-#include "parquet/thrift_compact.hpp"
+#include "skytrain/pipeline/parquet/thrift_compact.hpp"
 
 #include <cstring>
 

@@ -1,5 +1,16 @@
 // Streaming Parquet reader: rows come out one at a time as JSON objects; memory is bounded by
-// one row group (one column chunk at a time where possible), never the whole file.
+// one row group (one compressed column chunk plus one decoded page per leaf column), never the
+// whole file. Written for skytrain (no Arrow/Parquet library is packaged in Debian 12); the
+// mechanism is described in pipeline/src/parquet/parquet_reader.cpp and the files beside it.
+//
+// Supported: data pages v1 and v2, dictionary pages; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY,
+// RLE (booleans), DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY,
+// BYTE_STREAM_SPLIT; UNCOMPRESSED, SNAPPY, GZIP, ZSTD; every physical type (INT96 as a
+// timestamp); nested LIST (3-level and legacy 2-level), MAP and STRUCT with nulls at every level.
+// Values print as DuckDB prints them (see parquet/json_values.hpp). Not supported, each a clear
+// error: LZ4/LZO/BROTLI codecs, BIT_PACKED levels, encrypted footers, external column chunks.
+//
+// After next_row() throws, the reader's position is undefined: discard it.
 #pragma once
 #include <cstdint>
 #include <filesystem>

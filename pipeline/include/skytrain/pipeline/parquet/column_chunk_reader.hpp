@@ -11,17 +11,22 @@
 #include <string>
 #include <vector>
 
-#include "parquet/json_values.hpp"
-#include "parquet/page_values.hpp"
-#include "parquet/schema_tree.hpp"
+#include "skytrain/pipeline/parquet/byte_buffer.hpp"
+#include "skytrain/pipeline/parquet/json_values.hpp"
+#include "skytrain/pipeline/parquet/page_values.hpp"
+#include "skytrain/pipeline/parquet/schema_tree.hpp"
 
 namespace skytrain::pipeline::parquet {
 
 class ColumnChunkReader {
  public:
-  // `file_size` bounds the chunk's byte range; `what` names the file.
-  ColumnChunkReader(int fd, uint64_t file_size, const std::string& what, const LeafColumn& leaf,
-                    const ColumnMetaData& meta, int row_group);
+  // `file_size` bounds the chunk's byte ranges; `what` names the file. One reader serves its
+  // leaf column for every row group (buffers are reused); call start() for each chunk.
+  ColumnChunkReader(int fd, uint64_t file_size, const std::string& what, const LeafColumn& leaf);
+
+  // Reads the column chunk described by `meta` (of row group `row_group`) and positions
+  // before its first triplet.
+  void start(const ColumnMetaData& meta, int row_group);
 
   // True when a triplet is available (loads the next page when the current one is used up).
   bool has_triplet() {
@@ -50,26 +55,28 @@ class ColumnChunkReader {
   void decode_dictionary_page(const struct PageHeader& h, std::span<const uint8_t> body);
   void decode_data_page(const struct PageHeader& h, std::span<const uint8_t> body);
   void decode_values(Encoding enc, std::span<const uint8_t> data, size_t count);
-  std::span<const uint8_t> maybe_decompress(std::span<const uint8_t> in, size_t size, std::vector<uint8_t>& buf);
+  std::span<const uint8_t> maybe_decompress(std::span<const uint8_t> in, size_t size, ByteBuffer& buf);
 
+  int fd_;
+  uint64_t file_size_;
   std::string what_;
   const LeafColumn* leaf_;
-  Codec codec_;
+  Codec codec_ = Codec::Uncompressed;
   PhysicalType type_;
   int type_length_;
-  int row_group_;
+  int row_group_ = 0;
   uint8_t max_def_, max_rep_;
   uint64_t chunk_offset_ = 0;  // file offset of chunk_[0]
-  std::vector<uint8_t> chunk_;
+  ByteBuffer chunk_;
   size_t pos_ = 0;                // next page header within chunk_
   uint64_t page_offset_ = 0;      // file offset of the current page (for errors)
   int64_t values_left_ = 0;       // triplets still expected in the chunk (num_values)
 
   bool have_dict_ = false;
-  std::vector<uint8_t> dict_buf_;
+  ByteBuffer dict_buf_;
   PageValues dict_;
 
-  std::vector<uint8_t> page_buf_;
+  ByteBuffer page_buf_;
   std::vector<uint8_t> reps_, defs_;
   std::vector<uint32_t> indices_;
   PageValues values_;

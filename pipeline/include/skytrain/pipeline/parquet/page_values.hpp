@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
 
 namespace skytrain::pipeline::parquet {
 

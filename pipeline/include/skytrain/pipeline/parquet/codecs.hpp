@@ -6,9 +6,8 @@
 #pragma once
 #include <cstdint>
 #include <span>
-#include <vector>
-
-#include "parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/byte_buffer.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
 
 namespace skytrain::pipeline::parquet {
 
@@ -16,6 +15,6 @@ bool codec_supported(Codec c);
 
 // Decompresses `in` into `out` (resized to `uncompressed_size`). Throws skytrain::Error with
 // a plain message on corrupt data or a size mismatch.
-void decompress(Codec codec, std::span<const uint8_t> in, size_t uncompressed_size, std::vector<uint8_t>& out);
+void decompress(Codec codec, std::span<const uint8_t> in, size_t uncompressed_size, ByteBuffer& out);
 
 }  // namespace skytrain::pipeline::parquet

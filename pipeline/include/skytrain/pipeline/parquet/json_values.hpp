@@ -8,21 +8,23 @@
 // legacy Impala/Spark nanosecond format); UUID in 8-4-4-4-12 form. Binary values without a
 // string annotation are emitted as strings when they are valid UTF-8, else with each
 // non-ASCII or control byte written as \xNN (DuckDB's BLOB text); a STRING column with invalid
-// UTF-8 is an error. JSON-annotated columns are emitted as strings holding the JSON text.
+// UTF-8 is an error. JSON-annotated columns are embedded as JSON values (whitespace removed),
+// as DuckDB does, or as strings when the text is not valid JSON. INTERVAL is printed like
+// DuckDB ("1 year 2 months 3 days 04:05:06.789").
 #pragma once
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "parquet/page_values.hpp"
-#include "parquet/schema_tree.hpp"
+#include "skytrain/pipeline/parquet/page_values.hpp"
+#include "skytrain/pipeline/parquet/schema_tree.hpp"
 
 namespace skytrain::pipeline::parquet {
 
 struct ValueFormat {
   enum Kind {
     String, Binary, Bool, Int, UInt32, UInt64, Real, Date, Time, Timestamp, Int96Timestamp,
-    DecimalInt, DecimalBytes, Uuid, Float16
+    DecimalInt, DecimalBytes, Uuid, Float16, Json, Interval
   } kind = Int;
   int scale = 0;
   TimeUnit unit = TimeUnit::Micros;
@@ -30,7 +32,7 @@ struct ValueFormat {
 };
 
 // Chooses the format for a leaf; throws skytrain::Error (naming `what` and the column) for
-// types we cannot represent (INTERVAL, DECIMAL wider than 16 bytes).
+// types we cannot represent (DECIMAL wider than 16 bytes).
 ValueFormat value_format_for(const LeafColumn& leaf, const std::string& what);
 
 // Appends value `i` of `v` as JSON text. Strings with invalid UTF-8 throw a plain message.

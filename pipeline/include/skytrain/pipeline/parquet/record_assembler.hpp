@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "parquet/column_chunk_reader.hpp"
-#include "parquet/json_values.hpp"
-#include "parquet/schema_tree.hpp"
+#include "skytrain/pipeline/parquet/column_chunk_reader.hpp"
+#include "skytrain/pipeline/parquet/json_values.hpp"
+#include "skytrain/pipeline/parquet/schema_tree.hpp"
 
 namespace skytrain::pipeline::parquet {
 

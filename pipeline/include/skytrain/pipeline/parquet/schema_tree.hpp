@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "parquet/file_metadata.hpp"
+#include "skytrain/pipeline/parquet/file_metadata.hpp"
 
 namespace skytrain::pipeline::parquet {
 
