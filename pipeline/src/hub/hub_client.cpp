@@ -244,6 +244,22 @@ std::string verify_hub_file(const HubFile& file, const std::filesystem::path& lo
 
 std::string HubClient::download(RepoKind kind, const std::string& id, const std::string& revision, const HubFile& file,
                                 const std::filesystem::path& partial, const ByteCallback& on_bytes) const {
+  std::error_code ec;
+  bool resumed = std::filesystem::exists(partial, ec) && std::filesystem::file_size(partial, ec) > 0;
+  try {
+    return download_once(kind, id, revision, file, partial, on_bytes);
+  } catch (const Error& e) {
+    // A partial left by an earlier run may hold bytes of another version of the file (the
+    // branch moved on): if the resumed result fails its checksum, fetch the file once afresh.
+    if (!resumed || std::string_view(e.what()).find("checksum mismatch") == std::string_view::npos) throw;
+    log::warn("{}; the resumed partial download was stale, downloading the whole file again", e.what());
+    return download_once(kind, id, revision, file, partial, on_bytes);
+  }
+}
+
+std::string HubClient::download_once(RepoKind kind, const std::string& id, const std::string& revision,
+                                     const HubFile& file, const std::filesystem::path& partial,
+                                     const ByteCallback& on_bytes) const {
   std::string url = resolve_url(kind, id, revision, file.path);
   std::string what = fmt::format("{} file {:?} (revision {:?})", repo_label(kind, id), file.path, revision);
   if (partial.has_parent_path()) make_dirs(partial.parent_path());

@@ -60,11 +60,14 @@ class HubClient {
 
   // Downloads `file` into `partial` (appending to what is already there, if anything), then
   // checks the size and the checksum (LFS sha256, else the git blob sha1). Returns the sha256 of
-  // the content. On a checksum mismatch the partial file is removed and an Error names the file.
+  // the content. On a checksum mismatch the partial file is removed and an Error names the file
+  // (when the download had resumed an earlier partial, the whole file is fetched once more first).
   std::string download(RepoKind kind, const std::string& id, const std::string& revision, const HubFile& file,
                        const std::filesystem::path& partial, const ByteCallback& on_bytes = {}) const;
 
  private:
+  std::string download_once(RepoKind kind, const std::string& id, const std::string& revision, const HubFile& file,
+                            const std::filesystem::path& partial, const ByteCallback& on_bytes) const;
   HubConfig cfg_;
 };
 
