@@ -4,7 +4,9 @@
 # Replace normalizers, byte_fallback, fused unk, Replace/ByteFallback/Fuse/Strip decoders,
 # TemplateProcessing), Metaspace (prepend_scheme first, split; NFKC; added tokens with
 # lstrip/rstrip/single_word/normalized), GPT-2 style (ByteLevel add_prefix_space/use_regex/
-# trim_offsets after Split behaviors and Digits; [a, b] merges).
+# trim_offsets after Split behaviors and Digits; [a, b] merges), and the split patterns of
+# DeepSeek-V3 (three Splits, CJK ranges, \p{P}\p{S}\p{M}) and GPT-4o/o200k (letter-case classes,
+# optional case-insensitive contractions) in front of a byte-level model.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
 export SKYTRAIN_BUILD SKYTRAIN_SRC
@@ -14,4 +16,6 @@ check "Metaspace fixture parity" bash "$P/run_parity.sh" "$P/fixtures/metaspace_
 # Offsets are not compared here: a space inserted by add_prefix_space gets different offsets
 # after trim_offsets (documented difference; ids are compared).
 check "GPT-2 style fixture parity" bash "$P/run_parity.sh" "$P/fixtures/gpt2_style.json" "$T/gpt2" 0.5 no-offsets
+check "DeepSeek-V3 pattern parity" bash "$P/run_parity.sh" "$P/fixtures/deepseek_style.json" "$T/deepseek" 0.5
+check "GPT-4o (o200k) pattern parity" bash "$P/run_parity.sh" "$P/fixtures/o200k_style.json" "$T/o200k" 0.5
 echo "pipeline_tokenizer_parity_fixtures: all ids, decodes and offsets equal"
