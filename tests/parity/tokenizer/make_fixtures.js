@@ -140,7 +140,9 @@ function main() {
   const gpt2 = {
     version: '1.0', truncation: null, padding: null,
     added_tokens: [added(bl.size, '<|endoftext|>'), added(bl.size + 1, ' <sep> ', { special: false })],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFD' }, { type: 'Strip', strip_left: false, strip_right: true }] },
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFD' },
+      { type: 'Replace', pattern: { Regex: '[ ]{3,}|\\t(?=\\n)' }, content: '  ' },
+      { type: 'Strip', strip_left: false, strip_right: true }] },
     pre_tokenizer: { type: 'Sequence', pretokenizers: [
       { type: 'Split', pattern: { String: '\n\n' }, behavior: 'MergedWithPrevious', invert: false },
       { type: 'Digits', individual_digits: true },
