@@ -82,8 +82,10 @@ BpeModel::BpeModel(const JsonNode& model, bool byte_level) : byte_level_(byte_le
         vocab.error("byte-level vocabulary has no token for byte 0x{:02X} (\"{}\"); not supported", b, ch);
       byte_ids_[b] = it->second;
     }
-    raw_vocab_.reserve(vocab_.size());
-    for (const auto& [tok, id] : vocab_) raw_vocab_.emplace(byte_level::token_bytes(tok), id);
+    if (ignore_merges_) {  // whole-word lookups need the vocabulary by raw bytes
+      raw_vocab_.reserve(vocab_.size());
+      for (const auto& [tok, id] : vocab_) raw_vocab_.emplace(byte_level::token_bytes(tok), id);
+    }
   }
   if (byte_fallback_) {
     have_all_fallback_ = true;
@@ -96,34 +98,39 @@ BpeModel::BpeModel(const JsonNode& model, bool byte_level) : byte_level_(byte_le
   }
 
   JsonNode merges = model.at("merges");
-  auto items = merges.array();
+  simdjson::dom::array items;
+  if (merges.raw().get(items)) merges.error("expected an array");
   merges_.reserve(items.size());
   uint32_t rank = 0;
-  for (const auto& m : items) {
+  std::string joined;
+  for (simdjson::dom::element el : items) {
+    // The JSON path is only built for an error message (151k merges, no string per element).
+    auto m = [&] { return JsonNode(el, merges.path() + "[" + std::to_string(rank) + "]", merges.file()); };
     std::string_view a, b;
-    if (m.is_string()) {
-      std::string_view s = m.str();
+    simdjson::dom::array pair;
+    if (el.get(a) == simdjson::SUCCESS) {
+      std::string_view s = a;
       size_t sp = s.find(' ');
       if (sp == std::string_view::npos || s.find(' ', sp + 1) != std::string_view::npos)
-        m.error("a merge must be \"left right\" (exactly one space), got \"{}\"", s);
+        m().error("a merge must be \"left right\" (exactly one space), got \"{}\"", s);
       a = s.substr(0, sp);
       b = s.substr(sp + 1);
-    } else if (m.is_array()) {
-      auto pair = m.array();
-      if (pair.size() != 2) m.error("a merge must be a [left, right] pair");
-      a = pair[0].str();
-      b = pair[1].str();
+    } else if (el.get(pair) == simdjson::SUCCESS) {
+      if (pair.size() != 2) m().error("a merge must be a [left, right] pair");
+      if (pair.at(0).get(a) || pair.at(1).get(b)) {
+        auto parts = m().array();
+        a = parts[0].str();  // throws with the element's path
+        b = parts[1].str();
+      }
     } else {
-      m.error("a merge must be a string \"left right\" or a [left, right] pair");
+      m().error("a merge must be a string \"left right\" or a [left, right] pair");
     }
     auto ia = vocab_.find(a), ib = vocab_.find(b);
-    if (ia == vocab_.end()) m.error("merge token \"{}\" is not in the vocabulary", a);
-    if (ib == vocab_.end()) m.error("merge token \"{}\" is not in the vocabulary", b);
-    std::string joined;
-    joined.reserve(a.size() + b.size());
-    joined.append(a).append(b);
+    if (ia == vocab_.end()) m().error("merge token \"{}\" is not in the vocabulary", a);
+    if (ib == vocab_.end()) m().error("merge token \"{}\" is not in the vocabulary", b);
+    joined.assign(a).append(b);
     auto ij = vocab_.find(joined);
-    if (ij == vocab_.end()) m.error("merged token \"{}\" is not in the vocabulary", joined);
+    if (ij == vocab_.end()) m().error("merged token \"{}\" is not in the vocabulary", joined);
     merges_.insert(PairMap::key(ia->second, ib->second), rank++, ij->second);
   }
 }

@@ -19,6 +19,7 @@ class JsonNode {
       : e_(e), path_(std::move(path)), file_(file) {}
 
   const std::string& path() const { return path_; }
+  const std::string* file() const { return file_; }
   simdjson::dom::element raw() const { return e_; }
   bool is_null() const { return e_.is_null(); }
   bool is_string() const { return e_.is_string(); }

@@ -140,7 +140,9 @@ function main() {
   const gpt2 = {
     version: '1.0', truncation: null, padding: null,
     added_tokens: [added(bl.size, '<|endoftext|>'), added(bl.size + 1, ' <sep> ', { special: false })],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFD' }, { type: 'Strip', strip_left: false, strip_right: true }] },
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFD' },
+      { type: 'Replace', pattern: { Regex: '[ ]{3,}|\\t(?=\\n)' }, content: '  ' },
+      { type: 'Strip', strip_left: false, strip_right: true }] },
     pre_tokenizer: { type: 'Sequence', pretokenizers: [
       { type: 'Split', pattern: { String: '\n\n' }, behavior: 'MergedWithPrevious', invert: false },
       { type: 'Digits', individual_digits: true },
@@ -153,6 +155,26 @@ function main() {
       fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: bl.vocab, merges: bl.merges },
   };
   fs.writeFileSync(path.join(out, 'gpt2_style.json'), JSON.stringify(gpt2));
+
+  // Same byte-level model behind the split patterns of DeepSeek-V3 and GPT-4o (o200k), to check
+  // the regex engine against the reference's Oniguruma on more real patterns.
+  const byteLevelOnly = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
+  const plain = (pre) => ({ ...gpt2, added_tokens: [added(bl.size, '<|endoftext|>')], normalizer: { type: 'NFC' },
+    pre_tokenizer: pre, post_processor: null,
+    model: { ...gpt2.model, merges: bl.merges.map(([a, b]) => a + ' ' + b) } });
+  const split = (re) => ({ type: 'Split', pattern: { Regex: re }, behavior: 'Isolated', invert: false });
+  const deepseek = plain({ type: 'Sequence', pretokenizers: [
+    split('\\p{N}{1,3}'),
+    split('[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+'),
+    split('[!"#$%&\'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+'),
+    byteLevelOnly] });
+  fs.writeFileSync(path.join(out, 'deepseek_style.json'), JSON.stringify(deepseek));
+  const o200k = plain({ type: 'Sequence', pretokenizers: [
+    split("[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
+      "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
+      "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    byteLevelOnly] });
+  fs.writeFileSync(path.join(out, 'o200k_style.json'), JSON.stringify(o200k));
   console.log(`fixtures: llama2_style ${sp.size} tokens, gpt2_style ${bl.size} tokens`);
 }
 main();
