@@ -86,6 +86,14 @@ struct Stmt {
   bool recursive = false;
 };
 
+// Does any statement (at any depth) use transformers' {% generation %} tag?
+inline bool contains_generation_block(const std::vector<StmtPtr>& body) {
+  for (const auto& s : body)
+    if (s->kind == StmtKind::Generation || contains_generation_block(s->body) || contains_generation_block(s->else_body))
+      return true;
+  return false;
+}
+
 struct ParsedTemplate {
   std::string source;  // normalized source, for error positions
   std::vector<StmtPtr> body;

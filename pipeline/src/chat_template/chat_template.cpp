@@ -29,6 +29,7 @@ struct ChatTemplate::Impl {
   std::string sha256;
   jinja::ParsedTemplate parsed;
   std::vector<std::pair<std::string, Value>> defaults;
+  bool has_generation = false;
 };
 
 namespace {
@@ -135,9 +136,12 @@ ChatTemplate ChatTemplate::from_model_dir(const std::filesystem::path& dir) {
 
 ChatTemplate::ChatTemplate(std::string source, std::string context_json_defaults) : impl_(std::make_unique<Impl>()) {
   impl_->sha256 = sha256_hex(source);
+  impl_->source = source;
   impl_->parsed = jinja::parse_template(source);
   jinja::check_filter_and_test_names(impl_->parsed);
-  impl_->source = std::move(source);
+  impl_->has_generation = impl_->source.find("generation") != std::string::npos &&
+                          jinja::contains_generation_block(impl_->parsed.body);
+
   impl_->defaults = {{"tools", Value::none()}, {"documents", Value::none()}, {"add_generation_prompt", Value(false)}};
   Value extra = jinja::parse_json_value(context_json_defaults, "chat template default context");
   if (!extra.is_dict()) fail("chat template default context: expected a JSON object");
@@ -153,15 +157,34 @@ ChatTemplate::~ChatTemplate() = default;
 ChatTemplate::ChatTemplate(ChatTemplate&&) noexcept = default;
 ChatTemplate& ChatTemplate::operator=(ChatTemplate&&) noexcept = default;
 
-std::string ChatTemplate::render(std::string_view context_json) const {
+namespace {
+
+DictData merged_context(const std::vector<std::pair<std::string, Value>>& defaults, std::string_view context_json) {
   Value ctx = jinja::parse_json_value(context_json, "chat template context");
   if (!ctx.is_dict()) fail("chat template context: expected a JSON object with \"messages\"");
   DictData merged;
-  merged.items = impl_->defaults;
+  merged.items = defaults;
   for (auto& [k, v] : ctx.dict().items) merged.set(k, v);
-  jinja::Interp interp(impl_->parsed, merged);
-  return interp.render();
+  return merged;
 }
+
+}  // namespace
+
+std::string ChatTemplate::render(std::string_view context_json) const {
+  DictData merged = merged_context(impl_->defaults, context_json);
+  return jinja::Interp(impl_->parsed, merged).render();
+}
+
+std::string ChatTemplate::render(std::string_view context_json, std::vector<Span>& generation_spans) const {
+  DictData merged = merged_context(impl_->defaults, context_json);
+  std::vector<std::pair<size_t, size_t>> spans;
+  std::string out = jinja::Interp(impl_->parsed, merged).render(&spans);
+  generation_spans.clear();
+  for (auto& [b, e] : spans) generation_spans.push_back({b, e});
+  return out;
+}
+
+bool ChatTemplate::has_generation_blocks() const { return impl_->has_generation; }
 
 const std::string& ChatTemplate::source() const { return impl_->source; }
 const std::string& ChatTemplate::sha256() const { return impl_->sha256; }

@@ -74,6 +74,7 @@ Value make_bound_method(Value self, std::string name) {
 }
 
 Value slice_value(const Value& obj, const Value& start, const Value& stop, const Value& step_v) {
+  if (obj.view_name()) throw Error("'" + obj.type_name() + "' object is not subscriptable");
   int64_t step = 1;
   if (auto st = slice_bound(step_v)) step = *st;
   int64_t s0, s1;
@@ -153,6 +154,7 @@ Value Interp::getitem(const Value& obj, const Value& key) {
       return Value::undefined("'Namespace' object is not subscriptable");
     case Value::Kind::List:
     case Value::Kind::String: {
+      if (obj.view_name()) return Value::undefined("'" + obj.type_name() + "' object is not subscriptable");
       if (key.is_int() || key.is_bool()) {
         int64_t i = key.is_int() ? key.as_int() : int64_t(key.as_bool());
         if (obj.is_list()) {

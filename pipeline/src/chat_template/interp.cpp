@@ -86,9 +86,11 @@ class MacroValue : public Callable {
 
 Interp::Interp(const ParsedTemplate& tpl, const DictData& context) : tpl_(tpl), context_(context) {}
 
-std::string Interp::render() {
+std::string Interp::render(std::vector<std::pair<size_t, size_t>>* generation_spans) {
   std::string out;
   out.reserve(4096);
+  top_out_ = &out;
+  generation_spans_ = generation_spans;
   if (exec_block(tpl_.body, out) != Flow::Normal)
     throw TemplateError("chat template error: 'break' or 'continue' outside of a loop", 0, 0);
   return out;
@@ -231,7 +233,14 @@ Flow Interp::exec(const Stmt& s, std::string& out) {
       }
       case StmtKind::Break: return Flow::Break;
       case StmtKind::Continue: return Flow::Continue;
-      case StmtKind::Generation: return exec_block(s.body, out);
+      case StmtKind::Generation: {
+        // Only blocks writing straight into the final text have a meaningful position (one
+        // inside a macro or a block set is placed later, as a whole, by its caller).
+        size_t begin = out.size();
+        Flow f = exec_block(s.body, out);
+        if (generation_spans_ && &out == top_out_) generation_spans_->emplace_back(begin, out.size());
+        return f;
+      }
     }
   } catch (...) {
     rethrow_at(s.offset);

@@ -59,7 +59,9 @@ class Interp {
   // `context` are the render variables (messages, tools, special tokens, ...).
   Interp(const ParsedTemplate& tpl, const DictData& context);
 
-  std::string render();
+  // Renders the template. With `generation_spans`, also records the byte range of the output
+  // produced by each top-level {% generation %} block (transformers' assistant-token tracking).
+  std::string render(std::vector<std::pair<size_t, size_t>>* generation_spans = nullptr);
 
   // ---- used by filters, tests, methods and callables --------------------------------------
   Value eval(const Expr& e);
@@ -83,6 +85,8 @@ class Interp {
   const DictData& context_;
   Frame top_;
   Frame* frame_ = &top_;
+  const std::string* top_out_ = nullptr;
+  std::vector<std::pair<size_t, size_t>>* generation_spans_ = nullptr;
 
   Flow exec_block(const std::vector<StmtPtr>& body, std::string& out);
   Flow exec(const Stmt& s, std::string& out);

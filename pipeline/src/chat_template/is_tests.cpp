@@ -54,7 +54,9 @@ std::map<std::string, TestFn, std::less<>> make_tests() {
   simple("iterable", [](const Value& v) {
     return v.is_string() || v.is_list() || v.is_dict() || v.is_undefined() || v.is_loop();
   });
-  simple("sequence", [](const Value& v) { return v.is_string() || v.is_list() || v.is_dict() || v.is_undefined(); });
+  simple("sequence", [](const Value& v) {
+    return v.is_string() || (v.is_list() && !v.view_name()) || v.is_dict() || v.is_undefined();
+  });
   simple("callable", [](const Value& v) { return v.is_callable() || v.is_loop(); });
   simple("escaped", [](const Value&) { return false; });
   simple("lower", [](const Value& v) { return is_cased_as(to_str(v), false); });

@@ -137,6 +137,7 @@ void dump(std::string& out, const Value& v, const JsonDumpOptions& opt, int leve
     }
     case Value::Kind::String: dump_string(out, v.str(), opt.ensure_ascii); return;
     case Value::Kind::List: {
+      if (v.view_name()) throw Error("Object of type " + v.type_name() + " is not JSON serializable");
       const auto& items = v.items();
       if (items.empty()) {
         out += "[]";

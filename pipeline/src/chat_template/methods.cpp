@@ -314,7 +314,10 @@ Value dict_method(const Value& self, std::string_view name, CallArgs& args) {
     else
       out.push_back(v);
   }
-  return Value::list(std::move(out));
+  auto view = std::make_shared<ListData>();
+  view->items = std::move(out);
+  view->view = name == "items" ? "dict_items" : name == "keys" ? "dict_keys" : "dict_values";
+  return Value(std::shared_ptr<const ListData>(std::move(view)));
 }
 
 Value list_method(const Value& self, std::string_view name, CallArgs& args) {
@@ -340,13 +343,13 @@ bool is_method(const Value& self, std::string_view name) {
   switch (self.kind()) {
     case Value::Kind::String: return in(kStrMethods, name);
     case Value::Kind::Dict: return in(kDictMethods, name);
-    case Value::Kind::List: return in(kListMethods, name);
+    case Value::Kind::List: return !self.view_name() && in(kListMethods, name);
     default: return false;
   }
 }
 
 bool is_unsafe_method(const Value& self, std::string_view name) {
-  if (self.is_list()) return !self.is_tuple() && in(kUnsafeList, name);
+  if (self.is_list()) return !self.is_tuple() && !self.view_name() && in(kUnsafeList, name);
   if (self.is_dict()) return in(kUnsafeDict, name);
   return false;
 }

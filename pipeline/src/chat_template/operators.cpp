@@ -130,16 +130,17 @@ Value binary_op(Op op, const Value& a, const Value& b) {
         s += b.str();
         return Value(std::move(s));
       }
-      if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+      if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple() && !a.view_name() && !b.view_name()) {
         std::vector<Value> items(a.items());
         items.insert(items.end(), b.items().begin(), b.items().end());
         return Value::list(std::move(items), a.is_tuple());
       }
       if (a.is_string()) throw Error("can only concatenate str (not \"" + b.type_name() + "\") to str");
-      if (a.is_list() && !a.is_tuple())
+      if (a.is_list() && !a.is_tuple() && !a.view_name())
         throw Error("can only concatenate list (not \"" + b.type_name() + "\") to list");
       break;
     case Op::Mul:
+      if (a.view_name() || b.view_name()) break;
       if ((a.is_string() || a.is_list()) && (b.is_int() || b.is_bool())) return repeat(a, int_of(b));
       if ((b.is_string() || b.is_list()) && (a.is_int() || a.is_bool())) return repeat(b, int_of(a));
       break;

@@ -6,7 +6,6 @@
 
 namespace skytrain::pipeline::jinja {
 
-// ---- expressions ------------------------------------------------------------------------
 // Comma-separated expressions; a single one without a trailing comma is not a tuple.
 ExprPtr ExprParser::parse_tuple(bool with_condexpr, std::initializer_list<const char*> extra_end, bool explicit_parens) {
   size_t off = cur().offset;

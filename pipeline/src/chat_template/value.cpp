@@ -83,7 +83,7 @@ std::string Value::type_name() const {
     case Kind::Int: return "int";
     case Kind::Float: return "float";
     case Kind::String: return "str";
-    case Kind::List: return is_tuple() ? "tuple" : "list";
+    case Kind::List: return view_name() ? view_name() : is_tuple() ? "tuple" : "list";
     case Kind::Dict: return "dict";
     case Kind::Namespace: return "Namespace";
     case Kind::Callable: return "function";
@@ -129,6 +129,7 @@ void append_repr(std::string& out, const Value& v) {
     case Value::Kind::Float: append_float_repr(out, v.as_float()); return;
     case Value::Kind::String: append_string_repr(out, v.str()); return;
     case Value::Kind::List: {
+      if (const char* view = v.view_name()) out += std::string(view) + "(";
       bool tuple = v.is_tuple();
       out += tuple ? '(' : '[';
       const auto& items = v.items();
@@ -138,6 +139,7 @@ void append_repr(std::string& out, const Value& v) {
       }
       if (tuple && items.size() == 1) out += ',';
       out += tuple ? ')' : ']';
+      if (v.view_name()) out += ')';
       return;
     }
     case Value::Kind::Dict: append_dict_repr(out, v.dict()); return;
@@ -171,7 +173,7 @@ bool values_equal(const Value& a, const Value& b) {
     case K::None: return true;
     case K::String: return a.str_ptr() == b.str_ptr() || a.str() == b.str();
     case K::List: {
-      if (a.is_tuple() != b.is_tuple()) return false;
+      if (a.is_tuple() != b.is_tuple() || a.view_name() != b.view_name()) return false;
       const auto& x = a.items();
       const auto& y = b.items();
       if (x.size() != y.size()) return false;

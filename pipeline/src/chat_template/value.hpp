@@ -30,6 +30,9 @@ struct CallArgs;
 struct ListData {
   std::vector<Value> items;
   bool is_tuple = false;
+  // dict.items()/keys()/values() return views in Python: they iterate like lists but print as
+  // "dict_items([...])", are not subscriptable and are not JSON serializable.
+  const char* view = nullptr;
 };
 
 // Insertion-ordered mapping with string keys (JSON objects, dict literals, namespaces).
@@ -90,6 +93,7 @@ class Value {
   bool is_string() const { return kind() == Kind::String; }
   bool is_list() const { return kind() == Kind::List; }
   bool is_tuple() const { return is_list() && std::get<6>(v_)->is_tuple; }
+  const char* view_name() const { return is_list() ? std::get<6>(v_)->view : nullptr; }
   bool is_dict() const { return kind() == Kind::Dict; }
   bool is_namespace() const { return kind() == Kind::Namespace; }
   bool is_callable() const { return kind() == Kind::Callable; }

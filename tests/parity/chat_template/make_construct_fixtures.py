@@ -84,6 +84,10 @@ CASES = [
     ("list_messages_reversed", "{% for m in messages[::-1] %}{{ m.role }},{% endfor %}|{{ messages[-1].content }}|{{ messages.0.role }}|{{ messages[1]['content'] }}"),
     ("dict_access", "{{ d.get('a') }} {{ d.get('zz', 'dflt') }} {{ d.get('zz') }} {{ d['a'] }} {{ d.b }} [{{ d.missing }}] {{ d['é'] }} {{ d|length }} {{ 'a' in d }} {{ {'a': 1, 'b': 2}['b'] }} {{ [1, 2, ] }}"),
     ("dict_iter", "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|{% for k in d %}{{ k }}{% endfor %}|{% for k in d.keys() %}{{ k }}{% endfor %}|{% for v in d.values() %}{{ v }}{% endfor %}"),
+    ("dict_views", "{{ d.items() }} {{ d.keys() }} {{ d.values() }} {{ d.keys()|list }} {{ d.items()|length }} {{ 'a' in d.keys() }} {{ d.keys() == d.keys() }} {{ d.keys() == ['b', 'a', 'c', 'é'] }} {{ d.items()|first }} {{ d.values()|last }} {{ d.keys() is sequence }} {{ d.keys() is iterable }} [{{ d.keys().index }}]"),
+    ("dict_view_subscript_error", "{{ d.keys()[0] }}"),
+    ("dict_view_tojson_error", "{{ d.items()|tojson }}"),
+    ("dict_view_concat_error", "{{ [1] + d.keys() }}"),
     ("tuples", "{{ (1, 2) }} {{ (1,) }} {{ () }} {{ (1) }}"),
     # filters
     ("filter_sort", "{{ [3, 1, 2]|sort }} {{ ['b', 'A', 'c']|sort }} {{ ['b', 'A', 'c']|sort(case_sensitive=true) }} {{ [3, 1, 2]|sort(reverse=true) }} {{ users|sort(attribute='age')|map(attribute='name')|list }} {{ users|sort(attribute='name')|map(attribute='name')|join(',') }}"),

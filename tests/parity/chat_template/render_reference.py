@@ -29,9 +29,15 @@ SPECIAL = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls
 
 
 class GenerationTag(jinja2.ext.Extension):
-    """transformers' AssistantTracker without the tracking: {% generation %} renders its body."""
+    """transformers' AssistantTracker: {% generation %} renders its body and, while tracking is
+    on, records where in the output it went (character offsets into the rendered text)."""
 
     tags = {"generation"}
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        self.blocks = None
+        self.spans = None
 
     def parse(self, parser):
         lineno = next(parser.stream).lineno
@@ -39,7 +45,11 @@ class GenerationTag(jinja2.ext.Extension):
         return jinja2.nodes.CallBlock(self.call_method("_render"), [], [], body).set_lineno(lineno)
 
     def _render(self, caller):
-        return caller()
+        rv = caller()
+        if self.blocks is not None:
+            start = len("".join(self.blocks))
+            self.spans.append((start, start + len(rv)))
+        return rv
 
 
 def make_env():
@@ -138,16 +148,25 @@ def main():
             agp = ctx.pop("add_generation_prompt", False)
             kwargs = {**tpl_special, **ctx}
             rec = {"name": fx["name"]}
+            tracker = next(e for e in env.extensions.values() if isinstance(e, GenerationTag))
             if tpl is None:
                 rec.update(ok=False, error=tpl_error)
             else:
                 try:
-                    text = tpl.render(
+                    tracker.blocks, tracker.spans = [], []
+                    for block in tpl.generate(
                         messages=messages, tools=tools, documents=documents, add_generation_prompt=agp, **kwargs
-                    )
+                    ):
+                        tracker.blocks.append(block)
+                    text = "".join(tracker.blocks)
                     rec.update(ok=True, text=text)
+                    if fx.get("generation_spans"):
+                        to_bytes = lambda i: len(text[:i].encode("utf-8"))  # noqa: E731
+                        rec["generation_spans"] = [[to_bytes(a), to_bytes(b)] for a, b in tracker.spans]
                 except Exception as e:
                     rec.update(ok=False, error=f"{type(e).__name__}: {e}")
+                finally:
+                    tracker.blocks = tracker.spans = None
             out.append(json.dumps(rec, ensure_ascii=True))
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="ascii") as f:

