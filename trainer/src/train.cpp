@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -63,8 +64,11 @@ std::string run_fingerprint(const TrainOptions& o, const std::string& tokenizer_
     f.add("model_manifest", sha256_file_hex(mm));
   } else {  // a hand-placed model: its config and the names + sizes of its weight files
     f.add("model_config", sha256_file_hex(o.model_dir() / "config.json"));
+    std::vector<std::pair<std::string, long long>> weights;  // sorted: directory order is arbitrary
     for (const auto& e : fs::directory_iterator(o.model_dir()))
-      if (e.path().extension() == ".safetensors") f.add(e.path().filename().string(), static_cast<long long>(e.file_size()));
+      if (e.path().extension() == ".safetensors") weights.emplace_back(e.path().filename().string(), static_cast<long long>(e.file_size()));
+    std::sort(weights.begin(), weights.end());
+    for (const auto& [name, size] : weights) f.add(name, size);
   }
   f.add("tokenizer", tokenizer_sha);
   f.add("data_manifest", sha256_file_hex(o.data_dir() / "manifest.json"));
