@@ -6,7 +6,7 @@
 # SIGTERM unmounts cleanly.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
-FS="$BIN/skytrain-fs"
+FS="$FS_BIN"
 M="$T/mnt"
 mkdir -p "$M"
 

@@ -21,14 +21,14 @@ start_proxy --faults 503,500,reset,slowdown,503,truncate --fault-match "GET /fau
 M="$T/mnt"
 mkdir -p "$M"
 _H_MOUNTS+=("$M")
-"$BIN/skytrain-fs" --endpoint "$PROXY" --log-file "$T/fs.log" faulty "$M"
+"$FS_BIN" --endpoint "$PROXY" --log-file "$T/fs.log" faulty "$M"
 check "transient errors are retried: same bytes" cmp "$T/obj" "$M/obj"
 check "the faults were injected" python3 -c "import json,sys; sys.exit(0 if json.load(open('$proxy_state/stats.json'))['faults'] >= 6 else 1)"
 unmount "$M"
 
 # Persistent: more failures than retries; the reader gets EIO, later reads recover.
 start_proxy --faults "$(printf '500,%.0s' $(seq 1 40))500" --fault-match "GET /faulty/obj2 "
-"$BIN/skytrain-fs" --endpoint "$PROXY" --retries 1 --log-file "$T/fs2.log" faulty "$M"
+"$FS_BIN" --endpoint "$PROXY" --retries 1 --log-file "$T/fs2.log" faulty "$M"
 check "persistent error is EIO" python3 - "$M/obj2" <<'PY'
 import errno, sys
 try:
