@@ -26,7 +26,16 @@ start_writer() {  # start_writer PATH
   WRITER_PID=$!
 }
 
-rand_delay() { printf '0.%02d' $((20 + RANDOM % 80)); }
+rand_delay() { printf '0.%02d' $((RANDOM % 100)); }
+
+wait_size() {  # wait_size PATH BYTES: until the file (as the mount shows it) has grown that far
+  for _ in $(seq 1 600); do
+    [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+    sleep 0.05
+  done
+  echo "wait_size: $1 never reached $2 bytes" >&2
+  return 1
+}
 
 # --- writer killed ---
 mount_fg kbkt "$M" --part-size 5242880
@@ -38,10 +47,11 @@ fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 block = os.urandom(1 << 20)
 for i in range(120):
     os.write(fd, block)
-time.sleep(60)  # never reached in time: the test kills us before
+    time.sleep(0.01)
+time.sleep(60)  # the test kills us before we would close the file
 PY
     wpid=$!
-    sleep "$(rand_delay)"
+    wait_size "$M/$target" $((6 * 1024 * 1024))  # past the first part: parts are streaming
     sleep "$(rand_delay)"
     kill -9 $wpid
     wait $wpid 2>/dev/null || true
@@ -52,6 +62,8 @@ PY
   done
 done
 unmount_fg "$M"
+check "the driver saw all 6 writers die (PF_SIGNALED) and dropped their files" \
+  test "$(grep -c 'was killed while writing' "$T/driver.log")" = 6
 check "after writer kills + unmount: no multipart uploads" test "$(mpu_count kbkt)" = 0
 for round in 1 2 3; do
   check "round $round: new file absent after unmount" test "$(key_state new$round)" = none
@@ -64,7 +76,7 @@ for round in 1 2 3; do
   [ $((round % 2)) = 0 ] && target=drv$round
   mount_fg kbkt "$M" --part-size 5242880
   start_writer "$M/$target"
-  sleep "$(rand_delay)"
+  wait_size "$M/$target" $((6 * 1024 * 1024)) || true  # the writer may already be done
   sleep "$(rand_delay)"
   kill -9 "$DRIVER_PID"
   wait "$DRIVER_PID" 2>/dev/null || true
