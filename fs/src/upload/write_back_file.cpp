@@ -121,15 +121,18 @@ void WriteBackFile::apply_write_locked(uint64_t offset, std::string_view data, M
   }
   size_ = std::max(size_, end);
   data_dirty_ = true;
+  if (offset != run_end_) run_start_ = offset;
+  run_end_ = end;
 }
 
-void WriteBackFile::schedule_full_parts_locked(uint32_t first, uint32_t last) {
+void WriteBackFile::schedule_full_parts_locked(uint32_t first, uint32_t last, bool under_pressure) {
   if (discarded_ || stream_error_) return;
   const PartLayout& L = engine_.options().layout;
   for (uint32_t k = std::max<uint32_t>(first, 1); k <= last; ++k) {  // part 0 waits for commit
     auto it = parts_.find(k);
     if (it == parts_.end() || it->second.state != PartState::buffered) continue;
     if (!it->second.covered.covers(0, L.part_size(k))) continue;
+    if (!under_pressure && (L.part_start(k) < run_start_ || L.part_end(k) > run_end_)) continue;
     it->second.state = PartState::uploading;
     ++uploads_in_flight_;
     engine_.submit_part([self = shared_from_this(), k] { self->upload_part_job(k); });
@@ -227,15 +230,22 @@ void WriteBackFile::write(uint64_t offset, std::string_view data) {
     }
     uint64_t need = growth_needed_locked(offset, data);
     if (need > reserved.bytes()) {
+      uint64_t more = need - reserved.bytes();
+      if (engine_.budget().try_acquire(more)) {
+        reserved.adopt(more);
+        continue;
+      }
+      // Short of memory: stream every complete part of this file, then wait (backpressure).
+      if (!parts_.empty()) schedule_full_parts_locked(parts_.begin()->first, parts_.rbegin()->first, true);
       lk.unlock();
-      engine_.reserve(need - reserved.bytes(), reserved);  // backpressure: may wait for uploads
+      engine_.reserve(more, reserved);
       lk.lock();
       continue;  // the file may have changed meanwhile
     }
     break;
   }
   apply_write_locked(offset, data, reserved);
-  schedule_full_parts_locked(first, last);
+  schedule_full_parts_locked(first, last, false);
 }
 
 // ---- reads ------------------------------------------------------------------------------
@@ -333,6 +343,7 @@ void WriteBackFile::truncate(uint64_t new_size) {
     broken_ = nullptr;
     stream_error_ = nullptr;
   }
+  run_start_ = run_end_ = std::min(run_end_, new_size);
   if (new_size < size_) {
     uint32_t k = L.part_index(new_size);
     uint64_t rel = new_size - L.part_start(k);

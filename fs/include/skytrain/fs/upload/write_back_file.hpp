@@ -8,10 +8,12 @@
 // fit in one part, otherwise CompleteMultipartUpload. A writer killed mid-file therefore leaves
 // the old object or none, never a torn one.
 //
-// Streaming: once a part (other than the first) is completely written, it is uploaded at once
-// on the part pool as part of a multipart upload and its memory is returned to the budget, so
-// a 10 GB file never needs 10 GB of RAM. The first part stays in memory until commit because
-// writers often come back to patch a header at offset 0. At commit, parts that are still in
+// Streaming: once a sequential run of writes has completely written a part (other than the
+// first), the part is uploaded at once on the part pool as part of a multipart upload and its
+// memory is returned to the budget, so a 10 GB file never needs 10 GB of RAM. The first part
+// stays in memory until commit because writers often come back to patch a header at offset 0.
+// Parts filled by scattered writes stay in memory (a random writer is likely to come back to
+// them), unless the memory budget runs short: then every complete part is streamed. At commit, parts that are still in
 // memory are uploaded (their gaps filled with a ranged GET of the base: read-modify-write), and
 // parts nobody touched are copied server-side from the base with UploadPartCopy.
 //
@@ -115,7 +117,9 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   bool needs_commit_first_locked(uint64_t begin, uint64_t end, Lock& lk);
   uint64_t growth_needed_locked(uint64_t offset, std::string_view data) const;
   void apply_write_locked(uint64_t offset, std::string_view data, MemoryLease& reserved);
-  void schedule_full_parts_locked(uint32_t first, uint32_t last);
+  // Streams complete parts in [first, last]: those inside the current sequential run, or all
+  // of them when `under_pressure`.
+  void schedule_full_parts_locked(uint32_t first, uint32_t last, bool under_pressure);
   void upload_part_job(uint32_t index);
   void ensure_upload_id(Lock& lk);
   // Fills out[0, end-begin) with the file's bytes in [begin, end) (all below size_). Parts in
@@ -130,6 +134,7 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   std::optional<StoredObject> base_;
   uint64_t base_limit_ = 0;  // bytes below this not covered by parts come from the base
   uint64_t size_ = 0;
+  uint64_t run_start_ = 0, run_end_ = 0;  // the current run of back-to-back writes
   bool data_dirty_ = false;
   PutOptions opts_;
   std::optional<PutOptions> stored_opts_;  // metadata of the stored object, if known

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Write path and POSIX semantics of the mount against moto: small and multipart files, append,
+# overwrite, truncate, O_EXCL, ENOENT, mkdir/rmdir, rename (files, onto files, directories),
+# chmod/chown/utimens and symlinks persisted across a remount, defaults for foreign objects,
+# fsync and --wait-on-close durability, and every object cross-checked with the aws CLI.
+source "$SKYTRAIN_SRC/tests/lib/harness.sh"
+harness_init
+start_s3 moto
+make_bucket wbkt
+M="$T/mnt"
+R="$T/ref"
+mkdir -p "$R"
+mount_bucket wbkt "$M" --uid 4321 --gid 4322 --file-mode 0640 --dir-mode 0750 --stat-ttl 1 --negative-ttl 1
+
+same_as_s3() {  # same_as_s3 LOCAL KEY: the bucket holds exactly these bytes
+  awsl s3 cp --quiet "s3://wbkt/$2" "$T/dl" && cmp "$1" "$T/dl"
+}
+meta() { awsl s3api head-object --bucket wbkt --key "$1" --query "Metadata.$2" --output text; }
+errno_of() {  # errno_of PYTHON-EXPR: prints the errno name an os call fails with, or OK
+  python3 -c "import os,errno,sys
+try:
+    $1
+    print('OK')
+except OSError as e:
+    print(errno.errorcode[e.errno])"
+}
+
+# --- small file: one PUT, same bytes, our metadata ---
+printf 'hello world\n' > "$R/small"
+cp "$R/small" "$M/small"
+check "small file reads back" cmp "$R/small" "$M/small"
+python3 -c "import os; fd=os.open('$M/small', os.O_WRONLY); os.fsync(fd); os.close(fd)"
+check "small file in the bucket (aws s3 cp)" same_as_s3 "$R/small" small
+check "mode metadata" test "$(meta small mode)" = $((0100000 + 8#$(stat -c '%a' "$M/small")))
+check "uid metadata" test "$(meta small uid)" = "$(id -u)"
+
+# --- fsync makes a file durable before close ---
+python3 - "$M/fsynced" <<'PY'
+import os, subprocess, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.write(fd, b"durable" * 1000)
+os.fsync(fd)
+out = subprocess.run(["aws", "--endpoint-url", os.environ["S3_ENDPOINT"], "s3", "cp", "s3://wbkt/fsynced", "-"],
+                     check=True, capture_output=True).stdout
+assert out == b"durable" * 1000, "fsync returned before the object was stored"
+os.close(fd)
+PY
+
+# --- multipart: 50 MiB streams as parts ---
+head -c $((50 * 1024 * 1024 + 123)) /dev/urandom > "$R/big"
+dd if="$R/big" of="$M/big" bs=1M status=none conv=fsync
+check "multipart file reads back" cmp "$R/big" "$M/big"
+check "multipart file in the bucket" same_as_s3 "$R/big" big
+
+# --- append, overwrite in the middle, truncate grow/shrink on existing objects ---
+head -c 3000 /dev/urandom > "$T/chunk"
+cat "$T/chunk" >> "$R/big"; cat "$T/chunk" >> "$M/big"
+printf 'PATCHED' | dd of="$R/big" bs=1 seek=20000000 conv=notrunc status=none
+printf 'PATCHED' | dd of="$M/big" bs=1 seek=20000000 conv=notrunc status=none
+check "append + overwrite read back" cmp "$R/big" "$M/big"
+truncate -s 30000000 "$R/big"; truncate -s 30000000 "$M/big"
+check "truncate shrink" cmp "$R/big" "$M/big"
+truncate -s 40000000 "$R/big"; truncate -s 40000000 "$M/big"
+check "truncate grow" cmp "$R/big" "$M/big"
+check "edited object in the bucket" same_as_s3 "$R/big" big
+cp "$R/small" "$R/s2"; cp "$R/small" "$M/s2"
+truncate -s 3 "$R/s2"; truncate -s 3 "$M/s2"
+check "small truncate" same_as_s3 "$R/s2" s2
+
+# --- O_EXCL, ENOENT ---
+check "O_EXCL on existing -> EEXIST" test "$(errno_of "os.open('$M/small', os.O_CREAT|os.O_EXCL|os.O_WRONLY)")" = EEXIST
+check "open missing -> ENOENT" test "$(errno_of "os.open('$M/missing', os.O_RDONLY)")" = ENOENT
+check "unlink missing -> ENOENT" test "$(errno_of "os.unlink('$M/missing')")" = ENOENT
+check "rename missing -> ENOENT" test "$(errno_of "os.rename('$M/missing', '$M/x')")" = ENOENT
+check "stat missing -> ENOENT" test "$(errno_of "os.stat('$M/nodir/missing')")" = ENOENT
+
+# --- mkdir / rmdir ---
+mkdir "$M/d"
+check "mkdir marker object" awsl s3api head-object --bucket wbkt --key d/ >/dev/null
+echo x > "$M/d/f"
+check "rmdir non-empty -> ENOTEMPTY" test "$(errno_of "os.rmdir('$M/d')")" = ENOTEMPTY
+rm "$M/d/f"
+rmdir "$M/d"
+check "rmdir removed the directory" test ! -e "$M/d"
+check "marker gone" test -z "$(awsl s3api list-objects-v2 --bucket wbkt --prefix d/ --query 'Contents[].Key' --output text | grep -v None || true)"
+
+# --- rename: file, onto an existing file, directory with contents ---
+echo one > "$M/r1"; echo two > "$M/r2"
+mv "$M/r1" "$M/r2"
+check "rename replaces target" test "$(cat "$M/r2")" = one
+check "rename source gone" test ! -e "$M/r1"
+mkdir -p "$M/tree/sub/deeper"
+for i in 1 2 3; do echo "file $i" > "$M/tree/sub/deeper/f$i"; done
+cp "$R/big" "$M/tree/bigcopy"
+mv "$M/tree" "$M/moved"
+check "renamed dir listing" test "$(cd "$M/moved" && find . | sort | tr '\n' ' ')" = ". ./bigcopy ./sub ./sub/deeper ./sub/deeper/f1 ./sub/deeper/f2 ./sub/deeper/f3 "
+check "renamed big file" cmp "$R/big" "$M/moved/bigcopy"
+check "renamed in bucket" same_as_s3 "$R/big" moved/bigcopy
+check "old tree gone from bucket" test "$(awsl s3api list-objects-v2 --bucket wbkt --prefix tree/ --query 'length(Contents || `[]`)' --output text)" = 0
+
+# --- metadata: chmod, chown, utimens, symlink; then remount ---
+echo meta > "$M/m"
+chmod 0604 "$M/m"
+chown 1001:1002 "$M/m"
+touch -m -d '2001-02-03 04:05:06' "$M/m"
+ln -s "moved/sub/deeper/f1" "$M/link"
+mkdir "$M/emptydir"
+before=$(stat -c '%a %u %g %Y' "$M/m")
+check "attrs set" test "$before" = "604 1001 1002 $(date -d '2001-02-03 04:05:06' +%s)"
+check "readlink" test "$(readlink "$M/link")" = moved/sub/deeper/f1
+check "symlink followed" test "$(cat "$M/link")" = "file 1"
+check "head-object shows mode" test "$(meta m mode)" = $((0100604))
+check "head-object shows uid" test "$(meta m uid)" = 1001
+
+# a foreign object (no metadata) gets the flags' defaults
+printf 'foreign' | awsl s3 cp --quiet - s3://wbkt/foreign
+check "foreign file mode/uid/gid from flags" test "$(stat -c '%a %u %g' "$M/foreign")" = "640 4321 4322"
+
+unmount "$M"
+check "no multipart uploads left" test "$(awsl s3api list-multipart-uploads --bucket wbkt --query 'length(Uploads || `[]`)' --output text)" = 0
+mount_bucket wbkt "$M" --uid 4321 --gid 4322 --file-mode 0640 --dir-mode 0750
+check "attrs survive remount" test "$(stat -c '%a %u %g %Y' "$M/m")" = "$before"
+check "symlink survives remount" test "$(readlink "$M/link")" = moved/sub/deeper/f1
+check "symlink is a symlink after remount" test -L "$M/link"
+check "big file survives remount" cmp "$R/big" "$M/moved/bigcopy"
+check "empty dir survives remount" test -d "$M/emptydir"
+unmount "$M"
+
+# --- --wait-on-close: the object is in the bucket when close returns ---
+mount_bucket wbkt "$M" --wait-on-close
+head -c 200000 /dev/urandom > "$R/woc"
+cp "$R/woc" "$M/woc"
+check "--wait-on-close stored at close" same_as_s3 "$R/woc" woc
+unmount "$M"
+echo "fs_write_posix: all checks passed"
