@@ -315,6 +315,12 @@ void BpeModel::tokenize(std::string_view word, std::vector<ModelToken>& out) con
     emit(syms);
     return;
   }
+  thread_local std::vector<Sym> syms;
+  if (word.size() <= 2) {  // at most one merge: cheaper than the cache
+    tokenize_uncached(word, syms);
+    emit(syms);
+    return;
+  }
   CacheShard& shard = cache_[std::hash<std::string_view>{}(word) % kShards];
   {
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -324,7 +330,6 @@ void BpeModel::tokenize(std::string_view word, std::vector<ModelToken>& out) con
       return;
     }
   }
-  thread_local std::vector<Sym> syms;
   tokenize_uncached(word, syms);
   emit(syms);
   std::lock_guard<std::mutex> lock(shard.mu);
