@@ -134,6 +134,12 @@ void Interp::define_macro(const Stmt& s) {
 
 Value Interp::run_macro(const Stmt& def, const std::vector<std::pair<std::string_view, Value>>& closure, CallArgs& args,
                         bool is_caller) {
+  // Python stops runaway recursion with RecursionError; a template must not crash the process.
+  struct DepthGuard {
+    int& d;
+    ~DepthGuard() { --d; }
+  } depth_guard{++macro_depth_};
+  if (macro_depth_ > 200) throw Error("maximum recursion depth exceeded in macro '" + def.text + "'");
   Frame closure_frame{&top_, closure};
   Frame f{&closure_frame, {}};
   FrameGuard guard(frame_, &f);

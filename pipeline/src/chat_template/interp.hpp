@@ -86,6 +86,7 @@ class Interp {
   Frame top_;
   Frame* frame_ = &top_;
   const std::string* top_out_ = nullptr;
+  int macro_depth_ = 0;  // runaway recursion becomes an error, not a stack overflow
   std::vector<std::pair<size_t, size_t>>* generation_spans_ = nullptr;
 
   Flow exec_block(const std::vector<StmtPtr>& body, std::string& out);

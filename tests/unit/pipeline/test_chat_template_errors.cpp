@@ -150,6 +150,10 @@ TEST_CASE("runtime errors carry the position of the failing expression") {
   CHECK(c.template_error);
   CHECK(contains(c.message, "'nothing' is undefined"));
 
+  c = render_error("{% macro forever(n) %}{{ forever(n + 1) }}{% endmacro %}{{ forever(0) }}");
+  CHECK(c.template_error);
+  CHECK(contains(c.message, "recursion"));
+
   c = render_error("{{ undefined_thing | tojson }}");
   CHECK(c.template_error);
   CHECK(contains(c.message, "not JSON serializable"));
