@@ -61,7 +61,7 @@ echo "skytrain-train : ${ours_tps} tokens/s, ${ours_step} s/step (loss ${ours_l0
 
 echo "== PyTorch eager (python3-torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'))"
 peer=$(/usr/bin/python3 "$SRC/bench/train_step_pytorch.py" "$M" "$T/rows.jsonl" 2 4 "$STEPS" "$THREADS")
-peer_tps=$(echo "$peer" | python3 -c 'import json,sys; print(f"{json.load(sys.stdin)[\"tokens_per_s\"]:.1f}")')
-peer_step=$(echo "$peer" | python3 -c 'import json,sys; print(f"{json.load(sys.stdin)[\"step_s\"]:.3f}")')
+peer_tps=$(echo "$peer" | python3 -c 'import json,sys; print("%.1f" % json.load(sys.stdin)["tokens_per_s"])')
+peer_step=$(echo "$peer" | python3 -c 'import json,sys; print("%.3f" % json.load(sys.stdin)["step_s"])')
 echo "pytorch eager  : ${peer_tps} tokens/s, ${peer_step} s/step"
-python3 -c "print(f'ratio skytrain/pytorch tokens/s: {$ours_tps / $peer_tps:.2f}x (target >= 1.0x)')"
+python3 -c "print('ratio skytrain/pytorch tokens/s: %.2fx (target >= 1.0x)' % ($ours_tps / $peer_tps))"

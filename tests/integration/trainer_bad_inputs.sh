@@ -16,12 +16,12 @@ expect_error() {
     echo "CHECK FAILED: $what: expected a failure" >&2
     exit 1
   fi
-  if ! grep -qE "$pattern" "$T/err.log"; then
+  if ! grep -qE -- "$pattern" "$T/err.log"; then
     echo "CHECK FAILED: $what: stderr does not match /$pattern/:" >&2
     cat "$T/err.log" >&2
     exit 1
   fi
-  echo "ok: $what: $(grep -oE "$pattern" "$T/err.log" | head -1)"
+  echo "ok: $what: $(grep -oE -- "$pattern" "$T/err.log" | head -1)"
 }
 
 W=$MODEL_DIR/model.safetensors

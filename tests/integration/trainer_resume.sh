@@ -17,7 +17,7 @@ check "uninterrupted run" "$TBIN/skytrain-train" --root "$T/ref" "${args[@]}"
 "$TBIN/skytrain-train" --root "$ROOT" "${args[@]}" &
 pid=$!
 track_pid "$pid"
-for _ in $(seq 1 600); do
+for _ in $(seq 1 36000); do  # up to an hour on a loaded machine
   [ -f "$OUT_DIR/checkpoints/step-00000012/state.json" ] && break
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
