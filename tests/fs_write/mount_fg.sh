@@ -8,7 +8,7 @@ mount_fg() {
   shift 2
   mkdir -p "$mnt"
   _H_MOUNTS+=("$mnt")
-  "$BIN/skytrain-fs" --endpoint "$S3_ENDPOINT" -f "$@" "$src" "$mnt" 2>>"$T/driver.log" &
+  "$FS_BIN" --endpoint "$S3_ENDPOINT" -f "$@" "$src" "$mnt" 2>>"$T/driver.log" &
   DRIVER_PID=$!
   track_pid "$DRIVER_PID"
   for _ in $(seq 1 200); do
