@@ -23,7 +23,7 @@ say "setup and build"
 build=${SKYTRAIN_BUILD:-$src/build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
-export PATH="$build/fs:$build/pipeline:$build/trainer:$PATH"
+export PATH="$build:$build/pipeline:$build/trainer:$PATH"
 
 qs=${SKYTRAIN_QUICKSTART_DIR:-$src/.quickstart}
 rows=${SKYTRAIN_QUICKSTART_ROWS:-3000}

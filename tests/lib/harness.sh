@@ -14,9 +14,9 @@ set -euo pipefail
 SKYTRAIN_SRC=${SKYTRAIN_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SKYTRAIN_BUILD=${SKYTRAIN_BUILD:-$SKYTRAIN_SRC/build}
 BIN=$SKYTRAIN_BUILD
-# Tools are built into their part's folder (build/fs, build/pipeline, build/trainer).
-FS_BIN=$SKYTRAIN_BUILD/fs/skytrain-fs
-export PATH="$SKYTRAIN_BUILD/fs:$SKYTRAIN_BUILD/pipeline:$SKYTRAIN_BUILD/trainer:$PATH"
+# Tools are built into their part's folder (build/pipeline, build/trainer); skytrain-fs at the build root.
+FS_BIN=$SKYTRAIN_BUILD/skytrain-fs
+export PATH="$SKYTRAIN_BUILD:$SKYTRAIN_BUILD/pipeline:$SKYTRAIN_BUILD/trainer:$PATH"
 _H_MOUNTS=()
 _H_SERVERS=()
 _H_PIDS=()
