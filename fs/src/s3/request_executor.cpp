@@ -153,7 +153,10 @@ S3Reply RequestExecutor::execute(const S3Call& call) {
       transient = retry::is_transient_http(r.status, code);
     }
 
-    if (transient && attempt < max_retries) {
+    const int limit = r.transport != retry::Transport::ok && call.max_transport_retries >= 0
+                          ? std::min(call.max_transport_retries, max_retries)
+                          : max_retries;
+    if (transient && attempt < limit) {
       std::chrono::milliseconds wait;
       {
         std::lock_guard g(rng_mu_);
@@ -161,7 +164,7 @@ S3Reply RequestExecutor::execute(const S3Call& call) {
       }
       ++retries;
       log::warn("S3 {} {}: {}; retry {}/{} in {} ms", call.op, describe_target(call.key), reason, attempt + 1,
-                max_retries, wait.count());
+                limit, wait.count());
       std::this_thread::sleep_for(wait);
       continue;
     }

@@ -31,6 +31,7 @@ struct S3Call {
   size_t size_hint = 0;
   std::set<long> accept;  // extra non-2xx statuses returned instead of thrown (e.g. 416)
   int max_retries = -1;   // -1: the config's
+  int max_transport_retries = -1;  // for connect/timeout/reset failures; -1: max_retries
   // CopyObject, UploadPartCopy and CompleteMultipartUpload may answer 200 with an <Error> body
   // (S3 sends the status before the work is done): treat that as a transient server error.
   bool error_in_200_body = false;

@@ -79,7 +79,8 @@ void S3Client::check_bucket() {
   call.method = "GET";
   call.query = {{"list-type", "2"}, {"max-keys", "1"}};
   if (!c.prefix.empty()) call.query.emplace_back("prefix", c.prefix);
-  call.max_retries = 1;
+  // An unreachable endpoint fails fast (one retry); a server's 5xx/SlowDown gets the usual retries.
+  call.max_transport_retries = 1;
   try {
     auto reply = impl_->exec.execute(call);
     s3xml::parse_list_objects_v2(reply.response.body, false);  // a non-S3 server answering 200 fails here

@@ -29,8 +29,8 @@ class S3Client : public ObjectStore {
 
   const S3Config& config() const;
 
-  // Start-up probe (one ListObjectsV2 of at most 1 key under the prefix, no retries beyond a
-  // couple): throws StoreError with a one-line reason such as
+  // Start-up probe (one ListObjectsV2 of at most 1 key under the prefix; one retry when the
+  // endpoint cannot be reached, the usual retries for 5xx/SlowDown): throws StoreError with a one-line reason such as
   //   "access denied by https://t3.storage.dev for bucket 'b' (InvalidAccessKeyId): check AWS_ACCESS_KEY_ID/..."
   //   "bucket 'b' does not exist at http://127.0.0.1:9000"
   //   "cannot reach endpoint http://127.0.0.1:9: Couldn't connect to server"
