@@ -119,7 +119,8 @@ std::vector<fs::path> write_fused_model(const fs::path& base_dir, const ModelCon
   }
   copy_file_atomic(base_dir / "config.json", out_dir / "config.json");
   write_generation_config(base_dir, c, out_dir);
-  copy_tokenizer_files(base_dir, out_dir);
+  // Whatever tokenizer files the base has (the trainer itself requires tokenizer.json earlier).
+  for (const auto& n : tokenizer_file_names(base_dir)) copy_file_atomic(base_dir / n, out_dir / n);
   written.push_back(out_dir / "config.json");
   written.push_back(out_dir / "generation_config.json");
   for (const auto& n : tokenizer_file_names(out_dir)) written.push_back(out_dir / n);
