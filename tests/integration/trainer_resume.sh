@@ -43,7 +43,7 @@ before=$(stat -c %Y.%s "$OUT_DIR/manifest.json")
 check "finished run is not redone" grep -q "nothing to do" "$T/again.log"
 check "manifest untouched" test "$(stat -c %Y.%s "$OUT_DIR/manifest.json")" = "$before"
 # Changed options with old checkpoints: a clear error, --restart starts over.
-if "$TBIN/skytrain-train" --root "$ROOT" "${args[@]}" --lr 1e-3 2> "$T/changed.log"; then
+if "$TBIN/skytrain-train" --root "$ROOT" "${args[@]/2e-3/1e-3}" 2> "$T/changed.log"; then
   echo "expected an error for checkpoints of another configuration" >&2; exit 1
 fi
 check "changed options name --restart" grep -q "pass --restart" "$T/changed.log"
