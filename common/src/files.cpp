@@ -92,6 +92,21 @@ void make_dirs(const stdfs::path& dir) {
   if (ec) fail("cannot create directory {}: {}", dir.string(), ec.message());
 }
 
+void remove_stale_temp_files(const stdfs::path& dir) {
+  std::error_code ec;
+  if (!stdfs::is_directory(dir, ec)) return;
+  for (auto it = stdfs::recursive_directory_iterator(dir, ec); !ec && it != stdfs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it.depth() > 1) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    std::string name = it->path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos && it->is_regular_file())
+      stdfs::remove(it->path(), ec);
+  }
+}
+
 namespace {
 stdfs::path temp_name_for(const stdfs::path& final_path) {
   static std::atomic<uint64_t> counter{0};

@@ -119,6 +119,11 @@ for delay in 0.3 0.8 1.5 2.5; do
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 done
+# A kill can land after the manifest (the run is then "nothing to do"): plant what a killed
+# writer leaves, so the sweep is tested whichever way the kills fell.
+mkdir -p "$big/model-ready/test/qwen3/test/convs/00001"
+echo partial > "$big/model-ready/test/qwen3/test/convs/.manifest.json.tmp-999999-0-abc"
+echo partial > "$big/model-ready/test/qwen3/test/convs/00001/.tokens.bin.tmp-999999-1-def"
 "$PRE" --root "$big" --model test/qwen3 --dataset test/convs --threads 2 | tee "$T/resume.out"
 check "resumed run matches an uninterrupted one" diff <(sha_tree "$T/big-ref/model-ready/test/qwen3") <(sha_tree "$big/model-ready/test/qwen3")
 check "no temp files left behind" test -z "$(find "$big/model-ready" -name '.*tmp*' -print -quit)"

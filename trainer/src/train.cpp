@@ -170,6 +170,7 @@ TrainResult run_training(const TrainOptions& o) {
   const std::string tokenizer_sha = sha256_file_hex(model_dir / "tokenizer.json");
   const std::string fingerprint = run_fingerprint(o, tokenizer_sha);
   const fs::path manifest = out / "manifest.json", ckpt_dir = out / "checkpoints";
+  remove_stale_temp_files(out);  // lora_model/ and fused/ temps of a killed run
   if (stage_is_done(manifest, fingerprint)) {
     log::info("{}: already trained with these inputs and options (manifest.json matches); nothing to do", out.string());
     result.already_done = true;

@@ -53,22 +53,6 @@ std::string compute_fingerprint(const DatasetImportOptions& opt, const DatasetSo
   return fp.hex();
 }
 
-// Temp files of AtomicFile (".NAME.tmp-PID-...") left behind by a killed run.
-void remove_stale_temp_files(const stdfs::path& dir) {
-  std::error_code ec;
-  if (!stdfs::is_directory(dir, ec)) return;
-  for (auto it = stdfs::recursive_directory_iterator(dir, ec); !ec && it != stdfs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it.depth() > 1) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    std::string name = it->path().filename().string();
-    if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos && it->is_regular_file())
-      stdfs::remove(it->path(), ec);
-  }
-}
-
 // Shard folders "NNNNN" with index >= count (from an earlier import with more shards).
 void remove_extra_shards(const stdfs::path& dir, uint64_t count) {
   static const std::regex shard_re("^[0-9]{5,}$");

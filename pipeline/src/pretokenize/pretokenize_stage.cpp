@@ -321,6 +321,7 @@ PretokenizeResult run_pretokenize(const PretokenizeOptions& opts) {
   PretokenizeResult result;
   result.output_dir = out_dir;
   const stdfs::path manifest = out_dir / "manifest.json";
+  remove_stale_temp_files(out_dir);
   if (stage_is_done(manifest, fingerprint)) {
     result.already_done = true;
     log::info("pretokenize: {} is up to date (manifest matches); nothing to do", out_dir.string());

@@ -22,6 +22,9 @@ size_t pread_full(int fd, void* data, size_t n, uint64_t offset, const stdfs::pa
 void fsync_or_fail(int fd, const stdfs::path& for_errors);
 void fsync_dir(const stdfs::path& dir);
 void make_dirs(const stdfs::path& dir);
+// Deletes AtomicFile temp files (".NAME.tmp-PID-...") that a killed run left in `dir` and its
+// direct subdirectories (shard folders). Callers own `dir`: a concurrent writer's temps would go too.
+void remove_stale_temp_files(const stdfs::path& dir);
 
 // Writes `data` to `p` atomically and durably.
 void write_file_atomic(const stdfs::path& p, std::string_view data);
