@@ -2,15 +2,15 @@
 # trainer: the learning test. A tiny random Qwen2 (2 layers, hidden 64) with the real Qwen
 # tokenizer learns the synthetic colour task with LoRA on CPU: the trained-token loss must fall
 # to at most half of its first value, and afterwards skytrain-generate with the adapter must
-# answer held-out prompts (a question template never seen in training) better than the base
-# model, and at least half of them right. The fused model must answer like base + adapter.
+# answer held-out prompts (questions never seen in training; see make_color_task.py) better
+# than the base model, and at least half of them right. The fused model must answer like base + adapter.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
 source "$SKYTRAIN_SRC/tests/integration/trainer/setup_color_task.sh"
 setup_color_task
 
 check "training" "$TBIN/skytrain-train" --root "$ROOT" --model "$MODEL" --dataset "$DATASET" \
-  --epochs 2 --batch-size 8 --grad-accum 1 --lr 3e-3 --warmup-steps 5 --save-steps 0 --threads 2 --logging-steps 16
+  --epochs 3 --batch-size 8 --grad-accum 1 --lr 6e-3 --warmup-steps 5 --save-steps 0 --threads 2 --logging-steps 16
 metrics=$OUT_DIR/checkpoints/metrics.jsonl
 read -r first last <<< "$(python3 - "$metrics" <<'PY'
 import json, sys

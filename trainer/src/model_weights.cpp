@@ -116,7 +116,7 @@ Model load_model(const std::filesystem::path& dir, torch::Device device, torch::
   return m;
 }
 
-Model init_model(const ModelConfig& c, uint64_t seed, torch::ScalarType dtype) {
+Model init_model(const ModelConfig& c, uint64_t seed, torch::ScalarType dtype, double embedding_std) {
   c.validate("init_model");
   torch::manual_seed(seed);
   Model m;
@@ -129,10 +129,11 @@ Model init_model(const ModelConfig& c, uint64_t seed, torch::ScalarType dtype) {
     const auto& s = shapes[name];
     const bool is_norm = name.find("norm") != std::string::npos;
     const bool is_bias = name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
+    const bool is_vocab = name == "model.embed_tokens.weight" || name == "lm_head.weight";
     torch::Tensor t;
     if (is_norm) t = torch::ones(s);
     else if (is_bias) t = torch::zeros(s);
-    else t = torch::randn(s) * c.initializer_range;
+    else t = torch::randn(s) * (is_vocab && embedding_std > 0 ? embedding_std : c.initializer_range);
     slot = t.to(dtype);
   });
   if (c.tie_word_embeddings) m.lm_head = m.embed;

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Synthetic conversation task for the trainer's learning test: every fruit has a fixed colour,
-and the assistant answers with the colour. Training uses four question templates; the held-out
-prompts use a fifth template never seen in training, so the model must read the fruit from the
-question rather than memorise strings.
+and the assistant answers with the colour. There are four question templates; each fruit is
+trained with three of them, and the held-out prompts ask about every fruit with the fourth (a
+different one per fruit), a question string never seen in training, so the model must read the
+fruit from the question rather than memorise strings. (A fifth, never-trained template was too
+much for a 2-layer, 64-wide random model in a CPU-minute budget: it learned the training set but
+answered a new sentence shape at random.)
 
 Renders conversations with the model's own chat template (Python jinja2, like transformers) and
 marks the trained span: the last assistant turn's content through its closing "<|im_end|>\\n",
@@ -30,7 +33,6 @@ TRAIN_TEMPLATES = [
     "{f}: what color is it?",
     "Which color does the {f} have?",
 ]
-HELDOUT_TEMPLATE = "Name the color of the {f}, please."
 
 
 def main():
@@ -50,10 +52,13 @@ def main():
 
     rng = random.Random(1234)
     rows = []
-    for _ in range(8):
-        for fruit, color in FRUITS.items():
-            for t in TRAIN_TEMPLATES:
-                rows.append((t.format(f=fruit), color))
+    heldout = []
+    for i, (fruit, color) in enumerate(FRUITS.items()):
+        held = i % len(TRAIN_TEMPLATES)
+        heldout.append((TRAIN_TEMPLATES[held].format(f=fruit), color))
+        for j, t in enumerate(TRAIN_TEMPLATES):
+            if j != held:
+                rows += [(t.format(f=fruit), color)] * 11
     rng.shuffle(rows)
     with open(f"{out}/train.jsonl", "w") as f:
         for question, color in rows:
@@ -65,9 +70,8 @@ def main():
             assert full.startswith(prompt[:header_end]) or header_end > 0
             f.write(json.dumps({"text": full, "start": header_end, "end": len(full)}) + "\n")
     with open(f"{out}/heldout.jsonl", "w") as f:
-        for fruit, color in FRUITS.items():
-            f.write(json.dumps({"messages": [{"role": "user", "content": HELDOUT_TEMPLATE.format(f=fruit)}],
-                                "answer": color}) + "\n")
+        for question, color in heldout:
+            f.write(json.dumps({"messages": [{"role": "user", "content": question}], "answer": color}) + "\n")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,8 @@ struct Model {
 Model load_model(const std::filesystem::path& dir, torch::Device device, torch::ScalarType dtype);
 // Random initialisation (normal(0, initializer_range) for matrices, zeros for biases, ones for
 // norms), as transformers' _init_weights does; used by skytrain-init-model and tests.
-Model init_model(const ModelConfig& c, uint64_t seed, torch::ScalarType dtype = torch::kFloat);
+// embedding_std > 0 overrides initializer_range for the embedding and lm_head matrices.
+Model init_model(const ModelConfig& c, uint64_t seed, torch::ScalarType dtype = torch::kFloat, double embedding_std = 0);
 
 // Per-layer key/value cache for generation.
 struct KVCache {
