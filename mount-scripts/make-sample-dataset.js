@@ -21,8 +21,10 @@ const ASK = [
   'What is the color of a ripe {f}?', 'Quick question: what color is a {f}?', 'Name the color of a {f}.',
   'I am curious, what color is a {f}?', 'Color of a {f}?', 'Do you know what color a {f} is?',
 ];
-// Phrasings kept out of the training rows, to check that the model generalises.
-const HELD_OUT_ASK = ['Please tell me what color a {f} usually is.', 'What shade is a {f}?'];
+// Held out of the training rows, to check that the model generalises: for each fruit, one
+// phrasing (a different one per fruit). The model has seen every fruit and every phrasing, never
+// that question. (Brand-new sentence shapes are beyond a 2-layer, 64-wide model in minutes.)
+const heldOutAsk = (fruitIndex) => ASK[(fruitIndex * 3) % ASK.length];
 const SYSTEM = 'You are a concise assistant that knows fruit.';
 
 // xorshift32: deterministic, no dependency.
@@ -56,7 +58,12 @@ async function main() {
   const fruits = Object.keys(COLORS);
   const data = [];
   for (let i = 0; i < rows; i++) {
-    data.push({ conversations: conversation(pick(ASK), pick(fruits), rand() < 0.3), source: 'skytrain-sample', score: Math.round(rand() * 5000) / 1000 });
+    let ask, fi;
+    do {
+      ask = pick(ASK);
+      fi = Math.floor(rand() * fruits.length);
+    } while (ask === heldOutAsk(fi));
+    data.push({ conversations: conversation(ask, fruits[fi], rand() < 0.3), source: 'skytrain-sample', score: Math.round(rand() * 5000) / 1000 });
   }
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   const jsonl = out + '.tmp.jsonl';
@@ -70,8 +77,8 @@ async function main() {
   fs.unlinkSync(jsonl);
   if (heldIdx >= 0) {
     const lines = [];
-    for (const f of fruits) for (const a of HELD_OUT_ASK)
-      lines.push(JSON.stringify({ messages: [{ role: 'user', content: fill(a, f) }], answer: COLORS[f], fruit: f }));
+    fruits.forEach((f, fi) =>
+      lines.push(JSON.stringify({ messages: [{ role: 'user', content: fill(heldOutAsk(fi), f) }], answer: COLORS[f], fruit: f })));
     fs.writeFileSync(args[heldIdx + 1], lines.join('\n') + '\n');
   }
   console.log(`wrote ${rows} conversations to ${out}`);

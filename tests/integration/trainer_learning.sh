@@ -30,18 +30,8 @@ for f in config.json generation_config.json model.safetensors tokenizer.json tok
 done
 check "manifest" test -s "$OUT_DIR/manifest.json"
 
-score() {  # score FILE: fraction of completions that contain the expected colour and no other
-  python3 - "$1" "$T/heldout.jsonl" <<'PY'
-import json, sys
-colors = {"red", "yellow", "purple", "green", "orange", "blue", "brown"}
-got = [json.loads(l)["completion"] for l in open(sys.argv[1])]
-want = [json.loads(l)["answer"] for l in open(sys.argv[2])]
-ok = 0
-for g, w in zip(got, want):
-    words = set(g.replace(".", " ").replace("\n", " ").split())
-    ok += (w in words and not (words & colors) - {w})
-print(f"{ok / len(want):.3f}")
-PY
+score() {  # score FILE: fraction of completions with the expected colour and no other
+  python3 "$SKYTRAIN_SRC/mount-scripts/score-answers.py" "$1" "$T/heldout.jsonl" --fraction
 }
 gen=("$TBIN/skytrain-generate" --prompts-file "$T/heldout.jsonl" --jsonl --max-new-tokens 12 --threads 2)
 check "generate (base)" "${gen[@]}" "$MODEL_DIR" > "$T/base.jsonl"

@@ -2,6 +2,7 @@
 #include "skytrain/trainer/chat_generate.hpp"
 
 #include <ostream>
+#include <thread>
 #include <simdjson.h>
 
 #include <torch/cuda.h>
@@ -57,7 +58,8 @@ void run_chat_generation(const ChatGenerateOptions& o, std::ostream& out) {
   if (o.top_p <= 0 || o.top_p > 1) fail("--top-p must be in (0, 1], got {}", o.top_p);
   if (o.max_new_tokens <= 0) fail("--max-new-tokens must be positive");
   if (o.device != "auto" && o.device != "cpu" && o.device != "cuda") fail("--device must be auto, cpu or cuda");
-  if (o.threads > 0) at::set_num_threads(o.threads);
+  // 0 = every core: Debian's libtorch otherwise starts with one intra-op thread.
+  at::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const bool cuda = torch::cuda::is_available();
   if (o.device == "cuda" && !cuda) fail("--device cuda: libtorch reports no usable CUDA device");
   const torch::Device device = (o.device == "cuda" || (o.device == "auto" && cuda)) ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -158,7 +159,8 @@ TrainResult run_training(const TrainOptions& o) {
   // ---- 1. Device, precision, threads -------------------------------------------------------
   const torch::Device device = pick_device(o.device);
   const torch::ScalarType dtype = device.is_cuda() ? torch::kBFloat16 : torch::kFloat;  // bf16 "autocast" on CUDA
-  if (o.threads > 0) at::set_num_threads(o.threads);
+  // 0 = every core: Debian's libtorch otherwise starts with one intra-op thread.
+  at::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   log::info("device {} ({}), {} CPU threads", device.str(), dtype == torch::kFloat ? "fp32" : "bf16 compute, fp32 LoRA", at::get_num_threads());
 
   // ---- 2. Inputs and the done-check ---------------------------------------------------------

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   app.add_flag("--raw", o.raw, "Do not apply the chat template: prompts are plain text to continue");
   app.add_flag("--jsonl", o.jsonl, "Print {\"prompt\": ..., \"completion\": ..., \"tokens\": N} JSON lines");
   app.add_option("--device", o.device, "auto | cpu | cuda");
-  app.add_option("--threads", o.threads, "CPU threads (0 = libtorch's default)");
+  app.add_option("--threads", o.threads, "CPU threads (0 = all cores)");
   CLI11_PARSE(app, argc, argv);
 
   try {

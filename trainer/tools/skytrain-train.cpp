@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   app.add_flag("--packing", o.packing, "Pack several examples per row (attention stays within each example)");
   app.add_flag("--gradient-checkpointing", o.gradient_checkpointing, "Recompute layer activations in backward to save memory");
   app.add_option("--device", o.device, "auto | cpu | cuda (auto picks CUDA when libtorch has a device)");
-  app.add_option("--threads", o.threads, "CPU threads for libtorch (0 = its default)");
+  app.add_option("--threads", o.threads, "CPU threads for libtorch (0 = all cores)");
   app.add_option("--logging-steps", o.logging_steps, "Log a line every N steps when stderr is not a terminal");
   app.add_flag("--no-fused", no_fused, "Do not write the merged model fused/");
   app.add_flag("--restart", o.restart, "Delete checkpoints of a run with other options/inputs and start over");
