@@ -10,7 +10,8 @@
 # stage's manifest and skips the work. `rm -rf .quickstart` starts over.
 # Knobs: SKYTRAIN_QUICKSTART_ROWS (sample conversations, default 3000), SKYTRAIN_TRAIN_ARGS,
 # SKYTRAIN_S3_ENDPOINT (use an S3 server that is already running, with AWS_* keys set: it is
-# neither started, stopped nor saved; the end-to-end test uses this to inspect the bucket after).
+# neither started, stopped nor saved; the end-to-end test uses this to inspect the bucket after),
+# SKYTRAIN_BUILD (build directory), SKYTRAIN_QUICKSTART_NO_BUILD=1 (skip setup and build).
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,11 +19,17 @@ cd "$src"
 started=$(date +%s)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "setup and build"
-./setup.sh
 build=${SKYTRAIN_BUILD:-$src/build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)"
+if [ "${SKYTRAIN_QUICKSTART_NO_BUILD:-0}" = 1 ]; then
+  # The end-to-end test: the test command has already set up and built $build (maybe with
+  # sanitizers); reconfiguring it here would rebuild everything.
+  say "using the tools built in $build"
+else
+  say "setup and build"
+  ./setup.sh
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" -j"$(nproc)"
+fi
 export PATH="$build:$build/pipeline:$build/trainer:$PATH"
 
 qs=${SKYTRAIN_QUICKSTART_DIR:-$src/.quickstart}
@@ -41,7 +48,7 @@ cleanup() {
     sync
     fusermount3 -u "$mnt" || { sleep 2; fusermount3 -u "$mnt"; }
   fi
-  [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null
+  [ -n "$hub_pid" ] && { kill "$hub_pid" 2>/dev/null; wait "$hub_pid" 2>/dev/null; }
   if [ -f "$qs/s3/pid" ]; then
     # Keep the bucket for the next run (the local server itself is in-memory).
     if [ $rc -eq 0 ]; then
