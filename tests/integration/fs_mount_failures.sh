@@ -57,7 +57,7 @@ check "mounted with -o options" mountpoint -q "$M"
 check "prefix is the root" test "$(cat "$M/f")" = abc
 check "-o uid/gid/file_mode" test "$(stat -c '%u %g %a' "$M/f")" = "1234 2345 600"
 check "-o ro is read-only" test "$(touch "$M/new" 2>&1 | grep -c 'Read-only file system')" = 1
-check "mount is listed read-only" grep -q " $M fuse.skytrain ro," /proc/mounts
+check "mount is listed read-only" grep -q " $M fuse.skytrain-fs ro," /proc/mounts
 unmount "$M"
 
 # --- unreachable endpoint (a free port with nothing listening) ---

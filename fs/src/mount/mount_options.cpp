@@ -222,7 +222,8 @@ std::optional<MountOptions> parse_mount_command_line(int argc, const char* const
     has_subtype |= f.rfind("subtype=", 0) == 0;
   }
   if (!has_fsname) o.fuse_options.push_back("fsname=skytrain:" + o.bucket);
-  if (!has_subtype) o.fuse_options.push_back("subtype=skytrain");
+  // The type reads fuse.skytrain-fs, the name fstab lines and the mount helper use.
+  if (!has_subtype) o.fuse_options.push_back("subtype=skytrain-fs");
   o.fuse_options.push_back("max_read=" + std::to_string(o.tuning.max_write));
   return o;
 }

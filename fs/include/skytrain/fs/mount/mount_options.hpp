@@ -2,7 +2,7 @@
 //
 // Every option exists as a long flag (--stat-ttl 5) and as an fstab-style -o option
 // (-o stat_ttl=5 or -o stat-ttl=5), so a line such as
-//   mybucket:data /mnt/data fuse.skytrain _netdev,allow_other,uid=1000,stat_ttl=30 0 0
+//   mybucket:data /mnt/data fuse.skytrain-fs _netdev,allow_other,uid=1000,stat_ttl=30 0 0
 // works through mount(8) and the mount.skytrain helper. -o options are applied first and flags
 // after them, so a flag wins over the same -o option. Kernel/FUSE mount options (allow_other,
 // allow_root, default_permissions, auto_unmount, ro, rw, fsname=, subtype=) are passed to FUSE;
