@@ -9,7 +9,8 @@
 # Usage: bench/train_step.sh [BUILD_DIR]   env: STEPS (default 5), SEQ (128), THREADS (nproc)
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=${1:-$SRC/build}
+BUILD=${1:-$SRC/build}
+BIN=$BUILD/trainer  # the trainer's tools (and its test helper) are built into build/trainer/
 STEPS=${STEPS:-5}
 SEQ=${SEQ:-128}
 THREADS=${THREADS:-$(nproc)}
