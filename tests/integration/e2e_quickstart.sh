@@ -9,7 +9,7 @@ start_s3 moto
 bucket=qs-e2e
 make_bucket "$bucket"
 export SKYTRAIN_S3_ENDPOINT=$S3_ENDPOINT SKYTRAIN_QUICKSTART_BUCKET=$bucket SKYTRAIN_QUICKSTART_DIR=$T/qs
-export SKYTRAIN_QUICKSTART_NO_BUILD=1
+export SKYTRAIN_QUICKSTART_NO_BUILD=1 SKYTRAIN_QUICKSTART_ROWS=2000  # the same script, a smaller dataset (CI time)
 M=skytrain/tiny-qwen2 D=skytrain/fruit-colors
 
 quickstart() { "$SKYTRAIN_SRC/mount-scripts/quickstart.sh" > "$T/$1.log" 2>&1; }
