@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "skytrain/common/error.hpp"
+
 namespace skytrain {
 
 namespace {
@@ -121,6 +123,14 @@ void ProgressReporter::finish(std::string_view summary) {
   if (finished_) return;
   if (style_ != Style::silent) print_locked(true, summary);
   finished_ = true;
+}
+
+ProgressReporter::Style ProgressReporter::parse_style(std::string_view name) {
+  if (name == "auto") return Style::automatic;
+  if (name == "tty") return Style::tty;
+  if (name == "plain") return Style::plain;
+  if (name == "none") return Style::silent;
+  fail("--progress: unknown style '{}' (auto, tty, plain or none)", name);
 }
 
 }  // namespace skytrain

@@ -20,12 +20,6 @@ std::string env_or(const char* name, std::string dflt) {
   const char* v = std::getenv(name);
   return v && *v ? std::string(v) : dflt;
 }
-ProgressReporter::Style parse_progress(const std::string& s) {
-  if (s == "tty") return ProgressReporter::Style::tty;
-  if (s == "plain") return ProgressReporter::Style::plain;
-  if (s == "none") return ProgressReporter::Style::silent;
-  return ProgressReporter::Style::automatic;
-}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,7 +91,7 @@ int main(int argc, char** argv) {
     opt.name = name;
     opt.root = root;
     opt.cache_dir = cache;
-    ProgressReporter progress("import " + name, parse_progress(progress_style));
+    ProgressReporter progress("import " + name, ProgressReporter::parse_style(progress_style));
     auto r = dataset::import_dataset(opt, hub::HubConfig::from_env(), progress);
     if (r.already_done) {
       log::info("{}: already imported (manifests match the inputs and options): nothing to do", name);

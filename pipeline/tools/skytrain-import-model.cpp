@@ -63,11 +63,7 @@ int main(int argc, char** argv) {
     if (model.empty()) fail("no model given: pass MODEL or set MODEL_NAME");
     opt.model = model;
     opt.root = root;
-    ProgressReporter::Style style = progress_style == "tty"     ? ProgressReporter::Style::tty
-                                    : progress_style == "plain" ? ProgressReporter::Style::plain
-                                    : progress_style == "none"  ? ProgressReporter::Style::silent
-                                                                : ProgressReporter::Style::automatic;
-    ProgressReporter progress("import " + model, style);
+    ProgressReporter progress("import " + model, ProgressReporter::parse_style(progress_style));
     auto r = model_import::import_model(opt, hub::HubConfig::from_env(), progress);
     if (r.already_done) {
       log::info("{}: already imported (manifest matches the hub listing): nothing to do", model);

@@ -21,6 +21,8 @@ namespace skytrain {
 class ProgressReporter {
  public:
   enum class Style { automatic, tty, plain, silent };
+  // The --progress flag's values: "auto", "tty", "plain", "none" (anything else: fail()).
+  static Style parse_style(std::string_view name);
 
   explicit ProgressReporter(std::string label, Style style = Style::automatic);
   ~ProgressReporter();
