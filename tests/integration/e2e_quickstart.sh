@@ -15,7 +15,7 @@ M=skytrain/tiny-qwen2 D=skytrain/fruit-colors
 quickstart() { "$SKYTRAIN_SRC/mount-scripts/quickstart.sh" > "$T/$1.log" 2>&1; }
 not_mounted() { ! mountpoint -q "$T/qs/mnt"; }
 hub_gone() { ! pgrep -f "hub-server.py $T/qs/hub" > /dev/null; }
-no_leftovers() { ! grep -E '\.tmp-|\.import-journal' "$T/keys"; }
+no_leftovers() { ! grep -E '\.tmp-' "$T/keys"; }
 is_png() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' ')" = 89504e47 ]; }
 count() { grep -o "$1 [0-9]*/" "$T/run1.log" | grep -o '[0-9]*' | tail -1; }
 
@@ -33,7 +33,7 @@ for k in raw/$D/manifest.json raw/$D/00000/data.jsonl standardized/$D/manifest.j
          done/$M/$D/checkpoints/metrics.jsonl; do
   check "s3://$bucket/$k" grep -qxF "$k" "$T/keys"
 done
-check "no temp files or journals left in the bucket" no_leftovers
+check "no temp files left in the bucket" no_leftovers
 
 awsl s3 cp --quiet "s3://$bucket/done/$M/$D/checkpoints/metrics.jsonl" "$T/metrics.jsonl"
 check "loss fell by at least half" python3 - "$T/metrics.jsonl" <<'PY'

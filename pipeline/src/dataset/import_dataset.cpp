@@ -259,8 +259,6 @@ DatasetImportResult import_dataset(const DatasetImportOptions& opt, const hub::H
   write_file_atomic(raw_manifest, raw_text);
   write_file_atomic(std_manifest,
                     render_dataset_manifest("standardized", opt, src, fingerprint, std_infos, schema.describe(), sha256_hex(raw_text)));
-  // The manifests now carry everything the journal did; a finished dataset holds no resume state.
-  stdfs::remove(journal_path, ec);
   return result;
 }
 
