@@ -2,6 +2,8 @@
 #include "skytrain/pipeline/text_jsonl.hpp"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace skytrain::pipeline {
 namespace {
@@ -30,6 +32,16 @@ struct EscapeTable {
 
 const EscapeTable kTable;
 
+// Whether any of the 8 bytes needs an escape: below 0x20, a quote or a backslash. The classic
+// bit tricks (has-zero-byte / has-byte-less-than) answer "is there one" exactly; which byte it is
+// is left to the byte loop.
+bool word_needs_escape(uint64_t x) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  auto has_zero = [&](uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+  bool control = ((x - ones * 0x20) & ~x & highs) != 0;
+  return control || has_zero(x ^ (ones * '"')) || has_zero(x ^ (ones * '\\'));
+}
+
 }  // namespace
 
 void append_text_jsonl_line(std::string& out, std::string_view text) {
@@ -37,6 +49,14 @@ void append_text_jsonl_line(std::string& out, std::string_view text) {
   out += "{\"text\":\"";
   size_t run = 0;
   for (size_t i = 0; i < text.size(); ++i) {
+    // Plain text is skipped 8 bytes at a time.
+    while (i + 8 <= text.size()) {
+      uint64_t w;
+      std::memcpy(&w, text.data() + i, 8);
+      if (word_needs_escape(w)) break;
+      i += 8;
+    }
+    if (i >= text.size()) break;
     std::string_view e = kTable.esc[static_cast<unsigned char>(text[i])];
     if (e.empty()) continue;
     out.append(text.data() + run, i - run);
