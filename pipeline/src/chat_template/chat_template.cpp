@@ -175,6 +175,17 @@ std::string ChatTemplate::render(std::string_view context_json) const {
   return jinja::Interp(impl_->parsed, merged).render();
 }
 
+std::string ChatTemplate::render_parsed(const simdjson::dom::element& messages,
+                                        const simdjson::dom::element* tools) const {
+  // The keys in the order render() would merge them from {"messages", "tools", "add_generation_prompt"}.
+  DictData merged;
+  merged.items = impl_->defaults;
+  merged.set("messages", jinja::json_element_value(messages, "chat template context.messages"));
+  if (tools) merged.set("tools", jinja::json_element_value(*tools, "chat template context.tools"));
+  merged.set("add_generation_prompt", Value(false));
+  return jinja::Interp(impl_->parsed, merged).render();
+}
+
 std::string ChatTemplate::render(std::string_view context_json, std::vector<Span>& generation_spans) const {
   DictData merged = merged_context(impl_->defaults, context_json);
   std::vector<std::pair<size_t, size_t>> spans;

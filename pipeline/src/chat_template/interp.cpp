@@ -198,11 +198,50 @@ void Interp::assign(const Expr& target, Value v) {
 
 static Value apply_filter_chain(Interp& in, const Expr& f, Value subject);
 
+// Chat templates print turns as one long sum, `'<|im_start|>' + role + '\n' + content + ...`.
+// Evaluated as written, every `+` copies the growing string, so the content is copied once per
+// operand. Here the string operands of a left-nested chain are appended to `out` one by one
+// instead. Operands are still evaluated left to right, and as soon as one is not a string the
+// text gathered so far becomes the left operand of an ordinary binary_op, so results and errors
+// (message and position) are those of plain evaluation. Returns nullopt when everything was
+// appended, else the value of the sum (`out` is then back at `mark`).
+std::optional<Value> Interp::output_sum(const Expr& e, std::string& out, size_t mark) {
+  try {
+    std::optional<Value> left;
+    const Expr& l = *e.args[0];
+    if (l.kind == ExprKind::Binary && l.op == Op::Add) {
+      left = output_sum(l, out, mark);
+    } else {
+      Value a = eval(l);
+      if (a.is_string()) out += a.str();
+      else left = std::move(a);
+    }
+    Value b = eval(*e.args[1]);
+    if (!left && b.is_string()) {
+      out += b.str();
+      return std::nullopt;
+    }
+    if (!left) {
+      left = Value(out.substr(mark));
+      out.resize(mark);
+    }
+    return binary_op(Op::Add, *left, b);
+  } catch (...) {
+    rethrow_at(e.offset);
+  }
+}
+
 Flow Interp::exec(const Stmt& s, std::string& out) {
   try {
     switch (s.kind) {
       case StmtKind::Data: out += s.text; return Flow::Normal;
-      case StmtKind::Output: append_str(out, eval(*s.expr)); return Flow::Normal;
+      case StmtKind::Output:
+        if (s.expr->kind == ExprKind::Binary && s.expr->op == Op::Add) {
+          if (std::optional<Value> v = output_sum(*s.expr, out, out.size())) append_str(out, *v);
+        } else {
+          append_str(out, eval(*s.expr));
+        }
+        return Flow::Normal;
       case StmtKind::If:
         return eval(*s.expr).truthy() ? exec_block(s.body, out) : exec_block(s.else_body, out);
       case StmtKind::For: return exec_for(s, out);

@@ -92,6 +92,7 @@ class Interp {
   Flow exec_block(const std::vector<StmtPtr>& body, std::string& out);
   Flow exec(const Stmt& s, std::string& out);
   Flow exec_for(const Stmt& s, std::string& out);
+  std::optional<Value> output_sum(const Expr& e, std::string& out, size_t mark);
   void assign(const Expr& target, Value v);
   void define_macro(const Stmt& s);
   std::vector<std::pair<std::string_view, Value>> snapshot_closure() const;

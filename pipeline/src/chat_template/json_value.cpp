@@ -191,6 +191,10 @@ Value parse_json_value(std::string_view json, const std::string& what) {
   return from_element(root, nullptr, what);
 }
 
+Value json_element_value(const simdjson::dom::element& el, const std::string& what) {
+  return from_element(el, nullptr, what);
+}
+
 void json_dump(std::string& out, const Value& v, const JsonDumpOptions& opt) { dump(out, v, opt, 0); }
 
 }  // namespace skytrain::pipeline::jinja

@@ -13,10 +13,16 @@
 
 #include "chat_template/value.hpp"
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace skytrain::pipeline::jinja {
 
 // Throws skytrain::Error naming the byte offset / key path on malformed JSON.
 Value parse_json_value(std::string_view json, const std::string& what);
+// The same conversion for an element parsed already; `what` names it in errors.
+Value json_element_value(const simdjson::dom::element& el, const std::string& what);
 
 struct JsonDumpOptions {
   bool ensure_ascii = false;

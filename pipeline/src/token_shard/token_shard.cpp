@@ -13,6 +13,8 @@ namespace skytrain::pipeline {
 namespace {
 
 static_assert(std::endian::native == std::endian::little, "token shards are little-endian; add byte swaps");
+// TokenShardWriter gathers this many bytes of ids before writing them out.
+constexpr size_t kFlushBytes = size_t{1} << 20;
 
 template <typename T>
 T load(const uint8_t* p) {
@@ -100,12 +102,21 @@ TokenShardWriter::~TokenShardWriter() = default;
 void TokenShardWriter::add(std::span<const uint32_t> ids, std::span<const uint8_t> mask) {
   if (ids.size() != mask.size())
     fail("{}: example {} has {} ids but {} mask values", path_.string(), num_examples(), ids.size(), mask.size());
-  out_.write(ids.data(), ids.size_bytes());
-  mask_spool_.write(mask.data(), mask.size());
+  ids_buf_.append(reinterpret_cast<const char*>(ids.data()), ids.size_bytes());
+  mask_buf_.append(reinterpret_cast<const char*>(mask.data()), mask.size());
   offsets_.push_back(offsets_.back() + static_cast<int64_t>(ids.size()));
+  if (ids_buf_.size() >= kFlushBytes) flush_buffers();
+}
+
+void TokenShardWriter::flush_buffers() {
+  out_.write(ids_buf_);
+  mask_spool_.write(mask_buf_);
+  ids_buf_.clear();
+  mask_buf_.clear();
 }
 
 void TokenShardWriter::commit() {
+  flush_buffers();
   const uint64_t n = num_tokens(), e = num_examples();
   const uint64_t ids_off = kTokenShardHeaderSize;
   const uint64_t mask_off = pad8(ids_off + 4 * n);

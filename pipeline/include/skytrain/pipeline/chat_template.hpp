@@ -10,6 +10,10 @@
 
 #include "skytrain/common/error.hpp"
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace skytrain::pipeline {
 
 // A syntax or evaluation error, with the template's line and column in the message.
@@ -39,6 +43,11 @@ class ChatTemplate {
   // context_json: {"messages": [...], "add_generation_prompt": bool, "tools": ..., other kwargs}.
   // Special-token variables are merged in underneath. Thread-safe (const).
   std::string render(std::string_view context_json) const;
+  // render() of {"messages": messages, "tools": *tools (when given), "add_generation_prompt":
+  // false}, for callers that hold the conversation parsed already (skytrain-pretokenize reads
+  // every row with simdjson): building the context from the parsed elements saves writing the
+  // conversation out as JSON and parsing it a second time. Same result as render().
+  std::string render_parsed(const simdjson::dom::element& messages, const simdjson::dom::element* tools) const;
 
   // Byte range [begin, end) of the rendered text.
   struct Span {

@@ -94,6 +94,10 @@ class TokenShardWriter {
   AtomicFile out_;
   AtomicFile mask_spool_;  // never committed: removed on destruction
   std::vector<int64_t> offsets_{0};
+  // Examples are small (a few KB), so ids and masks are gathered here and written in large
+  // pieces: one syscall per example and file cost more than the copying.
+  std::string ids_buf_, mask_buf_;
+  void flush_buffers();
 };
 
 }  // namespace skytrain::pipeline
