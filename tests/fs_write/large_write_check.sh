@@ -53,7 +53,7 @@ check "dd: no multipart upload left" test "$(mpu_count big)" = 0
 
 # --- fio: blocks with offset + CRC32C headers, fsync at the end; verified in the object ---
 fio_args=(--name=seqwrite --rw=write --bs=1M --size=2G --ioengine=psync --fallocate=none
-  --verify=crc32c --verify_fatal=1)
+  --verify=crc32c --verify_fatal=1 --verify_state_save=0)  # no state file left in the cwd
 mount_fg big "$M" --memory-limit ${LIMIT_MIB}M
 start=$(date +%s.%N)
 fio "${fio_args[@]}" --filename="$M/fio.bin" --end_fsync=1 --do_verify=0 --output="$T/fio.out"
