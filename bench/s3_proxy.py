@@ -15,6 +15,8 @@ requests (in that order) fail that way instead of being forwarded:
   reset     closes the client connection abruptly (RST) without an answer
   truncate  forwards the request but cuts the response body in half and resets
   stall     holds the request for --stall-s seconds, then closes (a client timeout must fire)
+  slow      forwards the request, then holds the answer for --stall-s seconds (a server that
+            works silently before answering, as S3-likes do for CompleteMultipartUpload)
 --fault-match restricts fault injection to requests whose request line contains the text.
 
 Each client connection gets its own upstream connection (keep-alive on both sides), so
@@ -193,6 +195,8 @@ class Proxy:
                         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 uwriter.write(head)
                 await copy_body(creader, uwriter, headers)
+                if fault == "slow":
+                    await asyncio.sleep(self.args.stall_s)
                 # Response(s): skip interim 1xx answers.
                 while True:
                     rhead = await read_head(ureader)
@@ -258,7 +262,7 @@ async def main():
     ap.add_argument("--delay-ms", type=float, default=0.0, help="latency added to every request (default 0)")
     ap.add_argument("--faults", default="", help="comma-separated faults for the first requests")
     ap.add_argument("--fault-match", default="", help="only requests whose request line contains this")
-    ap.add_argument("--stall-s", type=float, default=30.0, help="how long a 'stall' fault holds (default 30)")
+    ap.add_argument("--stall-s", type=float, default=30.0, help="how long a 'stall' or 'slow' fault holds (default 30)")
     ap.add_argument("--port-file", help="write the listening port here")
     ap.add_argument("--stats-file", help="write request/fault counts here (JSON)")
     args = ap.parse_args()

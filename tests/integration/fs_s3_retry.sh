@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Retries through the fault-injecting proxy (bench/s3_proxy.py) in front of moto: 503, SlowDown,
 # 500, connection reset, truncated body and a stalled request are retried; a persistent 503
-# ends as EIO with the S3 code and request id.
+# ends as EIO with the S3 code and request id; a CompleteMultipartUpload whose answer comes
+# after --stall-timeout (server-side work) is waited for, not aborted and retried.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 harness_init
 start_s3 moto
@@ -14,6 +15,10 @@ track_pid "$(cat "$T/proxy1/pid")"
 SKYTRAIN_S3_PROXY2=$(bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy2" "$S3_ENDPOINT" \
   --faults slowdown,slowdown,slowdown,slowdown)
 track_pid "$(cat "$T/proxy2/pid")"
-export SKYTRAIN_S3_PROXY SKYTRAIN_S3_PROXY2
+SKYTRAIN_S3_PROXY3=$(bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy3" "$S3_ENDPOINT" \
+  --faults slow --stall-s 4 --fault-match "POST /$SKYTRAIN_S3_BUCKET/retry/slow-complete?uploadId=")
+track_pid "$(cat "$T/proxy3/pid")"
+export SKYTRAIN_S3_PROXY SKYTRAIN_S3_PROXY2 SKYTRAIN_S3_PROXY3
 check "S3Client retry cases" "$BIN/tests/unit_fs" --no-skip -ts='s3 live retry' -tc='s3 live*'
 check "proxy injected all six faults" python3 -c "import json,sys; s=json.load(open('$T/proxy1/stats.json')); sys.exit(0 if s['faults']==6 else 1)"
+check "proxy held the Complete's answer" python3 -c "import json,sys; s=json.load(open('$T/proxy3/stats.json')); sys.exit(0 if s['faults']==1 else 1)"

@@ -106,6 +106,14 @@ touch -m -d '2001-02-03 04:05:06' "$M/m"
 ln -s "moved/sub/deeper/f1" "$M/link"
 mkdir "$M/emptydir"
 before=$(stat -c '%a %u %g %Y' "$M/m")
+# directories: stored on the "dir/" marker (made for an implicit directory on first chmod)
+chmod 0715 "$M/emptydir"
+chown 1003:1004 "$M/emptydir"
+touch -m -d '2002-03-04 05:06:07' "$M/emptydir"
+chmod 0701 "$M/moved/sub"
+dir_before=$(stat -c '%a %u %g %Y' "$M/emptydir")
+check "dir attrs set" test "$dir_before" = "715 1003 1004 $(date -d '2002-03-04 05:06:07' +%s)"
+check "head-object of the dir marker shows mode" test "$(meta emptydir/ mode)" = $((0040715))
 check "attrs set" test "$before" = "604 1001 1002 $(date -d '2001-02-03 04:05:06' +%s)"
 check "readlink" test "$(readlink "$M/link")" = moved/sub/deeper/f1
 check "symlink followed" test "$(cat "$M/link")" = "file 1"
@@ -124,6 +132,15 @@ check "symlink survives remount" test "$(readlink "$M/link")" = moved/sub/deeper
 check "symlink is a symlink after remount" test -L "$M/link"
 check "big file survives remount" cmp "$R/big" "$M/moved/bigcopy"
 check "empty dir survives remount" test -d "$M/emptydir"
+check "dir attrs survive remount (lookup)" test "$(stat -c '%a %u %g %Y' "$M/emptydir")" = "$dir_before"
+unmount "$M"
+# again, but the directory is first seen in a listing (readdirplus), which carries no metadata
+mount_bucket wbkt "$M" --uid 4321 --gid 4322 --file-mode 0640 --dir-mode 0750
+check "dir attrs in ls -l after remount" test "$(ls -l "$M" | awk '$NF == "emptydir" {print $1, $3, $4}')" = "drwx--xr-x 1003 1004"
+check "dir attrs survive remount (listing)" test "$(stat -c '%a %u %g %Y' "$M/emptydir")" = "$dir_before"
+check "chmod of a nested dir survives remount" test "$(stat -c '%a' "$M/moved/sub")" = 701
+printf 'x' | awsl s3 cp --quiet - s3://wbkt/implicit/x
+check "implicit dir (no marker) gets --dir-mode" test "$(stat -c '%a %u %g' "$M/implicit")" = "750 4321 4322"
 unmount "$M"
 
 # --- --wait-on-close: the object is in the bucket when close returns ---

@@ -102,10 +102,14 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
   head->run_or_wait();
 
   if (!page.objects.empty() || !page.common_prefixes.empty()) {
-    int64_t mtime = mount_time_ns_;
-    if (!page.objects.empty() && page.objects.front().key == key + "/") mtime = page.objects.front().mtime_ns;
+    Attributes a = directory_attributes(mount_time_ns_, cfg_);
+    if (!page.objects.empty() && page.objects.front().key == key + "/") {
+      // The marker may carry chmod/chown/utimens (a listing does not show metadata).
+      a = directory_attributes(page.objects.front().mtime_ns, cfg_);
+      if (auto marker = head_marker(key + "/")) a = directory_attributes(*marker, cfg_);
+    }
     InodePtr node = inodes_.link(parent, name, InodeKind::directory);
-    node->set_attributes(directory_attributes(mtime, cfg_), attr_expiry());
+    node->set_attributes(a, attr_expiry());
     negative_.erase(parent, name);
     return entry_for(node);
   }
@@ -137,9 +141,27 @@ Attributes Filesystem::refresh_file_attributes(const InodePtr& node) {
   }
 }
 
+std::optional<ObjectInfo> Filesystem::head_marker(const std::string& key) {
+  try {
+    return store_.head(key);
+  } catch (const StoreError& e) {
+    if (e.errno_value == ENOENT) return std::nullopt;
+    throw;
+  }
+}
+
+Attributes Filesystem::refresh_directory_attributes(const InodePtr& node) {
+  // An implicit directory (no marker) keeps the mtime it was first seen with.
+  Attributes a = directory_attributes(node->attributes().mtime_ns, cfg_);
+  if (auto marker = head_marker(inodes_.key_of(*node))) a = directory_attributes(*marker, cfg_);
+  node->set_attributes(a, attr_expiry());
+  return a;
+}
+
 Attributes Filesystem::getattr(InodeNumber ino) {
   InodePtr node = inodes_.get(ino);
-  if (node->is_dir() || node->attributes_fresh()) return node->attributes();
+  if (node->attributes_fresh()) return node->attributes();
+  if (node->is_dir()) return refresh_directory_attributes(node);
   return refresh_file_attributes(node);
 }
 
@@ -181,11 +203,16 @@ EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e) {
       kind = InodeKind::symlink;
   }
   InodePtr node = inodes_.link(parent, e.name, kind);
-  if (kind == InodeKind::directory) {
-    if (!node->attributes_fresh()) node->set_attributes(a, attr_expiry());
-  } else {
-    node->merge_listing_attributes(a, attr_expiry());
+  if (kind == InodeKind::directory && !node->attributes_fresh()) {
+    // A listing has no metadata, and a HEAD per subdirectory would make every `ls` pay for
+    // what only `ls -l` needs: hand out defaults that the kernel must not cache, so a stat
+    // asks getattr, which reads the marker.
+    node->set_attributes(a, Clock::time_point{});
+    EntryReply r = entry_for(node);
+    r.attr_ttl = {};
+    return r;
   }
+  if (kind != InodeKind::directory) node->merge_listing_attributes(a, attr_expiry());
   return entry_for(node);
 }
 

@@ -17,6 +17,29 @@ bool parse_unsigned(const std::string& s, T& out) {
 }
 }  // namespace
 
+void apply_metadata(const ObjectInfo& info, Attributes& a) {
+  if (!info.has_metadata) return;
+  a.from_metadata = true;
+  auto get = [&](const char* k) -> const std::string* {
+    auto it = info.metadata.find(k);
+    return it == info.metadata.end() ? nullptr : &it->second;
+  };
+  mode_t mode = 0;
+  if (const std::string* m = get(kMetaMode); m && parse_unsigned(*m, mode)) {
+    // The type comes from what the object is (a key or a "dir/" marker), never from metadata;
+    // a mode of another type keeps only its permission bits.
+    const mode_t type = a.mode & S_IFMT;
+    if (type == S_IFREG && S_ISLNK(mode)) a.mode = mode;  // a symlink is a regular object + metadata
+    else if ((mode & S_IFMT) == 0 || (mode & S_IFMT) == type) a.mode = type | (mode & 07777);
+  }
+  uid_t uid;
+  if (const std::string* m = get(kMetaUid); m && parse_unsigned(*m, uid)) a.uid = uid;
+  gid_t gid;
+  if (const std::string* m = get(kMetaGid); m && parse_unsigned(*m, gid)) a.gid = gid;
+  int64_t ns;
+  if (const std::string* m = get(kMetaMtime); m && parse_mtime_seconds(*m, ns)) a.mtime_ns = ns;
+}
+
 bool parse_mtime_seconds(const std::string& s, int64_t& ns_out) {
   size_t dot = s.find('.');
   std::string whole = s.substr(0, dot);
@@ -48,25 +71,7 @@ Attributes file_attributes(const ObjectInfo& info, const FilesystemConfig& cfg) 
   // pages (FUSE_CAP_AUTO_INVAL_DATA) although the object did not change.
   a.mtime_ns = info.mtime_ns - info.mtime_ns % 1'000'000'000;
   a.etag = info.etag;
-  if (info.has_metadata) {
-    a.from_metadata = true;
-    auto get = [&](const char* k) -> const std::string* {
-      auto it = info.metadata.find(k);
-      return it == info.metadata.end() ? nullptr : &it->second;
-    };
-    mode_t mode = 0;
-    if (const std::string* m = get(kMetaMode); m && parse_unsigned(*m, mode)) {
-      // Only regular files and symlinks are objects; anything else keeps the default type.
-      if (S_ISREG(mode) || S_ISLNK(mode)) a.mode = mode;
-      else if ((mode & S_IFMT) == 0) a.mode = S_IFREG | (mode & 07777);
-    }
-    uid_t uid;
-    if (const std::string* m = get(kMetaUid); m && parse_unsigned(*m, uid)) a.uid = uid;
-    gid_t gid;
-    if (const std::string* m = get(kMetaGid); m && parse_unsigned(*m, gid)) a.gid = gid;
-    int64_t ns;
-    if (const std::string* m = get(kMetaMtime); m && parse_mtime_seconds(*m, ns)) a.mtime_ns = ns;
-  }
+  apply_metadata(info, a);
   return a;
 }
 
@@ -77,6 +82,12 @@ Attributes directory_attributes(int64_t mtime_ns, const FilesystemConfig& cfg) {
   a.gid = cfg.gid;
   a.size = 0;
   a.mtime_ns = mtime_ns;
+  return a;
+}
+
+Attributes directory_attributes(const ObjectInfo& marker, const FilesystemConfig& cfg) {
+  Attributes a = directory_attributes(marker.mtime_ns, cfg);
+  apply_metadata(marker, a);
   return a;
 }
 

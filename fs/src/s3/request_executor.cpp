@@ -1,6 +1,7 @@
 // Signing, transport and retries for one S3 call; see request_executor.hpp.
 #include "s3/request_executor.hpp"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -118,7 +119,9 @@ S3Reply RequestExecutor::execute(const S3Call& call) {
 
     {
       auto lease = pool_.acquire();
-      reply.response = http::perform(lease.get(), hreq, http_opts_);
+      http::Options opts = http_opts_;
+      opts.low_speed_time_s = std::max(opts.low_speed_time_s, call.server_work_timeout_s);
+      reply.response = http::perform(lease.get(), hreq, opts);
       if (reply.response.transport != retry::Transport::ok) lease.discard();
     }
     reply.attempts = attempt + 1;

@@ -35,6 +35,11 @@ struct S3Call {
   // CopyObject, UploadPartCopy and CompleteMultipartUpload may answer 200 with an <Error> body
   // (S3 sends the status before the work is done): treat that as a transient server error.
   bool error_in_200_body = false;
+  // Same calls: the server does the work (copying or concatenating GiBs) before it answers, and
+  // a server that sends no keep-alive whitespace meanwhile (S3 does; s3rver and moto don't) is
+  // silent for that long. The stall timeout would abort and retry a request that is progressing,
+  // so these calls get the longer of --stall-timeout and this many seconds (0: just the flag).
+  long server_work_timeout_s = 0;
 };
 
 struct S3Reply {

@@ -46,6 +46,11 @@ struct S3Client::Impl {
 
 namespace {
 
+// Stall bound for CopyObject, UploadPartCopy and CompleteMultipartUpload (see S3Call): long
+// enough for a server that assembles a few hundred GiB at ~1 GB/s, or copies 5 GiB slowly,
+// before answering; a dead server is still noticed by the connection dropping.
+constexpr long kServerWorkTimeoutS = 900;
+
 std::string quoted(const std::string& etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') return etag;
   return "\"" + etag + "\"";
@@ -212,6 +217,7 @@ std::string S3Client::copy(const std::string& src, const std::string& dst, const
   call.headers.emplace_back("x-amz-metadata-directive", replace ? "REPLACE" : "COPY");
   if (replace) Impl::add_put_headers(call.headers, *replace);
   call.error_in_200_body = true;
+  call.server_work_timeout_s = kServerWorkTimeoutS;
   auto reply = impl_->exec.execute(call);
   return s3xml::parse_etag_result(reply.response.body, "CopyObjectResult");
 }
@@ -253,6 +259,7 @@ std::string S3Client::upload_part_copy(const std::string& key, const std::string
   call.headers.emplace_back("x-amz-copy-source", impl_->copy_source(src_key));
   call.headers.emplace_back("x-amz-copy-source-range", fmt::format("bytes={}-{}", offset, offset + length - 1));
   call.error_in_200_body = true;
+  call.server_work_timeout_s = kServerWorkTimeoutS;
   auto reply = impl_->exec.execute(call);
   return s3xml::parse_etag_result(reply.response.body, "CopyPartResult");
 }
@@ -268,6 +275,7 @@ std::string S3Client::complete_multipart(const std::string& key, const std::stri
   call.headers.emplace_back("content-type", "application/xml");
   call.body = body;
   call.error_in_200_body = true;
+  call.server_work_timeout_s = kServerWorkTimeoutS;
   try {
     auto reply = impl_->exec.execute(call);
     return s3xml::parse_etag_result(reply.response.body, "CompleteMultipartUploadResult");

@@ -406,6 +406,24 @@ TEST_SUITE("s3 live retry" * doctest::skip(!live("retry"))) {
     direct.remove("retry/obj");
   }
 
+  TEST_CASE("s3 live retry: a Complete the server answers after --stall-timeout is waited for, not retried") {
+    // The proxy holds the answer of the Complete for longer than the stall timeout, as a server
+    // assembling a large object does. A retry would race the first attempt on the server.
+    S3Config cfg = live_config(env("SKYTRAIN_S3_PROXY3"));
+    cfg.low_speed_time_s = 1;
+    S3Client c(cfg);
+    const std::string data = pattern(1 << 20, 9);
+    const std::string id = c.create_multipart("retry/slow-complete", {});
+    std::vector<CompletedPart> parts{{1, c.upload_part("retry/slow-complete", id, 1, data)}};
+    const std::string etag = c.complete_multipart("retry/slow-complete", id, parts);
+    CHECK(!etag.empty());
+    CHECK(c.stats().retries == 0);
+    std::string out;
+    c.get("retry/slow-complete", 0, data.size(), out);
+    CHECK(out == data);
+    c.remove("retry/slow-complete");
+  }
+
   TEST_CASE("s3 live retry: a persistent 503 ends as EIO after the retry budget") {
     S3Config cfg = live_config(env("SKYTRAIN_S3_PROXY2"));
     cfg.max_retries = 2;

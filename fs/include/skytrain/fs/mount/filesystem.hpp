@@ -109,6 +109,8 @@ class Filesystem {
  private:
   EntryReply lookup_in_store(InodeNumber parent, const std::string& name);
   Attributes refresh_file_attributes(const InodePtr& node);
+  Attributes refresh_directory_attributes(const InodePtr& node);
+  std::optional<ObjectInfo> head_marker(const std::string& key);  // nullopt: no such object
   EntryReply link_listed(InodeNumber parent, const ListedEntry& e);
 
   struct DirHandle {

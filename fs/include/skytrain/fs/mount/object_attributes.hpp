@@ -34,6 +34,11 @@ struct Attributes {
 
 Attributes file_attributes(const ObjectInfo& info, const FilesystemConfig& cfg);
 Attributes directory_attributes(int64_t mtime_ns, const FilesystemConfig& cfg);
+// A directory with a marker object ("dir/"): chmod/chown/utimens of a directory are stored in
+// the marker's metadata, so they are read back from it (a HEAD: listings carry no metadata).
+Attributes directory_attributes(const ObjectInfo& marker, const FilesystemConfig& cfg);
+// Applies mode/uid/gid/mtime from `info`'s metadata to `a`, keeping a's file type.
+void apply_metadata(const ObjectInfo& info, Attributes& a);
 
 // Parses "1700000000" or "1700000000.25" into nanoseconds; false if malformed.
 bool parse_mtime_seconds(const std::string& s, int64_t& ns_out);
