@@ -131,7 +131,8 @@ AtomicFile::AtomicFile(stdfs::path final_path) : final_(std::move(final_path)) {
 
 AtomicFile::AtomicFile(AtomicFile&& o) noexcept
     : final_(std::move(o.final_)), temp_(std::move(o.temp_)), fd_(std::move(o.fd_)),
-      written_(o.written_), committed_(std::exchange(o.committed_, true)) {}
+      written_(o.written_), write_back_every_(o.write_back_every_), written_back_(o.written_back_),
+      committed_(std::exchange(o.committed_, true)) {}
 
 AtomicFile::~AtomicFile() {
   if (!committed_ && !temp_.empty()) {
@@ -143,6 +144,11 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::write(std::string_view data) {
   write_all(fd_.get(), data.data(), data.size(), temp_);
   written_ += data.size();
+  if (write_back_every_ != 0 && written_ - written_back_ >= write_back_every_) {
+    ::sync_file_range(fd_.get(), static_cast<off_t>(written_back_), static_cast<off_t>(written_ - written_back_),
+                      SYNC_FILE_RANGE_WRITE);
+    written_back_ = written_;
+  }
 }
 
 void AtomicFile::commit() {

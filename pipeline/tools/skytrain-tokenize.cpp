@@ -109,12 +109,6 @@ void encode_jsonl(const Tokenizer& tok, const std::string& input, bool add_speci
     docs.emplace_back(s);
     bytes += s.size();
   }
-  if (offsets) {
-    std::string out;
-    for (const auto& d : docs) out += encoding_json(tok.encode_with_offsets(d, add_special)) + "\n";
-    write_stdout(out);
-    return;
-  }
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto cpu_now = [] {
     timespec ts{};
@@ -123,9 +117,34 @@ void encode_jsonl(const Tokenizer& tok, const std::string& input, bool add_speci
   };
   double c0 = cpu_now();
   auto t0 = std::chrono::steady_clock::now();
-  auto ids = tok.encode_batch(docs, threads, add_special);
+  std::vector<std::vector<uint32_t>> ids;
+  std::vector<skytrain::pipeline::Encoding> encodings;
+  if (offsets) {
+    // Offsets are what pretokenize needs for its loss mask; timed on one thread.
+    threads = 1;
+    encodings.reserve(docs.size());
+    for (const auto& d : docs) encodings.push_back(tok.encode_with_offsets(d, add_special));
+  } else {
+    ids = tok.encode_batch(docs, threads, add_special);
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double cpu = cpu_now() - c0;
+  if (offsets) {
+    std::string out;
+    size_t tokens = 0;
+    for (const auto& e : encodings) {
+      out += encoding_json(e) + "\n";
+      tokens += e.ids.size();
+    }
+    write_stdout(out);
+    if (stats)
+      std::fprintf(stderr,
+                   "encoded %zu documents with offsets, %zu bytes, %zu tokens with 1 threads: wall %.3f s = %.2f MB/s, "
+                   "cpu %.3f s = %.2f MB/s per core\n",
+                   docs.size(), bytes, tokens, secs, secs > 0 ? static_cast<double>(bytes) / 1e6 / secs : 0.0, cpu,
+                   cpu > 0 ? static_cast<double>(bytes) / 1e6 / cpu : 0.0);
+    return;
+  }
   std::string out;
   size_t tokens = 0;
   for (const auto& v : ids) {

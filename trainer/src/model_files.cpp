@@ -33,6 +33,7 @@ std::vector<std::string> tokenizer_file_names(const fs::path& dir) {
 void copy_file_atomic(const fs::path& from, const fs::path& to) {
   UniqueFd in = open_or_fail(from, O_RDONLY);
   AtomicFile out(to);
+  out.write_back_every(kStreamWriteBackBytes);
   std::vector<char> buf(8 << 20);
   uint64_t off = 0;
   for (;;) {

@@ -198,6 +198,7 @@ std::string safetensors_header(std::span<const TensorBytes> tensors, const std::
 void write_safetensors(const std::filesystem::path& file, std::span<const TensorBytes> tensors,
                        const std::map<std::string, std::string>& metadata) {
   AtomicFile out(file);
+  out.write_back_every(kStreamWriteBackBytes);
   out.write(safetensors_header(tensors, metadata));
   for (const auto& t : tensors) out.write(t.data.data(), t.data.size());
   out.commit();

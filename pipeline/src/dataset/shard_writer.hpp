@@ -1,7 +1,8 @@
 // One output shard file: rows appended as JSON Lines through a 1 MiB buffer into an AtomicFile,
 // hashed (sha256) as they are written, published under its final name by commit() (fsync +
 // rename), so that a shard file either is complete or does not exist under its name. Write-back
-// is started every 8 MiB (sync_file_range) so the final fsync does not stall on a whole shard.
+// is started as it goes (AtomicFile::write_back_every) so the final fsync does not stall on a
+// whole shard.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -37,13 +38,11 @@ class ShardFile {
 
  private:
   static constexpr size_t kFlushAt = 1 << 20;
-  static constexpr uint64_t kWritebackEvery = 8 << 20;
   void flush();
   AtomicFile file_;
   Sha256 sha_;
   std::string buf_;
   ShardFileInfo info_;
-  uint64_t synced_ = 0;  // bytes handed to sync_file_range so far
 };
 
 }  // namespace skytrain::pipeline::dataset

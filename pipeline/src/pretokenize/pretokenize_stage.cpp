@@ -31,6 +31,7 @@
 #include "skytrain/common/hub_id.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/common/log.hpp"
+#include "skytrain/common/pipelined_consumer.hpp"
 #include "skytrain/common/sha256.hpp"
 #include "skytrain/common/stage_manifest.hpp"
 #include "skytrain/pipeline/chat_template.hpp"
@@ -221,20 +222,20 @@ ShardOutcome process_shard(const Encoder& enc, const InputShard& in, const stdfs
 
   TokenShardWriter tokens(out_dir / kTokenShardFile, enc.tokenizer.sha256(), enc.tmpl.sha256());
   AtomicFile text(out_dir / "text.jsonl");
+  text.write_back_every(kStreamWriteBackBytes);
   Sha256 text_hash;
   ShardOutcome o;
   const int threads = opts.threads > 0 ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
 
   std::vector<Row> rows;
   std::vector<Example> results;
-  // A batch's text lines are written (and hashed) in one piece: one syscall per batch rather
-  // than one per example.
+  // A batch's results are ordered, counted, escaped, hashed and written on their own thread
+  // while the encoders already work on the next batch; done serially between batches this
+  // left every encoder idle for that time. A batch's text lines go out in one write.
   std::string text_buf;
-  auto flush = [&] {
-    encode_batch(enc, rows, results, threads);
+  PipelinedConsumer<std::vector<Example>> output([&](std::vector<Example>& batch) {
     text_buf.clear();
-    for (size_t i = 0; i < rows.size(); ++i) {
-      Example& ex = results[i];
+    for (Example& ex : batch) {
       if (ex.bad) {
         if (!opts.skip_bad_rows) fail("{} (use --skip-bad-rows to skip such rows)", ex.error);
         log::warn("skipping: {}", ex.error);
@@ -254,6 +255,11 @@ ShardOutcome process_shard(const Encoder& enc, const InputShard& in, const stdfs
     }
     text.write(text_buf);
     text_hash.update(text_buf);
+  });
+  auto flush = [&] {
+    encode_batch(enc, rows, results, threads);
+    output.submit(std::move(results));
+    results = {};
     rows.clear();
   };
 
@@ -300,6 +306,7 @@ ShardOutcome process_shard(const Encoder& enc, const InputShard& in, const stdfs
     if (!line.empty()) end_line();  // a last line without a newline
   }
   flush();
+  output.finish();
 
   tokens.commit();
   o.text_bytes = text.bytes_written();

@@ -93,6 +93,8 @@ TokenShardWriter::TokenShardWriter(const std::filesystem::path& file, std::strin
       mask_spool_(std::filesystem::path(file.string() + ".mask")) {
   if (!is_hex64(tokenizer_sha_) || !is_hex64(template_sha_))
     fail("{}: tokenizer and template hashes must be sha256 hex", path_.string());
+  // Not the mask spool: it is read back and deleted, and need never reach the disk.
+  out_.write_back_every(kStreamWriteBackBytes);
   std::vector<uint8_t> zeros(kTokenShardHeaderSize, 0);
   out_.write(zeros.data(), zeros.size());
 }

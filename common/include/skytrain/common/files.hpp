@@ -31,6 +31,10 @@ void write_file_atomic(const stdfs::path& p, std::string_view data);
 
 // Streaming variant: write through write(), then commit() publishes under the final name.
 // Destroying an uncommitted AtomicFile removes the temporary file.
+// A good AtomicFile::write_back_every for streamed outputs: large enough for efficient disk
+// writes, small enough that little is left for the final fsync.
+inline constexpr uint64_t kStreamWriteBackBytes = uint64_t{8} << 20;
+
 class AtomicFile {
  public:
   explicit AtomicFile(stdfs::path final_path);
@@ -43,12 +47,19 @@ class AtomicFile {
   uint64_t bytes_written() const { return written_; }
   int fd() const { return fd_.get(); }
   const stdfs::path& temp_path() const { return temp_; }
+  // Starts the kernel's write-back each time another `bytes` have been written
+  // (sync_file_range), so that commit()'s fsync finds little left to flush and disk time overlaps
+  // with the producer's work; without it a large file ends in one long stall. Best effort:
+  // filesystems without sync_file_range (some FUSE mounts) leave everything to the fsync.
+  void write_back_every(uint64_t bytes) { write_back_every_ = bytes; }
   void commit();
 
  private:
   stdfs::path final_, temp_;
   UniqueFd fd_;
   uint64_t written_ = 0;
+  uint64_t write_back_every_ = 0;  // 0: leave write-back to the kernel and fsync
+  uint64_t written_back_ = 0;      // bytes handed to sync_file_range so far
   bool committed_ = false;
 };
 
