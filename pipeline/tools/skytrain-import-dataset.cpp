@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/common/progress.hpp"
@@ -37,7 +38,6 @@ int main(int argc, char** argv) {
   std::string root = env_or("HOME", ".") + "/tigris";
   std::string cache = env_or("SKYTRAIN_CACHE", env_or("HOME", ".") + "/.cache/skytrain") + "/hub";
   std::string progress_style = "auto";
-  bool version = false;
   app.add_option("source,--dataset", source,
                  "Hub dataset id (owner/name), a local file or directory, or a file:// URL [default: $DATASET_NAME]");
   app.add_option("--name", name,
@@ -57,25 +57,13 @@ int main(int argc, char** argv) {
                "Skip rows that are malformed JSON or cannot be standardized (counted in the manifests) instead of failing");
   app.add_option("--cache-dir", cache, "Where hub files are downloaded (resumable) [default: $SKYTRAIN_CACHE/hub or "
                                        "~/.cache/skytrain/hub]");
-  app.add_option("--progress", progress_style,
-                 "Progress on stderr: auto (redrawn line on a TTY, periodic lines otherwise), tty, plain, none")
-      ->check(CLI::IsMember({"auto", "tty", "plain", "none"}))
-      ->capture_default_str();
-  app.add_flag("--version", version, "Print the version and exit");
+  add_progress_option(app, progress_style);
   app.footer(
       "Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated/private datasets), DATASET_NAME,\n"
       "SKYTRAIN_CACHE, SKYTRAIN_HUB_RETRIES (default 6), SKYTRAIN_HUB_BACKOFF_MS (default 500),\n"
       "SKYTRAIN_PROGRESS_INTERVAL (seconds between plain progress lines, default 10), SKYTRAIN_LOG (error|warn|info|debug).\n"
       "Exit status: 0 on success (including 'nothing to do'), 1 on any error (no manifest is written), 2 on bad usage.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  if (version) {
-    fmt::print("skytrain-import-dataset {}\n", kSkytrainVersion);
-    return 0;
-  }
+  if (auto status = parse_command_line(app, argc, argv, "skytrain-import-dataset")) return *status;
   try {
     if (source.empty()) fail("no dataset given: pass SOURCE or set DATASET_NAME");
     opt.source = source;

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/common/progress.hpp"
@@ -34,31 +35,18 @@ int main(int argc, char** argv) {
   std::string model = env_or("MODEL_NAME", "");
   std::string root = env_or("HOME", ".") + "/tigris";
   std::string progress_style = "auto";
-  bool version = false;
   app.add_option("model,--model", model, "Hub model id (owner/name) [default: $MODEL_NAME]");
   app.add_option("--root", root, "Output root directory (a local directory or the bucket mount)")->capture_default_str();
   app.add_option("--revision", opt.revision, "Hub revision to pin: branch, tag or commit")->capture_default_str();
   app.add_option("-j,--jobs", opt.jobs, "Parallel downloads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--include", opt.include, "Extra glob(s) of repository files to download (*, ?, **)")->take_all();
-  app.add_option("--progress", progress_style,
-                 "Progress on stderr: auto (redrawn line on a TTY, periodic lines otherwise), tty, plain, none")
-      ->check(CLI::IsMember({"auto", "tty", "plain", "none"}))
-      ->capture_default_str();
-  app.add_flag("--version", version, "Print the version and exit");
+  add_progress_option(app, progress_style);
   app.footer(
       "Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated/private models), MODEL_NAME,\n"
       "SKYTRAIN_HUB_RETRIES (default 6), SKYTRAIN_HUB_BACKOFF_MS (default 500), SKYTRAIN_PROGRESS_INTERVAL\n"
       "(seconds between plain progress lines, default 10), SKYTRAIN_LOG (error|warn|info|debug).\n"
       "Exit status: 0 on success (including 'nothing to do'), 1 on any error (no manifest is written), 2 on bad usage.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  if (version) {
-    fmt::print("skytrain-import-model {}\n", kSkytrainVersion);
-    return 0;
-  }
+  if (auto status = parse_command_line(app, argc, argv, "skytrain-import-model")) return *status;
   try {
     if (model.empty()) fail("no model given: pass MODEL or set MODEL_NAME");
     opt.model = model;

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/json_writer.hpp"
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
   app.add_option("-n,--limit", limit, "stop after this many rows");
   app.add_option("--skip", skip, "skip this many rows first (whole row groups are not read)");
   app.add_flag("--info", info, "print row count, row groups and top-level columns as JSON instead of rows");
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = skytrain::parse_command_line(app, argc, argv, "skytrain-parquet-cat")) return *status;
   try {
     skytrain::pipeline::ParquetReader reader(input);
     if (info) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/pipeline/pretokenize.hpp"
 
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   inspect->add_flag("--stats", stats, "Print a summary (counts, lengths, trained fraction, hashes) instead");
   inspect->add_option("--limit", limit, "Print at most this many examples");
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = skytrain::parse_command_line(app, argc, argv, "skytrain-pretokenize")) return *status;
   try {
     if (*inspect) {
       inspect_token_shard(shard, std::cout, stats, limit);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/json_writer.hpp"
@@ -218,7 +219,7 @@ int main(int argc, char** argv) {
   cnt->add_option("file", count_file, "File to count")->required();
   cnt->add_flag("--add-special-tokens", count_special, "Count the post-processor's tokens too");
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = skytrain::parse_command_line(app, argc, argv, "skytrain-tokenize")) return *status;
 
   try {
     Tokenizer tok = Tokenizer::load(tokenizer_path);

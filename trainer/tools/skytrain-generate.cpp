@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/hub_id.hpp"
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   app.add_flag("--jsonl", o.jsonl, "Print {\"prompt\": ..., \"completion\": ..., \"tokens\": N} JSON lines");
   app.add_option("--device", o.device, "auto | cpu | cuda");
   app.add_option("--threads", o.threads, "CPU threads (0 = all cores)");
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = parse_command_line(app, argc, argv, "skytrain-generate")) return *status;
 
   try {
     if (model_dir.empty()) {

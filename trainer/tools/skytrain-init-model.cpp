@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/log.hpp"
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
   app.add_option("--embedding-std", embedding_std,
                  "Std of the random embedding (and lm_head) matrices (default: 0.5 for presets, initializer_range for a config file)");
   app.add_option("--dtype", dtype, "Weight dtype: bfloat16, float16 or float32 (default: the config's torch_dtype)");
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = parse_command_line(app, argc, argv, "skytrain-init-model")) return *status;
 
   try {
     const bool is_file = fs::is_regular_file(config_arg);

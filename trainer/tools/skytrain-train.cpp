@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/hub_id.hpp"
 #include "skytrain/common/log.hpp"
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
   app.add_option("--logging-steps", o.logging_steps, "Log a line every N steps when stderr is not a terminal");
   app.add_flag("--no-fused", no_fused, "Do not write the merged model fused/");
   app.add_flag("--restart", o.restart, "Delete checkpoints of a run with other options/inputs and start over");
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = parse_command_line(app, argc, argv, "skytrain-train")) return *status;
 
   try {
     if (o.model.empty()) fail("--model is required (or set MODEL_NAME)");

@@ -1,6 +1,8 @@
 // JSON <-> Value with Python's json module semantics (see json_value.hpp).
 #include "chat_template/json_value.hpp"
 
+#include "skytrain/common/json_writer.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +11,7 @@
 
 #include "chat_template/py_text.hpp"
 #include "skytrain/common/error.hpp"
+#include "skytrain/common/json_writer.hpp"
 
 namespace skytrain::pipeline::jinja {
 
@@ -72,37 +75,24 @@ Value from_element(simdjson::dom::element el, const JsonPath* path, const std::s
 
 namespace {
 
+// Python's json.dumps string escaping. Without ensure_ascii it is exactly skytrain's own JSON
+// escaping; with it, non-ASCII characters become \uXXXX (surrogate pairs above the BMP).
 void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
+  if (!ensure_ascii) {
+    json_escape_to(out, s);
+    return;
+  }
   out += '"';
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        default:
-          if (c < 0x20) {
-            char b[8];
-            std::snprintf(b, sizeof b, "\\u%04x", c);
-            out += b;
-          } else {
-            out += char(c);
-          }
-      }
+    if (c < 0x80) {  // an ASCII run escapes as without ensure_ascii
+      size_t j = i;
+      while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80) ++j;
+      json_escape_body_to(out, s.substr(i, j - i));
+      i = j;
       continue;
     }
-    size_t start = i;
     char32_t cp = utf8_next(s, i);
-    if (!ensure_ascii) {
-      out.append(s.substr(start, i - start));
-      continue;
-    }
     char b[16];
     if (cp >= 0x10000) {
       char32_t v = cp - 0x10000;

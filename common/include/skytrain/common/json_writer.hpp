@@ -8,7 +8,8 @@
 
 namespace skytrain {
 
-void json_escape_to(std::string& out, std::string_view s);  // appends "..." with quotes
+void json_escape_to(std::string& out, std::string_view s);       // appends "..." with quotes
+void json_escape_body_to(std::string& out, std::string_view s);  // the same without the quotes
 std::string json_quote(std::string_view s);
 
 // Streaming writer that manages commas. Usage:

@@ -1,0 +1,35 @@
+// What every skytrain tool's command line shares: a --version flag, and one exit-status
+// convention (0 after --help or --version, 2 on bad usage; 1 is left for errors while working).
+#pragma once
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <optional>
+#include <string>
+
+#include "skytrain/common/stage_manifest.hpp"
+
+namespace skytrain {
+
+// Adds --version and parses. Returns the exit status when the tool is done already (help,
+// version, a usage error, which CLI11 has printed), nullopt when it should go on.
+inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv, const char* tool) {
+  // A version flag proper: it answers before required options and subcommands are checked.
+  app.set_version_flag("--version", fmt::format("{} {}", tool, kSkytrainVersion), "Print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return std::nullopt;
+}
+
+// --progress for tools that report progress with ProgressReporter.
+inline void add_progress_option(CLI::App& app, std::string& style) {
+  app.add_option("--progress", style,
+                 "Progress on stderr: auto (redrawn line on a TTY, periodic lines otherwise), tty, plain, none")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "none"}))
+      ->capture_default_str();
+}
+
+}  // namespace skytrain
