@@ -80,7 +80,9 @@ void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const
       on_mounted();
       std::unique_ptr<fuse_loop_config, LoopConfigDeleter> cfg(fuse_loop_cfg_create());
       fuse_loop_cfg_set_max_threads(cfg.get(), static_cast<unsigned>(settings.threads));
-      fuse_loop_cfg_set_idle_threads(cfg.get(), static_cast<unsigned>(std::min(settings.threads, 10)));
+      // Idle threads are kept: a sequential read arrives as bursts of async requests, and a
+      // smaller idle limit destroys threads after each burst only to create them for the next.
+      fuse_loop_cfg_set_idle_threads(cfg.get(), static_cast<unsigned>(settings.threads));
       fuse_loop_cfg_set_clone_fd(cfg.get(), 1);
       int rc = fuse_session_loop_mt(se.get(), cfg.get());
       if (rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP) log::warn("FUSE loop ended with {}", rc);
