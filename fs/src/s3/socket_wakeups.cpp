@@ -82,9 +82,17 @@ void BodyWakeups::set(int bytes) {
 
 void BodyWakeups::on_body(uint64_t received, int64_t content_length) {
   if (content_length < 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!body_started_) {
+    body_started_ = true;
+    first_body_ = now;
+    return;  // no rate yet: the first piece may have waited for the server's first byte
+  }
   const uint64_t total = static_cast<uint64_t>(content_length);
   const uint64_t remaining = total - std::min(received, total);
-  set(remaining > 2ull * kWakeBytes ? kWakeBytes : 1);
+  const double seconds = std::chrono::duration<double>(now - first_body_).count();
+  const bool fast = seconds > 0 && static_cast<double>(received) / seconds >= kFastBytesPerSecond;
+  set(fast && remaining > 2ull * kWakeBytes ? kWakeBytes : 1);
 }
 
 BodyWakeups::~BodyWakeups() {

@@ -14,12 +14,19 @@
 // memory pressure the kernel wakes the reader regardless. After the transfer the mark is reset
 // to 1 before the connection can carry the next response's headers.
 //
+// Stall detection (--stall-timeout, curl's low-speed limit) sees bytes only once curl has read
+// them, so while the mark is set it sees them in kWakeBytes steps. The mark is therefore used
+// only while the body has been arriving at kFastBytesPerSecond or more; a slow link keeps the
+// 1-byte mark and the exact old behaviour. A fast transfer that collapses below kWakeBytes per
+// stall timeout (8.7 KB/s for the default 30 s) is reported as stalled and retried.
+//
 // libcurl 7.88 does not expose the socket of a transfer in progress (CURLINFO_ACTIVESOCKET only
 // reports it after curl_easy_perform, and curl_easy_reset forgets it), so the sockets each easy
 // handle opens and closes are tracked through CURLOPT_OPENSOCKETFUNCTION/CLOSESOCKETFUNCTION; the
 // mark is used only when the handle has exactly one live socket (the usual case: one endpoint,
 // one kept-alive connection per handle).
 #pragma once
+#include <chrono>
 #include <cstdint>
 
 #include <curl/curl.h>
@@ -33,6 +40,7 @@ void track_sockets(CURL* h);
 class BodyWakeups {
  public:
   static constexpr int kWakeBytes = 256 << 10;
+  static constexpr double kFastBytesPerSecond = 8.0 * kWakeBytes;  // a mark's worth every 125 ms
   explicit BodyWakeups(CURL* h) : h_(h) {}
   BodyWakeups(const BodyWakeups&) = delete;
   BodyWakeups& operator=(const BodyWakeups&) = delete;
@@ -44,6 +52,8 @@ class BodyWakeups {
  private:
   void set(int bytes);
   CURL* h_;
+  std::chrono::steady_clock::time_point first_body_{};
+  bool body_started_ = false;
   curl_socket_t sock_ = CURL_SOCKET_BAD;
   bool looked_up_ = false;
   int low_water_ = 1;
