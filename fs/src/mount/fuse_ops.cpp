@@ -67,7 +67,8 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   conn->max_background = t.max_background;
   conn->congestion_threshold = t.congestion_threshold;
   // The kernel's own read-ahead window: our read-ahead does the heavy lifting, the kernel's
-  // keeps its requests large (1 MiB) and several in flight.
+  // keeps its requests large (1 MiB). The kernel takes the minimum of this and the mount's bdi
+  // read-ahead, which run_fuse_session raised to the same value (kernel_read_ahead.hpp).
   conn->max_readahead = t.max_write;
   auto want = [&](unsigned cap) {
     if (conn->capable & cap) conn->want |= cap;

@@ -1,11 +1,14 @@
 // The FUSE session lifecycle; see fuse_session.hpp.
 #include "skytrain/fs/mount/fuse_session.hpp"
 
+#include <climits>
 #include <csignal>
+#include <cstdlib>
 #include <memory>
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/log.hpp"
+#include "skytrain/fs/mount/kernel_read_ahead.hpp"
 
 namespace skytrain::fs {
 
@@ -73,14 +76,21 @@ void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const
   const fuse_lowlevel_ops& ops = fuse_operations();
   SessionPtr se(fuse_session_new(&args, &ops, sizeof ops, &ctx));
   if (!se) fail("invalid FUSE options: {}", joined);
+  // Resolved before mounting: afterwards a path lookup through the mountpoint waits for FUSE_INIT.
+  char resolved[PATH_MAX];
+  const std::string canonical_mountpoint =
+      realpath(settings.mountpoint.c_str(), resolved) ? std::string(resolved) : settings.mountpoint;
   {
     SignalHandlers signals(se.get());
     {
       Mounted mounted(se.get(), settings.mountpoint);
+      set_kernel_read_ahead(canonical_mountpoint, settings.tuning.max_write);
       on_mounted();
       std::unique_ptr<fuse_loop_config, LoopConfigDeleter> cfg(fuse_loop_cfg_create());
       fuse_loop_cfg_set_max_threads(cfg.get(), static_cast<unsigned>(settings.threads));
-      fuse_loop_cfg_set_idle_threads(cfg.get(), static_cast<unsigned>(std::min(settings.threads, 10)));
+      // Idle threads are kept: a sequential read arrives as bursts of async requests, and a
+      // smaller idle limit destroys threads after each burst only to create them for the next.
+      fuse_loop_cfg_set_idle_threads(cfg.get(), static_cast<unsigned>(settings.threads));
       fuse_loop_cfg_set_clone_fd(cfg.get(), 1);
       int rc = fuse_session_loop_mt(se.get(), cfg.get());
       if (rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP) log::warn("FUSE loop ended with {}", rc);

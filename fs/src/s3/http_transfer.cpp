@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "s3/curl_pool.hpp"
+#include "s3/socket_wakeups.hpp"
 
 namespace skytrain::fs::http {
 
@@ -16,8 +17,10 @@ struct TransferState {
   const Request* req;
   Response* resp;
   size_t upload_pos = 0;
+  BodyWakeups* wakeups;
   bool status_known = false;
   bool to_sink = false;
+  curl_off_t content_length = -1;  // of a 2xx body streamed to the sink; -1 if unknown
 };
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
@@ -48,10 +51,12 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     st->to_sink = st->req->sink && code >= 200 && code < 300;
     std::string& target = st->to_sink ? *st->req->sink : st->resp->body;
     if (st->to_sink && st->req->size_hint) target.reserve(st->req->size_hint);
+    if (st->to_sink) curl_easy_getinfo(st->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &st->content_length);
     st->status_known = true;
   }
   std::string& target = st->to_sink ? *st->req->sink : st->resp->body;
   target.append(data, len);
+  if (st->to_sink) st->wakeups->on_body(target.size(), st->content_length);
   return len;
 }
 
@@ -99,10 +104,12 @@ retry::Transport classify(CURLcode rc) {
 
 Response perform(CURL* h, const Request& req, const Options& opts) {
   Response resp;
-  TransferState st{h, &req, &resp};
+  BodyWakeups wakeups(h);  // declared before the transfer: its destructor resets the socket after it
+  TransferState st{h, &req, &resp, 0, &wakeups};
   if (req.sink) req.sink->clear();
 
   curl_easy_reset(h);  // keeps the live connection, caches and share
+  track_sockets(h);
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());

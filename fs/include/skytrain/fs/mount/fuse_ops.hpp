@@ -3,7 +3,12 @@
 // write path (write_ops.hpp, FileHandle virtuals), and turns the result or the exception into
 // the reply.
 #pragma once
-#define FUSE_USE_VERSION 35
+// 3.12: the API level of struct fuse_loop_config as an opaque object (fuse_loop_cfg_create and
+// its setters). Below 3.12, fuse_session_loop_mt() binds to the 3.2 entry point, which reads the
+// object as the old public struct {clone_fd, max_idle_threads}: the loop then ran with at most
+// 10 threads and one idle thread, so it created (and destroyed) a thread, with a cloned
+// /dev/fuse descriptor, for nearly every request.
+#define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 
 namespace skytrain::fs {

@@ -45,7 +45,7 @@ namespace skytrain::fs {
 class PartBufferPool {
  public:
   explicit PartBufferPool(uint64_t retain_bytes) : retain_(retain_bytes) {}
-  std::string take(uint64_t capacity);  // empty string with at least `capacity` reserved if recycled
+  std::string take(uint64_t capacity);  // an empty string with at least `capacity` reserved
   void give(std::string&& buf);
   static PartBufferPool& shared();
 
