@@ -86,7 +86,7 @@ void WriteBackFile::install_commit_locked(StoredObject obj, const PutOptions& op
 StoredObject WriteBackFile::commit_single_put(Lock& lk, const PutOptions& opts) {
   uint64_t n = size_;
   std::string_view body;
-  std::string assembled;
+  PageBuffer assembled(n);
   MemoryLease lease(engine_.budget());
   auto p0 = parts_.find(0);
   if (n == 0) {
@@ -101,7 +101,7 @@ StoredObject WriteBackFile::commit_single_put(Lock& lk, const PutOptions& opts) 
     assembled.resize(n);
     Unlocked u(lk);  // state is frozen while committing_ is set
     fill_range_locked(0, n, assembled.data());
-    body = assembled;
+    body = assembled.view();
   }
   std::string etag;
   {
@@ -143,9 +143,10 @@ StoredObject WriteBackFile::commit_multipart(Lock& lk, const PutOptions& opts) {
           MemoryLease lease(engine_.budget());
           engine_.budget().force_acquire(e - s);
           lease.adopt(e - s);
-          std::string buf(e - s, '\0');
+          PageBuffer buf(e - s);
+          buf.resize(e - s);
           fill_range_locked(s, e, buf.data());
-          out.etag = engine_.store().upload_part(key, id, out.part_number, buf);
+          out.etag = engine_.store().upload_part(key, id, out.part_number, buf.view());
         });
       }
     }

@@ -89,8 +89,9 @@ uint64_t WriteBackFile::growth_needed_locked(uint64_t offset, std::string_view d
     uint64_t s = L.part_start(k);
     uint64_t rel_end = std::min(end, s + L.part_size(k)) - s;
     auto it = parts_.find(k);
-    uint64_t cap = it == parts_.end() ? 0 : it->second.data.capacity();
-    need += planned_capacity(cap, rel_end, L.part_size(k)) - cap;
+    const PageBuffer fresh(L.part_size(k));
+    const PageBuffer& buf = it == parts_.end() ? fresh : it->second.data;
+    need += buf.capacity_for(planned_capacity(buf.capacity(), rel_end, L.part_size(k))) - buf.capacity();
   }
   return need;
 }
@@ -103,14 +104,17 @@ void WriteBackFile::apply_write_locked(uint64_t offset, std::string_view data, M
     uint64_t a = std::max(offset, s), b = std::min(end, s + L.part_size(k));
     auto [it, inserted] = parts_.try_emplace(k);
     Part& p = it->second;
-    if (inserted) p.lease = MemoryLease(engine_.budget());
+    if (inserted) {
+      p.data = PageBuffer(L.part_size(k));
+      p.lease = MemoryLease(engine_.budget());
+    }
     uint64_t rel_a = a - s, rel_b = b - s;
     if (rel_b > p.data.capacity()) {
       uint64_t old_cap = p.data.capacity();
       p.data.reserve(planned_capacity(old_cap, rel_b, L.part_size(k)));
       uint64_t grown = p.data.capacity() - old_cap;
       uint64_t moved = reserved.transfer_to(p.lease, grown);
-      if (moved < grown) {  // the allocator rounded up: account for it too
+      if (moved < grown) {  // cannot happen (growth_needed_locked plans the same capacities)
         engine_.budget().force_acquire(grown - moved);
         p.lease.adopt(grown - moved);
       }
@@ -170,7 +174,7 @@ void WriteBackFile::upload_part_job(uint32_t index) {
   try {
     ensure_upload_id(lk);
     std::string id = *upload_id_, key = key_;
-    std::string_view view = it->second.data;
+    std::string_view view = it->second.data.view();
     lk.unlock();
     try {
       etag = engine_.store().upload_part(key, id, int(index) + 1, view);
@@ -195,7 +199,7 @@ void WriteBackFile::upload_part_job(uint32_t index) {
   } else {
     p.state = PartState::uploaded;
     p.etag = std::move(etag);
-    std::string().swap(p.data);
+    p.data.free();  // unmapped: the pages go back to the kernel now
     p.lease.reset();
   }
   --uploads_in_flight_;
@@ -357,6 +361,7 @@ void WriteBackFile::truncate(uint64_t new_size) {
         Part& p = it->second;
         if (p.data.size() > rel) p.data.resize(rel);
         p.covered.clip(rel);
+        p.lease.shrink_to(p.data.shrink_to_fit());
       }
     }
     base_limit_ = std::min(base_limit_, new_size);

@@ -38,6 +38,7 @@
 #include "skytrain/fs/memory_budget.hpp"
 #include "skytrain/fs/object_store.hpp"
 #include "skytrain/fs/upload/interval_set.hpp"
+#include "skytrain/fs/upload/page_buffer.hpp"
 
 namespace skytrain::fs {
 
@@ -96,7 +97,7 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   enum class PartState { buffered, uploading, uploaded };
   struct Part {
     PartState state = PartState::buffered;
-    std::string data;     // bytes [0, data.size()) of the part; valid where `covered`
+    PageBuffer data;      // bytes [0, data.size()) of the part; valid where `covered`
     IntervalSet covered;  // offsets relative to the part's start
     std::string etag;     // once uploaded
     MemoryLease lease;    // accounts data.capacity()
