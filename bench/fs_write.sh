@@ -62,7 +62,8 @@ clean_bucket() { awsl s3 rm "s3://$bucket" --recursive --only-show-errors; }
 
 declare -A secs
 for delay in $delays; do
-  ep=$(start_proxy "$delay"); track_last_proxy
+  start_proxy "$delay"
+  ep=$PROXY_URL
   echo "bench: delay ${delay} ms, endpoint $ep" >&2
   # Reference: one unsigned curl PUT of the big file (s3rver/moto accept it): the server's pace.
   secs[$delay,curl_put,large]=$(timed curl -sf -o /dev/null -T "$T/big" "$ep/$bucket/curl-put")
