@@ -52,11 +52,12 @@ head -c "$size" /dev/urandom >"$T/big"
 "$PY" "$sf" make-tree "$T/tree" --dirs "$dirs" --files "$files"
 
 wait_visible() { "$PY" "$sf" wait-visible "$bucket" "$@"; }
-timed() {  # timed CMD...: prints seconds
+timed() {  # timed CMD...: prints seconds (and logs them to stderr, so a cut-short run keeps them)
   local t0 t1
   t0=$(now)
   "$@" >/dev/null
   t1=$(now)
+  echo "bench: $* took $(elapsed "$t0" "$t1") s" >&2
   elapsed "$t0" "$t1"
 }
 large_write() { dd if="$T/big" of="$1/big" bs=1M status=none && wait_visible "big" 1 --min-size "$size"; }
