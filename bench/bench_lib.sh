@@ -28,16 +28,28 @@ ratio() {
     printf "%.2f\n", a / b }'
 }
 
-# start_proxy DELAY_MS: prints the URL to use (the server itself when DELAY_MS is 0).
+# start_proxy DELAY_MS: sets PROXY_URL, the URL to use (the server itself when DELAY_MS is 0).
+# Call it in the main shell, never inside $(...): a command substitution is a subshell, so the
+# proxy's PID and the stop hook it registers would be lost with it and the proxy would outlive
+# the run. Every proxy is stopped by its PID file at exit, on every exit path (the hook is
+# registered before the proxy starts, and s3-proxy.sh writes the PID file as soon as it forks).
 _proxy_n=0
 start_proxy() {
   local delay=$1
-  if [ "$delay" = 0 ]; then echo "$S3_ENDPOINT"; return; fi
+  PROXY_URL=$S3_ENDPOINT
+  [ "$delay" = 0 ] && return 0
+  [ "$_proxy_n" -gt 0 ] || on_exit stop_proxies
   _proxy_n=$((_proxy_n + 1))
-  bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy$_proxy_n" "$S3_ENDPOINT" --delay-ms "$delay"
+  # shellcheck disable=SC2034  # read by the caller
+  PROXY_URL=$(bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy$_proxy_n" "$S3_ENDPOINT" --delay-ms "$delay")
 }
-# The proxy is started inside $(...), so its PID is registered here, in the main shell.
-track_last_proxy() { [ "$_proxy_n" -gt 0 ] && [ -f "$T/proxy$_proxy_n/pid" ] && track_pid "$(cat "$T/proxy$_proxy_n/pid")"; return 0; }
+stop_proxies() {
+  local d
+  for d in "$T"/proxy*/; do
+    [ -f "$d/pid" ] && bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" stop "$d"
+  done
+  return 0
+}
 
 wait_mounted() {
   local mnt=$1

@@ -60,7 +60,8 @@ timed_read() {  # timed_read FILE: seconds for dd bs=1M
 
 declare -A rate
 for delay in $delays; do
-  ep=$(start_proxy "$delay"); track_last_proxy
+  start_proxy "$delay"
+  ep=$PROXY_URL
   echo "bench: delay ${delay} ms, endpoint $ep" >&2
   s=$(curl_ceiling "$ep"); rate[$delay,ceiling]=$(mbps "$size" "$s")
   for fs in $(bench_filesystems); do

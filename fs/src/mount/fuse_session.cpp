@@ -98,7 +98,8 @@ void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const
       fs.shutdown();
     }
   }
-  log::info("unmounted {}", settings.mountpoint);
+  log::info("unmounted {} (peak of buffered bytes: {} MiB of the {} MiB --memory-limit)", settings.mountpoint,
+            fs.memory().peak() >> 20, fs.memory().limit() >> 20);
 }
 
 }  // namespace skytrain::fs

@@ -70,9 +70,30 @@ void UploadEngine::drain() {
   idle_cv_.wait(lk, [&] { return active_ == 0; });
 }
 
+void UploadEngine::track_buffering(std::weak_ptr<WriteBackFile> file) {
+  std::lock_guard lk(files_mu_);
+  if (buffering_.size() >= prune_at_) {
+    std::erase_if(buffering_, [](const std::weak_ptr<WriteBackFile>& w) { return w.expired(); });
+    prune_at_ = std::max<size_t>(64, buffering_.size() * 2);
+  }
+  buffering_.push_back(std::move(file));
+}
+
+void UploadEngine::relieve_pressure() {
+  std::vector<std::weak_ptr<WriteBackFile>> files;
+  {
+    std::lock_guard lk(files_mu_);
+    files = buffering_;
+  }
+  for (const auto& w : files)
+    if (auto f = w.lock()) f->stream_for_memory();
+}
+
 void UploadEngine::reserve(uint64_t n, MemoryLease& lease) {
   for (;;) {
     if (budget_.acquire_for(n, 50ms)) break;
+    relieve_pressure();  // may start uploads that will free memory
+    if (budget_.try_acquire(n)) break;
     std::lock_guard lk(mu_);
     if (active_ == 0) {
       // No upload is running that could free memory: waiting would never end. The overshoot
@@ -83,6 +104,22 @@ void UploadEngine::reserve(uint64_t n, MemoryLease& lease) {
     }
   }
   lease.adopt(n);
+}
+
+TransientMemory UploadEngine::reserve_transient(uint64_t n) {
+  TransientMemory t{{}, MemoryLease(budget_)};
+  for (;;) {
+    if (budget_.acquire_for(n, 20ms)) break;
+    std::unique_lock lk(overcommit_mu_, std::try_to_lock);
+    if (lk.owns_lock()) {
+      log::debug("memory budget exhausted during a commit; overcommitting {} bytes", n);
+      budget_.force_acquire(n);
+      t.overcommit = std::move(lk);
+      break;
+    }
+  }
+  t.lease.adopt(n);
+  return t;
 }
 
 size_t UploadEngine::abort_stale_uploads(const std::string& prefix) {

@@ -53,7 +53,8 @@ StoredObject WriteBackFile::commit_locked(Lock& lk) {
     if (!data_dirty_ && base_ && base_->key == key_ && size_ <= PartLayout::kMaxPartSize) {
       Unlocked u(lk);
       obj = {key_, engine_.store().copy(key_, key_, &o), size_};
-    } else if (size_ <= engine_.options().layout.part_size(0)) {
+    } else if (size_ <= engine_.options().layout.part_size(0) &&
+               !(parts_.count(0) && parts_.at(0).state == PartState::uploaded)) {
       obj = commit_single_put(lk, o);
     } else {
       obj = commit_multipart(lk, o);
@@ -86,22 +87,20 @@ void WriteBackFile::install_commit_locked(StoredObject obj, const PutOptions& op
 StoredObject WriteBackFile::commit_single_put(Lock& lk, const PutOptions& opts) {
   uint64_t n = size_;
   std::string_view body;
-  std::string assembled;
-  MemoryLease lease(engine_.budget());
+  PageBuffer assembled(n);
+  TransientMemory mem;
   auto p0 = parts_.find(0);
   if (n == 0) {
     body = {};
   } else if (p0 != parts_.end() && p0->second.covered.covers(0, n)) {
     body = std::string_view(p0->second.data.data(), n);  // the buffer is the object: no copy
   } else {
-    // Commit-time assembly may exceed the budget by one part; waiting here could deadlock
-    // against the very buffers this commit is about to free.
-    engine_.budget().force_acquire(n);
-    lease.adopt(n);
-    assembled.resize(n);
+    const uint64_t need = transient_bytes_locked(0, n);
     Unlocked u(lk);  // state is frozen while committing_ is set
+    mem = engine_.reserve_transient(need);
+    assembled.resize(n);
     fill_range_locked(0, n, assembled.data());
-    body = assembled;
+    body = assembled.view();
   }
   std::string etag;
   {
@@ -135,17 +134,18 @@ StoredObject WriteBackFile::commit_multipart(Lock& lk, const PutOptions& opts) {
         });
       } else {
         const Part* p = it == parts_.end() ? nullptr : &it->second;
-        jobs.add([this, &out, p, key, id, s, e] {
+        const uint64_t need = transient_bytes_locked(s, e);
+        jobs.add([this, &out, p, key, id, s, e, need] {
           if (p && p->covered.covers(0, e - s)) {
             out.etag = engine_.store().upload_part(key, id, out.part_number, std::string_view(p->data.data(), e - s));
             return;
           }
-          MemoryLease lease(engine_.budget());
-          engine_.budget().force_acquire(e - s);
-          lease.adopt(e - s);
-          std::string buf(e - s, '\0');
+          // Read-modify-write: the written bytes plus the old object's, in a new buffer.
+          TransientMemory mem = engine_.reserve_transient(need);
+          PageBuffer buf(e - s);
+          buf.resize(e - s);
           fill_range_locked(s, e, buf.data());
-          out.etag = engine_.store().upload_part(key, id, out.part_number, buf);
+          out.etag = engine_.store().upload_part(key, id, out.part_number, buf.view());
         });
       }
     }

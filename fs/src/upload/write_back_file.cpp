@@ -14,10 +14,19 @@ namespace skytrain::fs {
 namespace {
 
 // Capacity for a part buffer that must hold `needed` bytes: grow geometrically (so sequential
-// 4 KiB writes do not reallocate each time) but never past the part's size.
+// 4 KiB writes do not go to the memory budget each time) but never past the part's size.
 uint64_t planned_capacity(uint64_t current, uint64_t needed, uint64_t part_size) {
   if (needed <= current) return current;
   return std::max(needed, std::min(part_size, current * 2));
+}
+
+// Copies the base's bytes of [begin, begin + n) out of `got` (fetched from `got_begin`), zeros
+// where `got` ends (past base_limit_).
+void copy_fetched(const std::string& got, uint64_t got_begin, uint64_t begin, uint64_t n, char* out) {
+  uint64_t rel = begin - got_begin;
+  uint64_t have = rel < got.size() ? std::min<uint64_t>(n, got.size() - rel) : 0;
+  if (have) std::memcpy(out, got.data() + rel, have);
+  if (have < n) std::memset(out + have, 0, n - have);
 }
 
 }  // namespace
@@ -89,8 +98,9 @@ uint64_t WriteBackFile::growth_needed_locked(uint64_t offset, std::string_view d
     uint64_t s = L.part_start(k);
     uint64_t rel_end = std::min(end, s + L.part_size(k)) - s;
     auto it = parts_.find(k);
-    uint64_t cap = it == parts_.end() ? 0 : it->second.data.capacity();
-    need += planned_capacity(cap, rel_end, L.part_size(k)) - cap;
+    const PageBuffer fresh(L.part_size(k));
+    const PageBuffer& buf = it == parts_.end() ? fresh : it->second.data;
+    need += buf.capacity_for(planned_capacity(buf.capacity(), rel_end, L.part_size(k))) - buf.capacity();
   }
   return need;
 }
@@ -103,14 +113,18 @@ void WriteBackFile::apply_write_locked(uint64_t offset, std::string_view data, M
     uint64_t a = std::max(offset, s), b = std::min(end, s + L.part_size(k));
     auto [it, inserted] = parts_.try_emplace(k);
     Part& p = it->second;
-    if (inserted) p.lease = MemoryLease(engine_.budget());
+    if (inserted) {
+      p.data = PageBuffer(L.part_size(k));
+      p.lease = MemoryLease(engine_.budget());
+      if (!std::exchange(tracked_, true)) engine_.track_buffering(weak_from_this());
+    }
     uint64_t rel_a = a - s, rel_b = b - s;
     if (rel_b > p.data.capacity()) {
       uint64_t old_cap = p.data.capacity();
       p.data.reserve(planned_capacity(old_cap, rel_b, L.part_size(k)));
       uint64_t grown = p.data.capacity() - old_cap;
       uint64_t moved = reserved.transfer_to(p.lease, grown);
-      if (moved < grown) {  // the allocator rounded up: account for it too
+      if (moved < grown) {  // cannot happen (growth_needed_locked plans the same capacities)
         engine_.budget().force_acquire(grown - moved);
         p.lease.adopt(grown - moved);
       }
@@ -128,7 +142,9 @@ void WriteBackFile::apply_write_locked(uint64_t offset, std::string_view data, M
 void WriteBackFile::schedule_full_parts_locked(uint32_t first, uint32_t last, bool under_pressure) {
   if (discarded_ || stream_error_) return;
   const PartLayout& L = engine_.options().layout;
-  for (uint32_t k = std::max<uint32_t>(first, 1); k <= last; ++k) {  // part 0 waits for commit
+  // Part 0 waits for the commit (a writer often comes back to patch a header), unless memory is
+  // short: then holding it could stall every writer while nothing is in flight.
+  for (uint32_t k = under_pressure ? first : std::max<uint32_t>(first, 1); k <= last; ++k) {
     auto it = parts_.find(k);
     if (it == parts_.end() || it->second.state != PartState::buffered) continue;
     if (!it->second.covered.covers(0, L.part_size(k))) continue;
@@ -170,7 +186,7 @@ void WriteBackFile::upload_part_job(uint32_t index) {
   try {
     ensure_upload_id(lk);
     std::string id = *upload_id_, key = key_;
-    std::string_view view = it->second.data;
+    std::string_view view = it->second.data.view();
     lk.unlock();
     try {
       etag = engine_.store().upload_part(key, id, int(index) + 1, view);
@@ -195,7 +211,7 @@ void WriteBackFile::upload_part_job(uint32_t index) {
   } else {
     p.state = PartState::uploaded;
     p.etag = std::move(etag);
-    std::string().swap(p.data);
+    p.data.free();  // unmapped: the pages go back to the kernel now
     p.lease.reset();
   }
   --uploads_in_flight_;
@@ -248,19 +264,29 @@ void WriteBackFile::write(uint64_t offset, std::string_view data) {
   schedule_full_parts_locked(first, last, false);
 }
 
+void WriteBackFile::stream_for_memory() {
+  Lock lk(mu_);
+  if (committing_ || parts_.empty()) return;
+  schedule_full_parts_locked(parts_.begin()->first, parts_.rbegin()->first, true);
+}
+
 // ---- reads ------------------------------------------------------------------------------
 
-void WriteBackFile::fill_from_base(uint64_t begin, uint64_t end, char* out) const {
-  uint64_t split = begin;
+std::string WriteBackFile::fetch_base(uint64_t begin, uint64_t end) const {
+  std::string got;
   if (base_ && begin < base_limit_) {
-    split = std::min(end, base_limit_);
-    std::string got;
+    uint64_t split = std::min(end, base_limit_);
     engine_.store().get(base_->key, begin, split - begin, got, base_->etag);
     if (got.size() != split - begin)
       throw StoreError("object " + base_->key + " is shorter than expected (changed by another client?)", EIO);
-    std::memcpy(out, got.data(), got.size());
   }
-  if (split < end) std::memset(out + (split - begin), 0, end - split);
+  return got;
+}
+
+
+uint64_t WriteBackFile::transient_bytes_locked(uint64_t begin, uint64_t end) const {
+  uint64_t get = base_ && begin < base_limit_ ? std::min(end, base_limit_) - begin : 0;
+  return (end - begin) + get;
 }
 
 void WriteBackFile::fill_range_locked(uint64_t begin, uint64_t end, char* out) const {
@@ -273,7 +299,7 @@ void WriteBackFile::fill_range_locked(uint64_t begin, uint64_t end, char* out) c
     char* dst = out + (pos - begin);
     auto it = parts_.find(k);
     if (it == parts_.end()) {
-      fill_from_base(pos, stop, dst);
+      copy_fetched(fetch_base(pos, stop), pos, pos, stop - pos, dst);
     } else {
       const Part& p = it->second;
       auto gaps = p.covered.gaps(pos - s, stop - s);
@@ -281,8 +307,7 @@ void WriteBackFile::fill_range_locked(uint64_t begin, uint64_t end, char* out) c
       uint64_t span_begin = 0;
       if (!gaps.empty()) {
         span_begin = s + gaps.front().first;
-        base_bytes.resize(s + gaps.back().second - span_begin);
-        fill_from_base(span_begin, span_begin + base_bytes.size(), base_bytes.data());
+        base_bytes = fetch_base(span_begin, s + gaps.back().second);
       }
       uint64_t cur = pos - s;
       auto copy_written = [&](uint64_t a, uint64_t b) {
@@ -290,7 +315,7 @@ void WriteBackFile::fill_range_locked(uint64_t begin, uint64_t end, char* out) c
       };
       for (auto [ga, gb] : gaps) {
         copy_written(cur, ga);
-        std::memcpy(out + (s + ga - begin), base_bytes.data() + (s + ga - span_begin), gb - ga);
+        copy_fetched(base_bytes, span_begin, s + ga, gb - ga, out + (s + ga - begin));
         cur = gb;
       }
       copy_written(cur, stop - s);
@@ -357,11 +382,15 @@ void WriteBackFile::truncate(uint64_t new_size) {
         Part& p = it->second;
         if (p.data.size() > rel) p.data.resize(rel);
         p.covered.clip(rel);
+        p.lease.shrink_to(p.data.shrink_to_fit());
       }
     }
     base_limit_ = std::min(base_limit_, new_size);
-    // Nothing streamed is still needed when the file fits in part 0: the commit will be a PUT.
-    if (new_size <= L.part_size(0)) drop_upload_locked();
+    // Nothing streamed is still needed when the file fits in part 0 and part 0 itself was not
+    // streamed: the commit will be a PUT.
+    auto p0 = parts_.find(0);
+    bool p0_streamed = p0 != parts_.end() && p0->second.state == PartState::uploaded;
+    if (new_size <= L.part_size(0) && !p0_streamed) drop_upload_locked();
   }
   size_ = new_size;
   data_dirty_ = true;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "skytrain/fs/memory_budget.hpp"
 #include "skytrain/fs/object_store.hpp"
@@ -24,6 +25,14 @@
 namespace skytrain::fs {
 
 class WriteBackFile;
+
+// Budget bytes for a buffer a commit needs only until its request returns (a part assembled
+// from written bytes and the old object, and the ranged GET of those old bytes). See
+// UploadEngine::reserve_transient.
+struct TransientMemory {
+  std::unique_lock<std::mutex> overcommit;  // held while this buffer is beyond the budget
+  MemoryLease lease;                        // (declared last: returned before the unlock)
+};
 
 struct UploadOptions {
   PartLayout layout;
@@ -62,6 +71,18 @@ class UploadEngine {
   // stops being useful when nothing in flight could free memory; then it overcommits instead
   // of deadlocking (the overshoot is at most the caller's unfinished part).
   void reserve(uint64_t n, MemoryLease& lease);
+  // Memory for a commit's temporary buffer. It waits for the budget like a writer, but a commit
+  // may be what the budget's holders are waiting for (their files' buffers are freed when it
+  // ends), so when waiting does not help it overcommits instead: one such buffer at a time in
+  // the whole mount, the others queue behind it. Its holder only waits for the network, so the
+  // overshoot is bounded by one buffer (one part) and always ends.
+  TransientMemory reserve_transient(uint64_t n);
+  // Files that buffer parts register here. When a writer finds the budget exhausted, every
+  // registered file is asked to stream its complete parts (part 0 included), so memory held by
+  // files whose writers are idle (or blocked) comes back too: otherwise N files each holding
+  // their first part could exhaust the budget with nothing in flight to free it.
+  void track_buffering(std::weak_ptr<WriteBackFile> file);
+  void relieve_pressure();
 
  private:
   void task_started();
@@ -73,7 +94,10 @@ class UploadEngine {
   std::mutex mu_;
   std::condition_variable idle_cv_;
   size_t active_ = 0;  // queued or running part uploads and commits
-  std::atomic<size_t> parts_active_{0};
+  std::mutex overcommit_mu_;  // see reserve_transient
+  std::mutex files_mu_;
+  std::vector<std::weak_ptr<WriteBackFile>> buffering_;  // pruned of dead files as it grows
+  size_t prune_at_ = 64;
   std::atomic<size_t> failures_{0};
   // Declared last: destroyed (joined) first, while the members above are still alive.
   WorkerPool part_pool_;

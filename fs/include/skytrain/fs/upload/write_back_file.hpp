@@ -38,6 +38,7 @@
 #include "skytrain/fs/memory_budget.hpp"
 #include "skytrain/fs/object_store.hpp"
 #include "skytrain/fs/upload/interval_set.hpp"
+#include "skytrain/fs/upload/page_buffer.hpp"
 
 namespace skytrain::fs {
 
@@ -88,6 +89,9 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   std::exception_ptr take_error();
   void record_error(std::exception_ptr e);
 
+  // Memory is short (UploadEngine::relieve_pressure): streams every complete buffered part.
+  void stream_for_memory();
+
   // Used by UploadEngine::commit_in_background to avoid queueing a file twice.
   bool mark_queued();    // false if already queued
   void clear_queued();
@@ -96,7 +100,7 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   enum class PartState { buffered, uploading, uploaded };
   struct Part {
     PartState state = PartState::buffered;
-    std::string data;     // bytes [0, data.size()) of the part; valid where `covered`
+    PageBuffer data;      // bytes [0, data.size()) of the part; valid where `covered`
     IntervalSet covered;  // offsets relative to the part's start
     std::string etag;     // once uploaded
     MemoryLease lease;    // accounts data.capacity()
@@ -124,8 +128,13 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   void ensure_upload_id(Lock& lk);
   // Fills out[0, end-begin) with the file's bytes in [begin, end) (all below size_). Parts in
   // the range must not be uploaded-only. Base bytes are fetched with ranged GETs.
+  // Allocates at most one temporary of (end - begin) bytes for the base's bytes: a commit
+  // accounts it with transient_bytes_locked().
   void fill_range_locked(uint64_t begin, uint64_t end, char* out) const;
-  void fill_from_base(uint64_t begin, uint64_t end, char* out) const;
+  // The base's bytes in [begin, min(end, base_limit_)) (one ranged GET; empty past it).
+  std::string fetch_base(uint64_t begin, uint64_t end) const;
+  // Memory a commit needs to assemble [begin, end) into a new buffer: the buffer and the GET.
+  uint64_t transient_bytes_locked(uint64_t begin, uint64_t end) const;
 
   UploadEngine& engine_;
   mutable std::mutex mu_;
@@ -149,6 +158,7 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   std::exception_ptr stream_error_;  // a part upload failed: writes fail until commit/truncate
   std::exception_ptr pending_error_;  // background commit failure, for the next fsync/flush
   bool queued_ = false;
+  bool tracked_ = false;  // registered with UploadEngine::track_buffering
 };
 
 }  // namespace skytrain::fs

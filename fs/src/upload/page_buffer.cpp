@@ -1,0 +1,88 @@
+// mmap-backed part buffers; see page_buffer.hpp for why the write path keeps them off the heap.
+#include "skytrain/fs/upload/page_buffer.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <utility>
+
+#include "skytrain/fs/object_store.hpp"
+
+namespace skytrain::fs {
+
+namespace {
+
+uint64_t page_size() {
+  static const uint64_t p = uint64_t(sysconf(_SC_PAGESIZE));
+  return p;
+}
+
+uint64_t round_up_to_page(uint64_t n) { return (n + page_size() - 1) / page_size() * page_size(); }
+
+}  // namespace
+
+PageBuffer::PageBuffer(PageBuffer&& o) noexcept
+    : base_(std::exchange(o.base_, nullptr)),
+      max_size_(o.max_size_),
+      mapped_(std::exchange(o.mapped_, 0)),
+      size_(std::exchange(o.size_, 0)),
+      capacity_(std::exchange(o.capacity_, 0)) {}
+
+PageBuffer& PageBuffer::operator=(PageBuffer&& o) noexcept {
+  if (this != &o) {
+    free();
+    base_ = std::exchange(o.base_, nullptr);
+    max_size_ = o.max_size_;
+    mapped_ = std::exchange(o.mapped_, 0);
+    size_ = std::exchange(o.size_, 0);
+    capacity_ = std::exchange(o.capacity_, 0);
+  }
+  return *this;
+}
+
+uint64_t PageBuffer::capacity_for(uint64_t n) const {
+  if (n <= capacity_) return capacity_;
+  uint64_t c = round_up_to_page(n);
+  return c > max_size_ && n <= max_size_ ? max_size_ : c;
+}
+
+void PageBuffer::reserve(uint64_t n) {
+  if (n <= capacity_) return;
+  if (n > max_size_)
+    throw StoreError("internal: buffer of " + std::to_string(n) + " bytes requested from a part of " +
+                         std::to_string(max_size_),
+                     EIO);
+  if (!base_) {
+    uint64_t len = round_up_to_page(max_size_);
+    void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw StoreError("cannot map a write buffer of " + std::to_string(len) + " bytes", ENOMEM);
+    base_ = static_cast<char*>(p);
+    mapped_ = len;
+  }
+  capacity_ = capacity_for(n);
+}
+
+void PageBuffer::resize(uint64_t n) {
+  if (n > capacity_) reserve(n);
+  size_ = n;
+}
+
+uint64_t PageBuffer::shrink_to_fit() {
+  uint64_t keep = round_up_to_page(size_);
+  if (base_ && keep < capacity_) {
+    // The pages go back to the kernel; if touched again they come back zero-filled.
+    madvise(base_ + keep, round_up_to_page(capacity_) - keep, MADV_DONTNEED);
+    capacity_ = keep;
+  }
+  return capacity_;
+}
+
+void PageBuffer::free() {
+  if (base_) munmap(base_, mapped_);
+  base_ = nullptr;
+  mapped_ = size_ = capacity_ = 0;
+}
+
+}  // namespace skytrain::fs
