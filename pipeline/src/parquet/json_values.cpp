@@ -9,6 +9,7 @@
 #include <simdjson.h>
 
 #include "skytrain/common/error.hpp"
+#include "skytrain/common/json_writer.hpp"
 
 namespace skytrain::pipeline::parquet {
 
@@ -104,49 +105,9 @@ void append_json_text(std::string& out, std::string_view s) {
   out.append(minified.data(), n);
 }
 
-struct EscapeTable {
-  bool needs[256] = {};
-  constexpr EscapeTable() {
-    for (int i = 0; i < 0x20; ++i) needs[i] = true;
-    needs[static_cast<int>('"')] = true;
-    needs[static_cast<int>('\\')] = true;
-  }
-};
-constexpr EscapeTable kEscape;
-
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  const char* p = s.data();
-  const char* end = p + s.size();
-  const char* run = p;
-  while (p < end) {
-    auto c = static_cast<unsigned char>(*p);
-    if (!kEscape.needs[c]) {
-      ++p;
-      continue;
-    }
-    out.append(run, static_cast<size_t>(p - run));
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default: {
-        static const char hex[] = "0123456789abcdef";
-        char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        out.append(buf, 6);
-      }
-    }
-    run = ++p;
-  }
-  out.append(run, static_cast<size_t>(end - run));
-  out.push_back('"');
-}
+void append_json_string(std::string& out, std::string_view s) { json_escape_to(out, s); }
 
 std::string format_date(int64_t days) {
   std::string s;

@@ -102,8 +102,10 @@ TEST_CASE("prefetch: read-ahead respects the memory budget, reads still make pro
   Prefetcher p(f.store, f.pool, small, f.cfg, "obj", f.etag, f.data.size());
   for (uint64_t off = 0; off < f.data.size(); off += MiB) REQUIRE(p.read(off, MiB).to_string() == f.data.substr(off, MiB));
   // Parts kept for out-of-order reads (keep_behind) plus the one being read may exceed the
-  // budget (reads are never refused), read-ahead never does.
-  CHECK(small.peak() <= 4 * MiB + f.cfg.keep_behind + 8 * MiB);
+  // budget (reads are never refused), read-ahead never does. A part's lease ends with its last
+  // reference, and a fetch worker can still hold a part the reader has just dropped: one more
+  // part may be counted for that moment (seen once in ~6 runs on a loaded machine).
+  CHECK(small.peak() <= 4 * MiB + f.cfg.keep_behind + 8 * MiB + f.cfg.part_size);
   CHECK(small.peak() < 32 * MiB);
 }
 
