@@ -1,8 +1,6 @@
 // JSON <-> Value with Python's json module semantics (see json_value.hpp).
 #include "chat_template/json_value.hpp"
 
-#include "skytrain/common/json_writer.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

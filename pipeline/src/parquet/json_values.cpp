@@ -74,7 +74,7 @@ void append_real(std::string& out, double d) {
 
 void append_binary(std::string& out, std::string_view s) {
   if (simdjson::validate_utf8(s.data(), s.size())) {
-    append_json_string(out, s);
+    json_escape_to(out, s);
     return;
   }
   std::string text;
@@ -84,7 +84,7 @@ void append_binary(std::string& out, std::string_view s) {
     if (c >= 0x20 && c < 0x7f) text.push_back(ch);
     else fmt::format_to(std::back_inserter(text), "\\x{:02X}", c);
   }
-  append_json_string(out, text);
+  json_escape_to(out, text);
 }
 
 // JSON-typed text: embedded as a JSON value when it parses, else quoted as a string.
@@ -106,8 +106,6 @@ void append_json_text(std::string& out, std::string_view s) {
 }
 
 }  // namespace
-
-void append_json_string(std::string& out, std::string_view s) { json_escape_to(out, s); }
 
 std::string format_date(int64_t days) {
   std::string s;
@@ -200,7 +198,7 @@ void append_json_value(std::string& out, const ValueFormat& f, const PageValues&
     case ValueFormat::String: {
       std::string_view s = v.bytes[i];
       if (!simdjson::validate_utf8(s.data(), s.size())) fail("string value is not valid UTF-8");
-      append_json_string(out, s);
+      json_escape_to(out, s);
       return;
     }
     case ValueFormat::Binary: append_binary(out, v.bytes[i]); return;

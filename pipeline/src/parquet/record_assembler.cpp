@@ -1,6 +1,7 @@
 #include "skytrain/pipeline/parquet/record_assembler.hpp"
 
 #include "skytrain/common/error.hpp"
+#include "skytrain/common/json_writer.hpp"
 
 namespace skytrain::pipeline::parquet {
 
@@ -9,7 +10,7 @@ RecordAssembler::RecordAssembler(const SchemaTree& tree, std::vector<ValueFormat
   quoted_names_.reserve(tree.nodes.size());
   for (const auto& n : tree.nodes) {
     std::string q;
-    append_json_string(q, n.name);
+    json_escape_to(q, n.name);
     q.push_back(':');
     quoted_names_.push_back(std::move(q));
   }
@@ -106,7 +107,7 @@ void RecordAssembler::write_map_key(int node, std::string& out) {
   if (!key_scratch_.empty() && key_scratch_[0] == '"') {
     out += key_scratch_;
   } else {
-    append_json_string(out, key_scratch_);
+    json_escape_to(out, key_scratch_);
   }
 }
 

@@ -258,8 +258,7 @@ ShardOutcome process_shard(const Encoder& enc, const InputShard& in, const stdfs
   });
   auto flush = [&] {
     encode_batch(enc, rows, results, threads);
-    output.submit(std::move(results));
-    results = {};
+    output.submit(std::move(results));  // encode_batch re-assigns it
     rows.clear();
   };
 

@@ -29,12 +29,12 @@ void remove_stale_temp_files(const stdfs::path& dir);
 // Writes `data` to `p` atomically and durably.
 void write_file_atomic(const stdfs::path& p, std::string_view data);
 
-// Streaming variant: write through write(), then commit() publishes under the final name.
-// Destroying an uncommitted AtomicFile removes the temporary file.
 // A good AtomicFile::write_back_every for streamed outputs: large enough for efficient disk
 // writes, small enough that little is left for the final fsync.
 inline constexpr uint64_t kStreamWriteBackBytes = uint64_t{8} << 20;
 
+// Streaming variant: write through write(), then commit() publishes under the final name.
+// Destroying an uncommitted AtomicFile removes the temporary file.
 class AtomicFile {
  public:
   explicit AtomicFile(stdfs::path final_path);

@@ -12,11 +12,11 @@
 // consumer after its current item and drops the waiting one.
 #pragma once
 #include <condition_variable>
-#include <stop_token>
 #include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <thread>
 #include <utility>
 

@@ -38,10 +38,6 @@ ValueFormat value_format_for(const LeafColumn& leaf, const std::string& what);
 // Appends value `i` of `v` as JSON text. Strings with invalid UTF-8 throw a plain message.
 void append_json_value(std::string& out, const ValueFormat& f, const PageValues& v, size_t i);
 
-// JSON string escaping (same output as skytrain::json_escape_to, but copies unescaped runs in
-// bulk: the reader spends most of its time here on text datasets).
-void append_json_string(std::string& out, std::string_view s);
-
 // Text pieces shared with tests.
 std::string format_date(int64_t days_since_epoch);
 std::string format_decimal(__int128 unscaled, int scale);
