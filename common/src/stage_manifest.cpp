@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 
 namespace skytrain {
 
@@ -23,7 +24,7 @@ std::optional<std::string> read_manifest_fingerprint(const std::filesystem::path
   std::error_code ec;
   if (!std::filesystem::exists(manifest, ec)) return std::nullopt;
   try {
-    simdjson::padded_string json(read_file(manifest));
+    simdjson::padded_string json = read_json_file(manifest);
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     if (parser.parse(json).get(doc)) return std::nullopt;

@@ -10,6 +10,7 @@
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/pipeline/chat_template.hpp"
 #include "skytrain/pipeline/tokenizer.hpp"
@@ -28,7 +29,7 @@ std::vector<int64_t> eos_ids(const fs::path& dir, const ModelConfig& c, const pi
   std::vector<int64_t> ids = c.eos_token_ids;
   simdjson::dom::parser parser;
   if (fs::exists(dir / "generation_config.json")) {
-    simdjson::padded_string text(read_file(dir / "generation_config.json"));
+    simdjson::padded_string text = read_json_file(dir / "generation_config.json");
     simdjson::dom::element root;
     if (!parser.parse(text).get(root)) {
       int64_t v;
@@ -42,7 +43,7 @@ std::vector<int64_t> eos_ids(const fs::path& dir, const ModelConfig& c, const pi
     }
   }
   if (fs::exists(dir / "tokenizer_config.json")) {
-    simdjson::padded_string text(read_file(dir / "tokenizer_config.json"));
+    simdjson::padded_string text = read_json_file(dir / "tokenizer_config.json");
     simdjson::dom::element root;
     std::string_view s;
     if (!parser.parse(text).get(root) && (!root["eos_token"].get(s) || !root["eos_token"]["content"].get(s)))

@@ -9,6 +9,7 @@
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/common/sha256.hpp"
@@ -110,7 +111,7 @@ std::optional<TrainProgress> load_latest_checkpoint(const fs::path& checkpoints_
     try {
       if (!fs::exists(state)) fail("{}: no state.json (the save was interrupted)", dir.string());
       simdjson::dom::parser parser;
-      simdjson::padded_string text(read_file(state));
+      simdjson::padded_string text = read_json_file(state);
       simdjson::dom::element root;
       if (auto err = parser.parse(text).get(root)) fail("{}: not valid JSON: {}", state.string(), simdjson::error_message(err));
       std::string_view fp;

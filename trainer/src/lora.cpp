@@ -9,6 +9,7 @@
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/trainer/safetensors.hpp"
 #include "skytrain/trainer/tensor_io.hpp"
@@ -141,7 +142,7 @@ LoraAdapter LoraAdapter::load(const std::filesystem::path& dir, const ModelConfi
   const auto cfg_path = dir / "adapter_config.json";
   const std::string ctx = cfg_path.string();
   simdjson::dom::parser parser;
-  simdjson::padded_string text(read_file(cfg_path));
+  simdjson::padded_string text = read_json_file(cfg_path);
   simdjson::dom::element root;
   if (auto err = parser.parse(text).get(root)) fail("{}: not valid JSON: {}", ctx, simdjson::error_message(err));
   std::string_view peft_type;

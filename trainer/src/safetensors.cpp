@@ -11,6 +11,7 @@
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 
 namespace skytrain::trainer {
@@ -210,7 +211,7 @@ SafetensorsModel::SafetensorsModel(const std::filesystem::path& dir) {
   if (std::filesystem::exists(index)) {
     sharded_ = true;
     simdjson::dom::parser parser;
-    simdjson::padded_string text(read_file(index));
+    simdjson::padded_string text = read_json_file(index);
     simdjson::dom::element root;
     if (auto err = parser.parse(text).get(root)) fail("{}: not valid JSON: {}", index.string(), simdjson::error_message(err));
     simdjson::dom::object wm;

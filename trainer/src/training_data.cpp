@@ -8,6 +8,7 @@
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/log.hpp"
 
 namespace skytrain::trainer {
@@ -25,7 +26,7 @@ TrainingData::TrainingData(const fs::path& dir, const std::string& expected_sha,
   simdjson::padded_string manifest_text;
   simdjson::dom::element root;
   if (fs::exists(manifest)) {
-    manifest_text = simdjson::padded_string(read_file(manifest));
+    manifest_text = read_json_file(manifest);
     if (parser.parse(manifest_text).get(root)) fail("{}: not valid JSON", manifest.string());
   }
   if (fs::exists(manifest) && !root["shards"].get(listed)) {

@@ -8,6 +8,7 @@
 #include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/trainer/model.hpp"
 #include "skytrain/trainer/model_files.hpp"
@@ -75,7 +76,7 @@ struct TokenizerInfo {
 
 TokenizerInfo tokenizer_info(const fs::path& file) {
   simdjson::dom::parser parser;
-  simdjson::padded_string text(read_file(file));
+  simdjson::padded_string text = read_json_file(file);
   simdjson::dom::element root;
   if (auto err = parser.parse(text).get(root)) fail("{}: not valid JSON: {}", file.string(), simdjson::error_message(err));
   TokenizerInfo info;
@@ -100,7 +101,7 @@ TokenizerInfo tokenizer_info(const fs::path& file) {
 std::string token_setting(const fs::path& tokenizer_config, const char* key) {
   if (!fs::exists(tokenizer_config)) return {};
   simdjson::dom::parser parser;
-  simdjson::padded_string text(read_file(tokenizer_config));
+  simdjson::padded_string text = read_json_file(tokenizer_config);
   simdjson::dom::element root;
   if (parser.parse(text).get(root)) return {};
   std::string_view s;

@@ -17,6 +17,7 @@
 #include "chat_template/name_check.hpp"
 #include "chat_template/parser.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/sha256.hpp"
 
 namespace skytrain::pipeline {
@@ -49,7 +50,7 @@ DictData read_config_keys(const std::filesystem::path& config_path) {
   static const char* const wanted[] = {"chat_template", "bos_token", "eos_token", "unk_token", "sep_token",
                                        "pad_token", "cls_token", "mask_token", "additional_special_tokens"};
   simdjson::ondemand::parser parser;
-  simdjson::padded_string json(read_file(config_path));
+  simdjson::padded_string json = read_json_file(config_path);
   DictData out;
   try {
     simdjson::ondemand::document doc = parser.iterate(json);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/common/stage_manifest.hpp"
 
@@ -74,7 +75,7 @@ std::string render_dataset_manifest(const std::string& stage, const DatasetImpor
 bool dataset_manifest_complete(const std::filesystem::path& manifest, const std::string& fingerprint) {
   if (!stage_is_done(manifest, fingerprint)) return false;
   try {
-    simdjson::padded_string json(read_file(manifest));
+    simdjson::padded_string json = read_json_file(manifest);
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     simdjson::dom::array shards;

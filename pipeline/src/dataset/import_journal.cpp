@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 
 namespace skytrain::pipeline::dataset {
@@ -33,7 +34,7 @@ std::optional<ImportJournal> read_import_journal(const std::filesystem::path& p)
   std::error_code ec;
   if (!std::filesystem::exists(p, ec)) return std::nullopt;
   try {
-    simdjson::padded_string json(read_file(p));
+    simdjson::padded_string json = read_json_file(p);
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     if (parser.parse(json).get(doc)) return std::nullopt;

@@ -14,6 +14,7 @@
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/hub_id.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/common/stage_manifest.hpp"
@@ -59,7 +60,7 @@ std::string compute_fingerprint(const ModelImportOptions& opt, const std::vector
 std::vector<std::pair<std::string, uint64_t>> manifest_files(const stdfs::path& manifest) {
   std::vector<std::pair<std::string, uint64_t>> out;
   try {
-    simdjson::padded_string json(read_file(manifest));
+    simdjson::padded_string json = read_json_file(manifest);
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     simdjson::dom::array files;

@@ -29,6 +29,7 @@
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/hub_id.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/common/pipelined_consumer.hpp"
@@ -190,7 +191,7 @@ std::optional<ShardOutcome> reusable_shard(const stdfs::path& dir, const std::st
   auto meta = dir / "shard.json";
   if (read_shard_fingerprint(meta) != fingerprint) return std::nullopt;
   try {
-    simdjson::padded_string json(read_file(meta));
+    simdjson::padded_string json = read_json_file(meta);
     simdjson::dom::parser p;
     simdjson::dom::element d = p.parse(json);
     ShardOutcome o;

@@ -10,15 +10,17 @@
 namespace skytrain::pipeline {
 
 void PairMap::reserve(size_t n) {
+  // Load factor up to 2/3: 151k merges fit in 256k slots (4 MB, touched once at load) rather
+  // than 512k; probes stay short because the multiplicative hash spreads consecutive ids.
   size_t cap = 16;
-  while (cap < n * 2) cap <<= 1;
+  while (cap * 2 < n * 3) cap <<= 1;
   slots_.assign(cap, Slot{});
   mask_ = cap - 1;
   size_ = 0;
 }
 
 void PairMap::insert(uint64_t key, uint32_t rank, uint32_t id) {
-  if ((size_ + 1) * 2 > slots_.size()) {
+  if ((size_ + 1) * 3 > slots_.size() * 2) {
     std::vector<Slot> old = std::move(slots_);
     reserve(std::max<size_t>(16, (size_ + 1) * 2));
     for (const Slot& s : old)
@@ -55,21 +57,22 @@ BpeModel::BpeModel(const JsonNode& model, bool byte_level) : byte_level_(byte_le
 
   JsonNode vocab = model.at("vocab");
   auto obj = vocab.object();
-  vocab_.reserve(obj.size());
+  vocab_.reserve(obj.size(), obj.size() * 8);
   uint32_t max_id = 0;
   for (auto [k, v] : obj) {
     uint64_t id;
     if (v.get(id) || id > UINT32_MAX) vocab.child(v, k).error("expected a token id (non-negative integer)");
-    vocab_[std::string(k)] = static_cast<uint32_t>(id);
+    vocab_.assign(k, static_cast<uint32_t>(id));
     max_id = std::max(max_id, static_cast<uint32_t>(id));
   }
-  by_id_.assign(vocab_.empty() ? 0 : size_t{max_id} + 1, nullptr);
-  for (const auto& [tok, id] : vocab_) by_id_[id] = &tok;
+  // A duplicate key keeps its later id, so an earlier id may have no token, as in HF.
+  by_id_.assign(vocab_.size() == 0 ? 0 : size_t{max_id} + 1, 0);
+  for (size_t e = 0; e < vocab_.size(); ++e) by_id_[vocab_.id(e)] = static_cast<uint32_t>(e + 1);
 
   if (auto unk = model.find("unk_token")) {
-    auto it = vocab_.find(unk->str());
-    if (it == vocab_.end()) unk->error("unk_token \"{}\" is not in the vocabulary", unk->str());
-    unk_id_ = it->second;
+    auto id = vocab_.find(unk->str());
+    if (!id) unk->error("unk_token \"{}\" is not in the vocabulary", unk->str());
+    unk_id_ = *id;
   }
 
   if (byte_level_) {
@@ -77,22 +80,23 @@ BpeModel::BpeModel(const JsonNode& model, bool byte_level) : byte_level_(byte_le
     for (unsigned b = 0; b < 256; ++b) {
       std::string ch;
       unicode::append_utf8(ch, b2c[b]);
-      auto it = vocab_.find(ch);
-      if (it == vocab_.end())
+      auto id = vocab_.find(ch);
+      if (!id)
         vocab.error("byte-level vocabulary has no token for byte 0x{:02X} (\"{}\"); not supported", b, ch);
-      byte_ids_[b] = it->second;
+      byte_ids_[b] = *id;
     }
     if (ignore_merges_) {  // whole-word lookups need the vocabulary by raw bytes
-      raw_vocab_.reserve(vocab_.size());
-      for (const auto& [tok, id] : vocab_) raw_vocab_.emplace(byte_level::token_bytes(tok), id);
+      raw_vocab_.reserve(vocab_.size(), vocab_.size() * 6);
+      for (size_t e = 0; e < vocab_.size(); ++e)
+        raw_vocab_.assign(byte_level::token_bytes(vocab_.token(e)), vocab_.id(e));
     }
   }
   if (byte_fallback_) {
     have_all_fallback_ = true;
     for (unsigned b = 0; b < 256; ++b) {
-      auto it = vocab_.find(hex_byte_token(b));
-      have_fallback_[b] = it != vocab_.end();
-      if (have_fallback_[b]) fallback_ids_[b] = it->second;
+      auto id = vocab_.find(hex_byte_token(b));
+      have_fallback_[b] = id.has_value();
+      if (id) fallback_ids_[b] = *id;
       else have_all_fallback_ = false;
     }
   }
@@ -126,22 +130,21 @@ BpeModel::BpeModel(const JsonNode& model, bool byte_level) : byte_level_(byte_le
       m().error("a merge must be a string \"left right\" or a [left, right] pair");
     }
     auto ia = vocab_.find(a), ib = vocab_.find(b);
-    if (ia == vocab_.end()) m().error("merge token \"{}\" is not in the vocabulary", a);
-    if (ib == vocab_.end()) m().error("merge token \"{}\" is not in the vocabulary", b);
+    if (!ia) m().error("merge token \"{}\" is not in the vocabulary", a);
+    if (!ib) m().error("merge token \"{}\" is not in the vocabulary", b);
     joined.assign(a).append(b);
     auto ij = vocab_.find(joined);
-    if (ij == vocab_.end()) m().error("merged token \"{}\" is not in the vocabulary", joined);
-    merges_.insert(PairMap::key(ia->second, ib->second), rank++, ij->second);
+    if (!ij) m().error("merged token \"{}\" is not in the vocabulary", joined);
+    merges_.insert(PairMap::key(*ia, *ib), rank++, *ij);
   }
 }
 
-std::optional<uint32_t> BpeModel::token_to_id(std::string_view token) const {
-  auto it = vocab_.find(token);
-  if (it == vocab_.end()) return std::nullopt;
-  return it->second;
-}
+std::optional<uint32_t> BpeModel::token_to_id(std::string_view token) const { return vocab_.find(token); }
 
-const std::string* BpeModel::id_to_token(uint32_t id) const { return id < by_id_.size() ? by_id_[id] : nullptr; }
+std::optional<std::string_view> BpeModel::id_to_token(uint32_t id) const {
+  if (id >= by_id_.size() || by_id_[id] == 0) return std::nullopt;
+  return vocab_.token(by_id_[id] - 1);
+}
 
 void BpeModel::initial_symbols(std::string_view word, std::vector<Sym>& syms) const {
   syms.clear();
@@ -168,13 +171,12 @@ void BpeModel::initial_symbols(std::string_view word, std::vector<Sym>& syms) co
       if (last) key += suffix_;
       lookup = key;
     }
-    auto it = vocab_.find(lookup);
-    if (it != vocab_.end()) {
+    if (auto id = vocab_.find(lookup)) {
       if (unk) {
         syms.push_back(*unk);
         unk.reset();
       }
-      syms.push_back({it->second, static_cast<uint32_t>(i), static_cast<uint32_t>(e)});
+      syms.push_back({*id, static_cast<uint32_t>(i), static_cast<uint32_t>(e)});
     } else {
       bool done = false;
       if (byte_fallback_) {
@@ -292,10 +294,9 @@ void BpeModel::merge_heap(std::vector<Sym>& syms) const {
 
 void BpeModel::tokenize_uncached(std::string_view word, std::vector<Sym>& syms) const {
   if (ignore_merges_) {
-    const StringIdMap& m = byte_level_ ? raw_vocab_ : vocab_;
-    auto it = m.find(word);
-    if (it != m.end()) {
-      syms.assign(1, Sym{it->second, 0, static_cast<uint32_t>(word.size())});
+    const TokenTable& m = byte_level_ ? raw_vocab_ : vocab_;
+    if (auto id = m.find(word)) {
+      syms.assign(1, Sym{*id, 0, static_cast<uint32_t>(word.size())});
       return;
     }
   }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tokenizer/json_node.hpp"
+#include "tokenizer/token_table.hpp"
 
 namespace skytrain::pipeline {
 
@@ -33,7 +34,6 @@ struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
-using StringIdMap = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
 
 // Open-addressing map from a merge pair (left id, right id) to (rank, merged id).
 class PairMap {
@@ -76,7 +76,7 @@ class BpeModel {
   void tokenize(std::string_view word, std::vector<ModelToken>& out) const;
 
   std::optional<uint32_t> token_to_id(std::string_view token) const;
-  const std::string* id_to_token(uint32_t id) const;
+  std::optional<std::string_view> id_to_token(uint32_t id) const;
   size_t vocab_size() const { return vocab_.size(); }
   bool byte_level() const { return byte_level_; }
 
@@ -90,9 +90,9 @@ class BpeModel {
   void tokenize_uncached(std::string_view word, std::vector<Sym>& syms) const;
 
   bool byte_level_;
-  StringIdMap vocab_;                  // token string -> id
-  StringIdMap raw_vocab_;              // byte-level: the raw bytes a token stands for -> id
-  std::vector<const std::string*> by_id_;
+  TokenTable vocab_;                   // token string -> id
+  TokenTable raw_vocab_;               // byte-level: the raw bytes a token stands for -> id
+  std::vector<uint32_t> by_id_;        // id -> vocab_ entry + 1 (0: no token has this id)
   PairMap merges_;
   std::array<uint32_t, 256> byte_ids_{};  // byte-level: id of each single byte
   std::optional<uint32_t> unk_id_;

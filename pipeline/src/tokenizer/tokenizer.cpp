@@ -16,10 +16,12 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <future>
 #include <thread>
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_file.hpp"
 #include "skytrain/common/sha256.hpp"
 #include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/bpe_model.hpp"
@@ -135,7 +137,7 @@ void Tokenizer::Impl::encode_clean(std::string_view text, bool want_offsets, Tok
               ts.leading_spaces.push_back(l);
               ts.trailing_spaces.push_back(r);
             } else {
-              const std::string* tok = model->id_to_token(t.id);
+              std::optional<std::string_view> tok = model->id_to_token(t.id);
               ts.leading_spaces.push_back(tok ? count_leading(*tok, false) : 0);
               ts.trailing_spaces.push_back(tok ? count_leading(*tok, true) : 0);
             }
@@ -170,11 +172,13 @@ Tokenizer Tokenizer::load(const std::filesystem::path& file_or_dir) {
   if (std::filesystem::is_directory(file_or_dir, ec)) file = file_or_dir / "tokenizer.json";
   auto impl = std::make_unique<Impl>();
   impl->file = file.string();
-  std::string bytes = read_file(file);
-  impl->sha256 = sha256_hex(bytes);
+  simdjson::padded_string padded = read_json_file(file);
+  // The hash (output shards record it) runs beside the parse; both only read `padded`. A future
+  // from std::async waits in its destructor, so an error below cannot outlive `padded`'s reader.
+  std::future<std::string> sha256 =
+      std::async(std::launch::async, [&padded] { return sha256_hex(std::string_view(padded)); });
 
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(bytes);
   simdjson::dom::element root;
   if (auto err = parser.parse(padded).get(root))
     fail("{}: not valid JSON: {}", impl->file, simdjson::error_message(err));
@@ -198,6 +202,7 @@ Tokenizer Tokenizer::load(const std::filesystem::path& file_or_dir) {
   if (auto p = top.find("post_processor")) impl->post_processor = make_post_processor(*p);
   if (auto d = top.find("decoder")) impl->decoder = make_decoder(*d);
 
+  impl->sha256 = sha256.get();
   impl->vocab_size = impl->model->vocab_size();
   for (const auto& t : impl->added.tokens())
     if (!impl->model->token_to_id(t.content)) ++impl->vocab_size;
@@ -252,9 +257,9 @@ std::string Tokenizer::decode(std::span<const uint32_t> ids, bool skip_special_t
     if (const AddedToken* t = impl_->added.by_id(id)) {
       if (skip_special_tokens && t->special) continue;
       tokens.push_back(t->surface);
-    } else if (const std::string* s = impl_->model->id_to_token(id)) {
+    } else if (std::optional<std::string_view> s = impl_->model->id_to_token(id)) {
       if (skip_special_tokens && impl_->added.is_special(*s)) continue;
-      tokens.push_back(*s);
+      tokens.emplace_back(*s);
     }
   }
   if (!impl_->decoder) {
@@ -278,7 +283,7 @@ std::optional<uint32_t> Tokenizer::token_to_id(std::string_view token) const {
 
 std::optional<std::string> Tokenizer::id_to_token(uint32_t id) const {
   if (const AddedToken* t = impl_->added.by_id(id)) return t->surface;
-  if (const std::string* s = impl_->model->id_to_token(id)) return *s;
+  if (std::optional<std::string_view> s = impl_->model->id_to_token(id)) return std::string(*s);
   return std::nullopt;
 }
 
