@@ -3,10 +3,6 @@
 
 namespace skytrain::pipeline {
 
-namespace {
-bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-}  // namespace
-
 Align Segment::at(size_t i) const {
   if (!identity()) return align[i];
   size_t b = i, e = i + 1;
@@ -15,7 +11,7 @@ Align Segment::at(size_t i) const {
   return {static_cast<uint32_t>(base + b), static_cast<uint32_t>(base + e)};
 }
 
-Align Segment::range(size_t b, size_t e) const {
+Align Segment::range_slow(size_t b, size_t e) const {
   if (b >= e) {
     if (identity()) return {static_cast<uint32_t>(base + b), static_cast<uint32_t>(base + b)};
     if (b < align.size()) return {align[b].start, align[b].start};

@@ -29,9 +29,19 @@ struct Segment {
   // Original range of the character that produced byte i (identity: the byte's own char).
   Align at(size_t i) const;
   // Original [start, end) for the normalized byte range [b, e), widened to whole characters.
-  Align range(size_t b, size_t e) const;
+  // Inline for the common case (called once per token when offsets are wanted): an unrewritten
+  // segment and a range that starts and ends on character boundaries.
+  Align range(size_t b, size_t e) const {
+    if (identity() && b < e && !continuation(text[b]) && (e >= text.size() || !continuation(text[e])))
+      return {static_cast<uint32_t>(base + b), static_cast<uint32_t>(base + e)};
+    return range_slow(b, e);
+  }
   // Makes the per-byte table explicit (before a rewrite).
   void materialize();
+
+ private:
+  static bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+  Align range_slow(size_t b, size_t e) const;
 };
 
 struct Piece {
