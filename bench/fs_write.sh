@@ -165,7 +165,8 @@ for delay in $delays; do
       o=$(col "$delay,ours,$w") p=$(col "$delay,$peer,$w")
       [ "$o" = - ] && continue
       if [[ $p == ">"* ]]; then line+=" $(key_of $w) >=$(ratio "${p#>}" "$o")x"
-      else line+=" $(key_of $w) $(ratio "$p" "$o")x"; fi
+      elif [[ $p =~ ^[0-9.]+$ && $o =~ ^[0-9.]+$ ]]; then line+=" $(key_of $w) $(ratio "$p" "$o")x"
+      else line+=" $(key_of $w) n/a($p)"; fi
     done
     echo "$line"
   done

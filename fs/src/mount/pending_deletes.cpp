@@ -17,26 +17,42 @@ void PendingDeletes::remove(const std::string& key) {
   {
     std::lock_guard lk(mu_);
     ++pending_[key];
+    queue_.push_back(key);
   }
-  pool_->submit([this, key] { run(key); });
+  pool_->submit([this] { run(); });  // one task per key; most find the queue already taken
 }
 
-void PendingDeletes::run(const std::string& key) {
-  bool failed = false;
+void PendingDeletes::run() {
+  std::vector<std::string> batch;
+  {
+    std::lock_guard lk(mu_);
+    while (!queue_.empty() && batch.size() < 1000) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+  }
+  if (batch.empty()) return;
+  std::vector<std::pair<std::string, std::string>> failed;
   try {
-    store_.remove(key);
-  } catch (const StoreError& e) {
-    if (e.errno_value != ENOENT) {
-      failed = true;
-      log::error("unlink {}: DELETE failed, the object is still stored: {}", key, e.what());
+    if (batch.size() == 1) {
+      try {
+        store_.remove(batch[0]);
+      } catch (const StoreError& e) {
+        if (e.errno_value != ENOENT) throw;
+      }
+    } else {
+      failed = store_.remove_many(batch);
     }
   } catch (const std::exception& e) {
-    failed = true;
-    log::error("unlink {}: DELETE failed, the object is still stored: {}", key, e.what());
+    failed.clear();
+    for (const std::string& k : batch) failed.emplace_back(k, e.what());
   }
+  for (const auto& [key, why] : failed)
+    log::error("unlink {}: DELETE failed, the object is still stored: {}", key, why);
   std::lock_guard lk(mu_);
-  if (failed) ++failures_;
-  if (auto it = pending_.find(key); it != pending_.end() && --it->second == 0) pending_.erase(it);
+  failures_ += failed.size();
+  for (const std::string& key : batch)
+    if (auto it = pending_.find(key); it != pending_.end() && --it->second == 0) pending_.erase(it);
   done_.notify_all();
 }
 

@@ -25,7 +25,7 @@ namespace {
 class CountingStore : public ObjectStore {
  public:
   MemoryStore inner;
-  std::atomic<int> heads{0}, lists{0}, puts{0}, deletes{0};
+  std::atomic<int> heads{0}, lists{0}, puts{0}, deletes{0}, batches{0}, batched_keys{0};
   std::atomic<bool> released_by_guard{false};
 
   void close_gate() {
@@ -37,7 +37,7 @@ class CountingStore : public ObjectStore {
     gate_closed_ = false;
     cv_.notify_all();
   }
-  void reset() { heads = lists = puts = deletes = 0; }
+  void reset() { heads = lists = puts = deletes = batches = batched_keys = 0; }
 
   ObjectInfo head(const std::string& key) override {
     ++heads;
@@ -57,12 +57,16 @@ class CountingStore : public ObjectStore {
     return inner.put(key, data, opts);
   }
   void remove(const std::string& key) override {
-    {
-      std::unique_lock lk(mu_);
-      if (!cv_.wait_for(lk, std::chrono::seconds(20), [&] { return !gate_closed_; })) released_by_guard = true;
-    }
+    pass_gate();
     ++deletes;
     inner.remove(key);
+  }
+  std::vector<std::pair<std::string, std::string>> remove_many(const std::vector<std::string>& keys) override {
+    pass_gate();
+    ++batches;
+    batched_keys += int(keys.size());
+    for (const auto& k : keys) inner.remove(k);
+    return {};
   }
   std::string copy(const std::string& s, const std::string& d, const PutOptions* r) override {
     return inner.copy(s, d, r);
@@ -87,6 +91,10 @@ class CountingStore : public ObjectStore {
   }
 
  private:
+  void pass_gate() {
+    std::unique_lock lk(mu_);
+    if (!cv_.wait_for(lk, std::chrono::seconds(20), [&] { return !gate_closed_; })) released_by_guard = true;
+  }
   std::mutex mu_;
   std::condition_variable cv_;
   bool gate_closed_ = false;
@@ -305,6 +313,23 @@ TEST_CASE("round trips: rm -rf of a directory the mount made: no LIST for rmdir,
   namespace_ops::rmdir(r.fs, kRootInode, "t");
   CHECK(r.store.lists == 1);  // the readdir
   CHECK(r.store.heads == 0);
-  CHECK(r.store.deletes == 11);  // 10 files (in the background, waited for by rmdir) + the marker
+  // 10 files (in the background, waited for by rmdir) + the marker
+  CHECK(r.store.deletes + r.store.batched_keys == 11);
   CHECK(r.store.inner.list("t/", "", std::nullopt).objects.empty());
+}
+
+TEST_CASE("round trips: DELETEs queued while the deleters are busy go out as one DeleteObjects") {
+  Rig r;  // max_parallel 4: two deleter threads
+  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  for (int i = 0; i < 50; ++i) r.write_file(d.ino, "f" + std::to_string(i), "x");
+  r.drain();
+  r.store.reset();
+  r.store.close_gate();
+  for (int i = 0; i < 50; ++i) namespace_ops::unlink(r.fs, d.ino, "f" + std::to_string(i));
+  r.store.open_gate();
+  r.drain();
+  CHECK_FALSE(r.store.released_by_guard);
+  CHECK(r.store.deletes + r.store.batched_keys == 50);
+  CHECK(r.store.deletes + r.store.batches <= 3);  // at most one single DELETE per thread, then a batch
+  CHECK(r.store.inner.list("d/", "", std::nullopt).objects.size() == 1);  // the marker
 }
