@@ -91,6 +91,9 @@ EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
 
 EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& name) {
   const std::string key = inodes_.child_key(parent, name, false);
+  // Unlinked, DELETE still in flight: absent whatever the HEAD sees (checked before it too, as
+  // the DELETE may finish between the HEAD's answer and the check after it).
+  const bool delete_pending = deletes_.pending(key);
   // HEAD (a file?) on the pool while this thread LISTs (a directory?).
   auto head = std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>([this, key]() -> std::optional<ObjectInfo> {
     try {
@@ -117,7 +120,7 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
     return entry_for(node);
   }
   std::optional<ObjectInfo>& info = head->result();
-  if (!info || deletes_.pending(key)) {
+  if (!info || delete_pending || deletes_.pending(key)) {
     negative_.insert(parent, name);
     EntryReply r;
     r.entry_ttl = cfg_.negative_ttl;
