@@ -13,6 +13,12 @@
 #
 #   bench/fs_write.sh [--size-mib 1024] [--delays "0 20"] [--dirs 100 --files 20]
 #                     [--workloads "large small"]   (small = create, ls, delete, cp)
+#                     [--cap SECONDS]   (default 300) per filesystem and workload: a run still
+#                                       going then is killed and reported as "> cap", which is
+#                                       still a lower bound for that peer's time (and the ratio).
+#                                       After a capped create, that peer's ls and delete are skipped.
+# With a delay, the proxy also counts the requests each workload sent, by kind (HEAD, GET, LIST,
+# PUT, COPY, DELETE, POST), and prints them per filesystem.
 # moto re-reads a whole object per ranged GET (the large write's check downloads it with
 # ranges) and s3rver 3.7.1 fails truncated listings (small files): run large on
 # BENCH_BACKEND=s3rver3 and small on moto when a single backend cannot do both at full size.
@@ -23,6 +29,7 @@ delays="0 20"
 dirs=100
 files=20
 workloads="large small"
+cap=300
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mib) size_mib=$2; shift 2 ;;
@@ -30,7 +37,8 @@ while [ $# -gt 0 ]; do
     --dirs) dirs=$2; shift 2 ;;
     --files) files=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --cap) cap=$2; shift 2 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "fs_write.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -48,74 +56,123 @@ size=$((size_mib * 1024 * 1024))
 nfiles=$((dirs * files + 1))  # + tree/index.bin
 sf="$SKYTRAIN_SRC/bench/small_files.py"
 echo "bench: preparing a ${size_mib} MiB file and a tree of $nfiles files" >&2
-head -c "$size" /dev/urandom >"$T/big"
+if [[ " $workloads " == *" large "* ]]; then head -c "$size" /dev/urandom >"$T/big"; fi
 "$PY" "$sf" make-tree "$T/tree" --dirs "$dirs" --files "$files"
 
-wait_visible() { "$PY" "$sf" wait-visible "$bucket" "$@"; }
-timed() {  # timed CMD...: prints seconds (and logs them to stderr, so a cut-short run keeps them)
-  local t0 t1
-  t0=$(now)
-  "$@" >/dev/null
-  t1=$(now)
-  echo "bench: $* took $(elapsed "$t0" "$t1") s" >&2
-  elapsed "$t0" "$t1"
-}
+wait_visible() { "$PY" "$sf" wait-visible "$bucket" "$@" --timeout "$((cap + 60))"; }
 large_write() { dd if="$T/big" of="$1/big" bs=1M status=none && wait_visible "big" 1 --min-size "$size"; }
 create_tree() { "$PY" "$sf" create "$T/tree" "$1/tree" && wait_visible "tree/" "$nfiles"; }
 list_tree() { ls -lR "$1/tree"; }
 delete_tree() { rm -rf "$1/tree" && wait_visible "tree/" 0; }
 copy_tree() { cp -r "$T/tree" "$1/tree2" && wait_visible "tree2/" "$nfiles"; }
 clean_bucket() { awsl s3 rm "s3://$bucket" --recursive --only-show-errors; }
+export -f wait_visible large_write create_tree list_tree delete_tree copy_tree
+export PY sf bucket size nfiles cap T S3_ENDPOINT
 
-declare -A secs
+# proxy_counts: the current proxy's request counts by kind as "HEAD=3 PUT=2" (empty without one).
+proxy_counts() {
+  local f="$T/proxy$_proxy_n/stats.json"
+  [ "$PROXY_URL" != "$S3_ENDPOINT" ] && [ -f "$f" ] || return 0
+  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])).get("by_kind",{}); print(" ".join("%s=%d"%(k,d[k]) for k in sorted(d)))' "$f"
+}
+# count_diff BEFORE AFTER: per-kind differences of two proxy_counts lines.
+count_diff() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, "="); before[kv[1]] = kv[2] }
+    n = split(b, y, " "); out = ""
+    for (i = 1; i <= n; i++) { split(y[i], kv, "="); d = kv[2] - before[kv[1]]; if (d) out = out kv[1] "=" d " " }
+    print out }'
+}
+
+# timed FS WORKLOAD MNT: runs the workload under the cap; sets secs[$delay,FS,WORKLOAD] to the
+# seconds taken, "> cap" if it was killed at the cap, or "FAIL"; logs to stderr as it goes (so a
+# cut-short run keeps the numbers) and records the proxy's request counts in reqs[].
+declare -A secs reqs
+timed() {
+  local fs=$1 w=$2 mnt=$3 t0 t1 rc=0 c0 c1
+  c0=$(proxy_counts)
+  t0=$(now)
+  timeout -k 10 "$cap" bash -c "$w \"\$1\" >/dev/null" _ "$mnt" || rc=$?
+  t1=$(now)
+  c1=$(proxy_counts)
+  [ -n "$c1" ] && reqs[$delay,$fs,$w]=$(count_diff "$c0" "$c1")
+  case $rc in
+    0) secs[$delay,$fs,$w]=$(elapsed "$t0" "$t1") ;;
+    124|137) secs[$delay,$fs,$w]="> $cap" ;;
+    *) secs[$delay,$fs,$w]=FAIL ;;
+  esac
+  echo "bench: delay $delay ms, $fs $w: ${secs[$delay,$fs,$w]} s (exit $rc) ${reqs[$delay,$fs,$w]:-}" >&2
+}
+
+key_of() { case $1 in large_write) echo large ;; create_tree) echo create ;; list_tree) echo ls ;;
+  delete_tree) echo delete ;; copy_tree) echo cp ;; esac; }
 for delay in $delays; do
   start_proxy "$delay"
   ep=$PROXY_URL
-  echo "bench: delay ${delay} ms, endpoint $ep" >&2
+  echo "bench: delay ${delay} ms, endpoint $ep, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   # Reference: one unsigned curl PUT of the big file (s3rver/moto accept it): the server's pace.
-  secs[$delay,curl_put,large]=$(timed curl -sf -o /dev/null -T "$T/big" "$ep/$bucket/curl-put")
+  if [[ " $workloads " == *" large "* ]]; then
+    t0=$(now)
+    curl -sf -o /dev/null -T "$T/big" "$ep/$bucket/curl-put"
+    secs[$delay,curl_put,large_write]=$(elapsed "$t0" "$(now)")
+  fi
   for fs in $(bench_filesystems); do
     mnt="$T/mnt-$fs-$delay"
     clean_bucket
     mount_fs "$fs" "$ep" "$bucket" "$mnt"
     if [[ " $workloads " == *" large "* ]]; then
-      secs[$delay,$fs,large]=$(timed large_write "$mnt")
-      if ! cmp -s <(awsl s3 cp "s3://$bucket/big" - ) "$T/big"; then secs[$delay,$fs,large]="BAD"; fi
+      timed "$fs" large_write "$mnt"
+      if [[ ${secs[$delay,$fs,large_write]} =~ ^[0-9.]+$ ]] && ! cmp -s <(awsl s3 cp "s3://$bucket/big" - ) "$T/big"; then
+        secs[$delay,$fs,large_write]="BAD"
+      fi
     fi
     if [[ " $workloads " == *" small "* ]]; then
-      secs[$delay,$fs,create]=$(timed create_tree "$mnt")
+      timed "$fs" create_tree "$mnt"
       unmount_fs "$mnt"
       mount_fs "$fs" "$ep" "$bucket" "$mnt"
-      secs[$delay,$fs,ls]=$(timed list_tree "$mnt")
-      secs[$delay,$fs,delete]=$(timed delete_tree "$mnt")
-      secs[$delay,$fs,cp]=$(timed copy_tree "$mnt")
+      if [[ ${secs[$delay,$fs,create_tree]} =~ ^[0-9.]+$ ]]; then
+        timed "$fs" list_tree "$mnt"
+        timed "$fs" delete_tree "$mnt"
+      else
+        secs[$delay,$fs,list_tree]="skipped"
+        secs[$delay,$fs,delete_tree]="skipped"
+      fi
+      timed "$fs" copy_tree "$mnt"
     fi
     unmount_fs "$mnt"
   done
 done
 
+col() { local v=${secs[$1]:--}; echo "${v// /}"; }  # "> 300" prints as ">300"
 echo
-echo "fs_write: backend $BENCH_BACKEND; large = ${size_mib} MiB dd bs=1M; small = $nfiles x 30 KB in $dirs dirs"
-echo "seconds (lower is better); large also in MB/s"
-printf '%-9s %-8s %10s %9s %9s %9s %9s %9s\n' delay_ms fs large_s large_MB/s create_s ls_s delete_s cp_s
+echo "fs_write: backend $BENCH_BACKEND; large = ${size_mib} MiB dd bs=1M; small = $nfiles x 30 KB in $dirs dirs; cap ${cap} s"
+echo "seconds (lower is better); large also in MB/s; >N = killed at the cap (a lower bound)"
+printf '%-9s %-8s %10s %10s %9s %9s %9s %9s\n' delay_ms fs large_s large_MB/s create_s ls_s delete_s cp_s
 for delay in $delays; do
-  printf '%-9s %-8s %10s %9s\n' "$delay" "curl PUT" "${secs[$delay,curl_put,large]}" \
-    "$(mbps "$size" "${secs[$delay,curl_put,large]}")"
+  [ -n "${secs[$delay,curl_put,large_write]:-}" ] && printf '%-9s %-8s %10s %10s\n' "$delay" "curl PUT" \
+    "${secs[$delay,curl_put,large_write]}" "$(mbps "$size" "${secs[$delay,curl_put,large_write]}")"
   for fs in $(bench_filesystems); do
-    l=${secs[$delay,$fs,large]:--}
-    printf '%-9s %-8s %10s %9s %9s %9s %9s %9s\n' "$delay" "$fs" "$l" \
-      "$(case $l in BAD|-) echo "$l" ;; *) mbps "$size" "$l" ;; esac)" "${secs[$delay,$fs,create]:--}" \
-      "${secs[$delay,$fs,ls]:--}" "${secs[$delay,$fs,delete]:--}" "${secs[$delay,$fs,cp]:--}"
+    l=$(col "$delay,$fs,large_write")
+    printf '%-9s %-8s %10s %10s %9s %9s %9s %9s\n' "$delay" "$fs" "$l" \
+      "$(if [[ $l =~ ^[0-9.]+$ ]]; then mbps "$size" "$l"; else echo -; fi)" "$(col "$delay,$fs,create_tree")" \
+      "$(col "$delay,$fs,list_tree")" "$(col "$delay,$fs,delete_tree")" "$(col "$delay,$fs,copy_tree")"
   done
-  if [ -n "${secs[$delay,ours,large]:-}${secs[$delay,ours,create]:-}" ]; then
-    for peer in s3fs rclone; do
-      [ -n "${secs[$delay,$peer,large]:-}${secs[$delay,$peer,create]:-}" ] || continue
-      line="delay ${delay} ms: speed-up of ours over $peer (peer time / our time):"
-      for w in large create ls delete cp; do
-        [ -n "${secs[$delay,ours,$w]:-}" ] || continue
-        line+=" $w $(ratio "${secs[$delay,$peer,$w]}" "${secs[$delay,ours,$w]}")x"
-      done
-      echo "$line"
+  for peer in s3fs rclone; do
+    [[ " $(bench_filesystems | tr '\n' ' ') " == *" $peer "* ]] || continue
+    [[ " $(bench_filesystems | tr '\n' ' ') " == *" ours "* ]] || continue
+    line="delay ${delay} ms: speed-up of ours over $peer (peer time / our time; >= when the peer hit the cap):"
+    for w in large_write create_tree list_tree delete_tree copy_tree; do
+      o=$(col "$delay,ours,$w") p=$(col "$delay,$peer,$w")
+      [ "$o" = - ] && continue
+      if [[ $p == ">"* ]]; then line+=" $(key_of $w) >=$(ratio "${p#>}" "$o")x"
+      elif [[ $p =~ ^[0-9.]+$ && $o =~ ^[0-9.]+$ ]]; then line+=" $(key_of $w) $(ratio "$p" "$o")x"
+      else line+=" $(key_of $w) n/a($p)"; fi
     done
-  fi
+    echo "$line"
+  done
+  for fs in $(bench_filesystems); do
+    for w in large_write create_tree list_tree delete_tree copy_tree; do
+      [ -n "${reqs[$delay,$fs,$w]:-}" ] && echo "delay ${delay} ms: requests $fs $(key_of $w): ${reqs[$delay,$fs,$w]}"
+    done
+  done
 done

@@ -44,6 +44,17 @@ class Stats:
         self.requests = 0
         self.faults = 0
         self.connections = 0
+        self.by_kind = {}  # "HEAD", "GET", "LIST", "PUT", "COPY", "DELETE", "POST": counts
+
+    def count(self, request_line, headers):
+        method, _, rest = request_line.partition(" ")
+        target = rest.split(" ", 1)[0]
+        kind = method
+        if method == "GET" and ("list-type" in target or "delimiter" in target or target.count("/") <= 1):
+            kind = "LIST"
+        elif method == "PUT" and any(k.lower() == "x-amz-copy-source" for k in headers):
+            kind = "COPY"
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
 
 
 async def read_head(reader):
@@ -169,6 +180,7 @@ class Proxy:
                 request_line, headers = parse_headers(head)
                 method = request_line.split(" ", 1)[0]
                 self.stats.requests += 1
+                self.stats.count(request_line, headers)
                 fault = self.next_fault(request_line)
                 self.write_stats()
                 if self.args.delay_ms:
@@ -193,6 +205,14 @@ class Proxy:
                     s = uwriter.get_extra_info("socket")
                     if s is not None:
                         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if headers.get("expect", "").lower() == "100-continue":
+                    # The client (libcurl: s3fs, the aws CLI) holds the body until it sees
+                    # "100 Continue", for up to a second. Answer it here and drop the header
+                    # upstream; relaying the upstream's 100 would need the body first (deadlock).
+                    head = b"\r\n".join(l for l in head.split(b"\r\n")
+                                         if not l.lower().startswith(b"expect:"))
+                    cwriter.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    await cwriter.drain()
                 uwriter.write(head)
                 await copy_body(creader, uwriter, headers)
                 if fault == "slow":

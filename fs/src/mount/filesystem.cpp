@@ -37,7 +37,8 @@ mode_t kind_mode(InodeKind k) {
 Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg)
     : store_(store), cfg_(std::move(cfg)), mount_time_ns_(now_ns()),
       inodes_(directory_attributes(mount_time_ns_, cfg_)), negative_(cfg_.negative_ttl),
-      budget_(cfg_.memory_limit), pool_(cfg_.max_parallel) {}
+      contents_(cfg_.stat_ttl), budget_(cfg_.memory_limit), deletes_(store_, std::max(cfg_.max_parallel / 2, 1)),
+      pool_(cfg_.max_parallel) {}
 
 Filesystem::~Filesystem() { shutdown(); }
 
@@ -61,6 +62,7 @@ void Filesystem::shutdown() {
       log::error("shutdown: {}", e.what());
     }
   }
+  deletes_.drain();
 }
 
 EntryReply Filesystem::entry_for(const InodePtr& node) const {
@@ -78,7 +80,8 @@ EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
   if (!dir->is_dir()) throw FsError(ENOTDIR);
   if (InodePtr c = inodes_.child(parent, name); c && c->attributes_fresh())
     return entry_for(inodes_.link(parent, name, c->kind()));
-  if (negative_.contains(parent, name)) {
+  if (negative_.contains(parent, name) ||
+      contents_.find(parent, name) == DirectoryContents::Answer::absent) {
     EntryReply r;
     r.entry_ttl = cfg_.negative_ttl;
     return r;
@@ -88,6 +91,9 @@ EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
 
 EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& name) {
   const std::string key = inodes_.child_key(parent, name, false);
+  // Unlinked, DELETE still in flight: absent whatever the HEAD sees (checked before it too, as
+  // the DELETE may finish between the HEAD's answer and the check after it).
+  const bool delete_pending = deletes_.pending(key);
   // HEAD (a file?) on the pool while this thread LISTs (a directory?).
   auto head = std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>([this, key]() -> std::optional<ObjectInfo> {
     try {
@@ -114,7 +120,7 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
     return entry_for(node);
   }
   std::optional<ObjectInfo>& info = head->result();
-  if (!info) {
+  if (!info || delete_pending || deletes_.pending(key)) {
     negative_.insert(parent, name);
     EntryReply r;
     r.entry_ttl = cfg_.negative_ttl;
@@ -259,6 +265,7 @@ void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
       e = h->reader->at(i);
     }
     if (!e) return;
+    if (e->kind != InodeKind::directory && deletes_.pending(inodes_.child_key(dir, e->name, false))) continue;
     DirEntryOut d;
     d.name = e->name;
     d.next_offset = i + 3;

@@ -343,7 +343,14 @@ void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
-void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, 0); }
+void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) {
+  try {
+    namespace_ops::fsyncdir(fs_of(req), ino);
+    fuse_reply_err(req, 0);
+  } catch (...) {
+    reply_error(req);
+  }
+}
 
 fuse_lowlevel_ops make_operations() {
   fuse_lowlevel_ops ops{};

@@ -10,6 +10,11 @@
 //    succeeded are the originals deleted, so a failure leaves both trees rather than half of
 //    one. Renaming onto an existing file replaces it (the copy overwrites it); onto an empty
 //    directory removes that directory's marker. This is not atomic; no S3 rename is.
+//  - unlink queues its DELETE and returns (pending_deletes.hpp says how a pending key stays
+//    invisible and is ordered before anything that writes the key again); rmdir and directory
+//    rename wait for pending DELETEs under their prefix before they list it;
+//  - every name change is also told to DirectoryContents, so a directory the mount made or listed
+//    answers lookups of new names without a request;
 //  - a symlink is an object whose body is the target (what s3fs writes) and whose metadata has
 //    mode S_IFLNK and the target percent-encoded under x-amz-meta-symlink.
 #include <fcntl.h>
@@ -79,8 +84,10 @@ void check_writable(Filesystem& fs) {
 
 // Whether the directory with key prefix `prefix` (ending in '/') has anything below it.
 bool directory_has_entries(Filesystem& fs, const InodePtr& dir, const std::string& prefix) {
+  fs.pending_deletes().wait_under(prefix);  // an unlinked file must not count
   for (auto& [name, child] : fs.inodes().children(dir->ino()))
     if (child->local()) return true;
+  if (fs.directory_contents().known_empty(dir->ino())) return false;  // e.g. `rm -rf` listed it
   std::optional<std::string> token;
   do {
     ListPage page = fs.store().list(prefix, "/", token, 2);
@@ -110,6 +117,9 @@ void rename_file(Filesystem& fs, WritePath& wp, const InodePtr& src, const std::
 }
 
 void rename_directory(Filesystem& fs, WritePath& wp, const std::string& src_prefix, const std::string& dst_prefix) {
+  // Unlinked files must not be copied back to life, nor land on top of the copies.
+  fs.pending_deletes().wait_under(src_prefix);
+  fs.pending_deletes().wait_under(dst_prefix);
   // Files under it with unsaved data are stored first, so the listing below has them all.
   for (const auto& f : wp.all())
     if (f->wb->key().starts_with(src_prefix) && f->wb->dirty()) wp.commit_now(f);
@@ -155,9 +165,10 @@ void unlink(Filesystem& fs, InodeNumber parent, const std::string& name) {
   if (node->is_dir()) throw FsError(EISDIR);
   const std::string key = fs.inodes().child_key(parent, name, false);
   WritePath::of(fs).forget_file(node->ino());  // unsaved data is dropped, never stored
-  fs.store().remove(key);
+  fs.pending_deletes().remove(key);  // in the background
   fs.inodes().unlink(parent, name);
   fs.negative_cache().insert(parent, name);
+  fs.directory_contents().remove(parent, name);
 }
 
 EntryReply mkdir(Filesystem& fs, InodeNumber parent, const std::string& name, mode_t mode, const Caller& caller) {
@@ -174,6 +185,9 @@ EntryReply mkdir(Filesystem& fs, InodeNumber parent, const std::string& name, mo
   InodePtr node = fs.inodes().link(parent, name, InodeKind::directory, 1);
   node->set_attributes(a, fs.attr_expiry());
   fs.negative_cache().erase(parent, name);
+  fs.directory_contents().add(parent, name);
+  // The lookup above found nothing under the prefix: the new directory is empty.
+  fs.directory_contents().set_empty(node->ino());
   return fs.entry_for(node);
 }
 
@@ -187,6 +201,8 @@ void rmdir(Filesystem& fs, InodeNumber parent, const std::string& name) {
   fs.store().remove(prefix);
   fs.inodes().unlink(parent, name);
   fs.negative_cache().insert(parent, name);
+  fs.directory_contents().remove(parent, name);
+  fs.directory_contents().forget(node->ino());
 }
 
 void rename(Filesystem& fs, InodeNumber parent, const std::string& name, InodeNumber new_parent,
@@ -215,11 +231,15 @@ void rename(Filesystem& fs, InodeNumber parent, const std::string& name, InodeNu
     const std::string src_key = fs.inodes().child_key(parent, name, false);
     const std::string dst_key = fs.inodes().child_key(new_parent, new_name, false);
     if (dst) wp.forget_file(dst->ino());  // replaced: its unsaved data must not land later
+    fs.pending_deletes().wait(dst_key);  // an unlinked dst_key's DELETE must not remove the copy
     rename_file(fs, wp, src, src_key, dst_key);
   }
   fs.inodes().rename(parent, name, new_parent, new_name);
   fs.negative_cache().erase(new_parent, new_name);
   fs.negative_cache().insert(parent, name);
+  if (dst && dst->is_dir()) fs.directory_contents().forget(dst->ino());
+  fs.directory_contents().remove(parent, name);
+  fs.directory_contents().add(new_parent, new_name);
 }
 
 EntryReply symlink(Filesystem& fs, const std::string& target, InodeNumber parent, const std::string& name,
@@ -237,12 +257,17 @@ EntryReply symlink(Filesystem& fs, const std::string& target, InodeNumber parent
   PutOptions o;
   o.metadata = WritePath::metadata_for(a, false);
   o.metadata[kMetaSymlink] = encode_metadata_value(target);
-  a.etag = fs.store().put(fs.inodes().child_key(parent, name, false), target, o);
+  const std::string key = fs.inodes().child_key(parent, name, false);
+  fs.pending_deletes().wait(key);
+  a.etag = fs.store().put(key, target, o);
   InodePtr node = fs.inodes().link(parent, name, InodeKind::symlink, 1);
   node->set_attributes(a, fs.attr_expiry());
   fs.negative_cache().erase(parent, name);
+  fs.directory_contents().add(parent, name);
   return fs.entry_for(node);
 }
+
+void fsyncdir(Filesystem& fs, InodeNumber ino) { fs.pending_deletes().wait_under(fs.inodes().key_of(ino)); }
 
 std::string readlink(Filesystem& fs, InodeNumber ino) {
   InodePtr node = fs.inodes().get(ino);

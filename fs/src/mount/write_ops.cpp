@@ -88,6 +88,8 @@ EntryReply create(Filesystem& fs, InodeNumber parent, const std::string& name, m
     return fs.entry_for(node);  // keeps the lookup reference taken above
   }
 
+  // A DELETE of this key from an earlier unlink must not remove the new file.
+  fs.pending_deletes().wait(fs.inodes().child_key(parent, name, false));
   InodePtr node = fs.inodes().link(parent, name, InodeKind::file, 1);
   Attributes a;
   a.mode = S_IFREG | (mode & 07777);
@@ -99,6 +101,7 @@ EntryReply create(Filesystem& fs, InodeNumber parent, const std::string& name, m
   node->set_local(true);
   node->set_attributes(a, Clock::time_point::max());
   fs.negative_cache().erase(parent, name);
+  fs.directory_contents().add(parent, name);
   std::shared_ptr<WritePath::OpenFile> f = wp.open_created(node);
   open_out = add_handle(fs, wp, f, flags);
   return fs.entry_for(node);

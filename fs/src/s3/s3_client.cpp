@@ -208,6 +208,26 @@ void S3Client::remove(const std::string& key) {
   impl_->exec.execute(call);
 }
 
+std::vector<std::pair<std::string, std::string>> S3Client::remove_many(const std::vector<std::string>& keys) {
+  if (keys.empty()) return {};
+  if (keys.size() > 1000) throw StoreError("S3 DeleteObjects: more than 1,000 keys", EINVAL);
+  std::vector<std::string> full;
+  for (const std::string& k : keys) full.push_back(impl_->object_key(k));
+  const std::string body = s3xml::build_delete_objects(full);  // call.body is a view of it
+  S3Call call;
+  call.op = "DeleteObjects";
+  call.method = "POST";
+  call.query = {{"delete", ""}};
+  call.body = body;
+  call.headers.emplace_back("content-type", "application/xml");
+  call.headers.emplace_back("content-md5", s3xml::content_md5(body));
+  call.error_in_200_body = true;
+  auto reply = impl_->exec.execute(call);
+  std::vector<std::pair<std::string, std::string>> failed;
+  for (auto& [key, why] : s3xml::parse_delete_errors(reply.response.body)) failed.emplace_back(impl_->strip(key), why);
+  return failed;
+}
+
 std::string S3Client::copy(const std::string& src, const std::string& dst, const PutOptions* replace) {
   S3Call call;
   call.op = "CopyObject";

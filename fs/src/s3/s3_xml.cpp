@@ -6,6 +6,8 @@
 #include <ctime>
 #include <sstream>
 
+#include <openssl/evp.h>
+
 #include <pugixml.hpp>
 
 #include "skytrain/common/error.hpp"
@@ -216,6 +218,38 @@ std::string build_complete_multipart(const std::vector<CompletedPart>& parts) {
   }
   out << "</CompleteMultipartUpload>";
   return out.str();
+}
+
+std::string build_delete_objects(const std::vector<std::string>& keys) {
+  std::ostringstream out;
+  out << "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+  for (const auto& k : keys) out << "<Object><Key>" << xml_escape(k) << "</Key></Object>";
+  out << "</Delete>";
+  return out.str();
+}
+
+std::vector<std::pair<std::string, std::string>> parse_delete_errors(std::string_view body) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size()))
+    throw StoreError("S3 DeleteObjects: unparsable answer: " + std::string(body.substr(0, 200)), EIO);
+  pugi::xml_node root = doc.document_element();
+  if (std::string_view(root.name()) != "DeleteResult")
+    throw StoreError("S3 DeleteObjects: unexpected answer <" + std::string(root.name()) + ">", EIO);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (pugi::xml_node e : root.children("Error")) {
+    out.emplace_back(e.child_value("Key"), std::string(e.child_value("Code")) + ": " + e.child_value("Message"));
+  }
+  return out;
+}
+
+std::string content_md5(std::string_view body) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_Digest(body.data(), body.size(), md, &n, EVP_md5(), nullptr)) throw StoreError("MD5 failed", EIO);
+  std::string out(4 * ((n + 2) / 3) + 1, '\0');
+  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), md, int(n));
+  out.resize(size_t(len));
+  return out;
 }
 
 }  // namespace skytrain::fs::s3xml

@@ -156,3 +156,23 @@ TEST_CASE("s3 retry policy: what is retried, errno mapping, full-jitter backoff"
     CHECK(max_seen > ceiling / 2);  // the whole interval is used (200 draws: fails with p < 2^-200)
   }
 }
+
+TEST_CASE("s3 xml: DeleteObjects body, errors and Content-MD5") {
+  const std::string body = s3xml::build_delete_objects({"a/b", "x<&>y"});
+  CHECK(body ==
+        "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+        "<Object><Key>a/b</Key></Object><Object><Key>x&lt;&amp;&gt;y</Key></Object></Delete>");
+  CHECK(s3xml::parse_delete_errors("<DeleteResult/>").empty());
+  auto errs = s3xml::parse_delete_errors(
+      "<?xml version=\"1.0\"?><DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Deleted><Key>ok</Key></Deleted><Error><Key>k1</Key><Code>AccessDenied</Code><Message>no</Message></Error>"
+      "</DeleteResult>");
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].first == "k1");
+  CHECK(errs[0].second == "AccessDenied: no");
+  CHECK_THROWS(s3xml::parse_delete_errors("<Error><Code>X</Code></Error>"));
+  CHECK_THROWS(s3xml::parse_delete_errors("not xml <"));
+  // RFC 1864 example values: MD5("") and MD5("abc"), base64.
+  CHECK(s3xml::content_md5("") == "1B2M2Y8AsgTpgAmY7PhCfg==");
+  CHECK(s3xml::content_md5("abc") == "kAFQmDzST7DWlj99KOF/cg==");
+}

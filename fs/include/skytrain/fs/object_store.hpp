@@ -74,6 +74,19 @@ class ObjectStore {
                         const std::optional<std::string>& continuation, int max_keys = 1000) = 0;
   virtual std::string put(const std::string& key, std::string_view data, const PutOptions& opts) = 0;  // ETag
   virtual void remove(const std::string& key) = 0;  // deleting a missing key is not an error
+  // Deletes up to 1,000 keys in one request where the store can (S3 DeleteObjects); returns the
+  // keys that could not be deleted, each with the reason. The default deletes one by one.
+  virtual std::vector<std::pair<std::string, std::string>> remove_many(const std::vector<std::string>& keys) {
+    std::vector<std::pair<std::string, std::string>> failed;
+    for (const std::string& k : keys) {
+      try {
+        remove(k);
+      } catch (const std::exception& e) {
+        failed.emplace_back(k, e.what());
+      }
+    }
+    return failed;
+  }
   // Server-side copy; metadata is replaced by `opts` when given, else copied.
   virtual std::string copy(const std::string& src, const std::string& dst, const PutOptions* replace) = 0;
 

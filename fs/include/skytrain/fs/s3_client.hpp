@@ -45,6 +45,8 @@ class S3Client : public ObjectStore {
                 const std::optional<std::string>& continuation, int max_keys = 1000) override;
   std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override;
   void remove(const std::string& key) override;
+  // DeleteObjects (POST ?delete, quiet mode, Content-MD5): at most 1,000 keys.
+  std::vector<std::pair<std::string, std::string>> remove_many(const std::vector<std::string>& keys) override;
   std::string copy(const std::string& src, const std::string& dst, const PutOptions* replace) override;
 
   std::string create_multipart(const std::string& key, const PutOptions& opts) override;

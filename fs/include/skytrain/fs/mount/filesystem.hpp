@@ -7,7 +7,10 @@
 // Lookup of NAME in directory D (prefix P) asks the store two questions at once: HEAD P+NAME (a
 // file) and LIST P+NAME/ with max-keys 1 (a directory, implicit or marker). The directory answer
 // wins when both exist. Misses go into the negative cache. Hits become inodes whose attributes
-// are cached for --stat-ttl, and the kernel is told the same TTLs.
+// are cached for --stat-ttl, and the kernel is told the same TTLs. Two write-side services
+// answer some lookups without the store: DirectoryContents (a name missing from a directory the
+// mount made, whose every name it knows) and PendingDeletes (a key unlinked whose
+// DELETE is still in flight).
 //
 // The write path (create, write, unlink, mkdir, rename, setattr, symlink...) lives in
 // write_ops.cpp / namespace_ops.cpp and builds on the services exposed at the bottom of this
@@ -25,11 +28,13 @@
 #include <vector>
 
 #include "skytrain/fs/memory_budget.hpp"
+#include "skytrain/fs/mount/directory_contents.hpp"
 #include "skytrain/fs/mount/directory_reader.hpp"
 #include "skytrain/fs/mount/file_handle.hpp"
 #include "skytrain/fs/mount/inode_table.hpp"
 #include "skytrain/fs/mount/mount_config.hpp"
 #include "skytrain/fs/mount/negative_cache.hpp"
+#include "skytrain/fs/mount/pending_deletes.hpp"
 #include "skytrain/fs/mount/fetch_pool.hpp"
 #include "skytrain/fs/object_store.hpp"
 
@@ -98,6 +103,8 @@ class Filesystem {
   const FilesystemConfig& config() const { return cfg_; }
   InodeTable& inodes() { return inodes_; }
   NegativeCache& negative_cache() { return negative_; }
+  DirectoryContents& directory_contents() { return contents_; }
+  PendingDeletes& pending_deletes() { return deletes_; }
   HandleTable& handles() { return handles_; }
   MemoryBudget& memory() { return budget_; }
   FetchPool& pool() { return pool_; }
@@ -125,6 +132,7 @@ class Filesystem {
   const int64_t mount_time_ns_;
   InodeTable inodes_;
   NegativeCache negative_;
+  DirectoryContents contents_;
   MemoryBudget budget_;
   HandleTable handles_;
   std::mutex dirs_mu_;
@@ -133,6 +141,7 @@ class Filesystem {
   std::mutex shutdown_mu_;
   std::vector<std::function<void()>> shutdown_hooks_;
   bool shut_down_ = false;
+  PendingDeletes deletes_;  // drained by shutdown()
   FetchPool pool_;  // last: its threads stop first
 };
 

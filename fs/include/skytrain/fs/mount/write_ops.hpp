@@ -6,7 +6,7 @@
 // so a write handle type only has to override them.
 //
 //  write_ops.cpp:     create, open_for_write, setattr
-//  namespace_ops.cpp: unlink, mkdir, rmdir, rename, symlink, readlink
+//  namespace_ops.cpp: unlink, mkdir, rmdir, rename, symlink, readlink, fsyncdir
 #pragma once
 #include <sys/stat.h>
 
@@ -38,5 +38,7 @@ void rename(Filesystem& fs, InodeNumber parent, const std::string& name, InodeNu
 EntryReply symlink(Filesystem& fs, const std::string& target, InodeNumber parent, const std::string& name,
                    const Caller& caller);
 std::string readlink(Filesystem& fs, InodeNumber ino);
+// FSYNCDIR: returns once the DELETEs of files unlinked under the directory are done.
+void fsyncdir(Filesystem& fs, InodeNumber ino);
 
 }  // namespace skytrain::fs::namespace_ops

@@ -40,6 +40,11 @@ struct MultipartUploadsPage {
 MultipartUploadsPage parse_list_multipart_uploads(std::string_view body);
 
 std::string build_complete_multipart(const std::vector<CompletedPart>& parts);
+// DeleteObjects: the quiet-mode request body, and the (key, "Code: Message") of each <Error>.
+std::string build_delete_objects(const std::vector<std::string>& keys);
+std::vector<std::pair<std::string, std::string>> parse_delete_errors(std::string_view body);
+// Base64 of the body's MD5, for the Content-MD5 header DeleteObjects requires.
+std::string content_md5(std::string_view body);
 
 // "2023-05-24T12:34:56.789Z" -> nanoseconds since the epoch; throws on malformed input.
 int64_t parse_iso8601_ns(std::string_view s);

@@ -1,0 +1,335 @@
+// Requests the mount sends per small-file operation, counted at the store: creating files in a
+// directory the mount made needs no HEAD/LIST (DirectoryContents), `ls -l` needs no
+// HEAD per file (READDIRPLUS attributes), and unlink does not wait for its DELETE
+// (PendingDeletes), which still stays ordered before a later write of the same key and invisible
+// to lookup, readdir and rmdir.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "skytrain/fs/memory_store.hpp"
+#include "skytrain/fs/mount/filesystem.hpp"
+#include "skytrain/fs/mount/write_ops.hpp"
+#include "skytrain/fs/mount/write_path.hpp"
+
+using namespace skytrain::fs;
+
+namespace {
+
+// Counts requests; DELETEs block while `gate_closed` (until open_gate(), or 20 s as a deadlock
+// guard: a DELETE released by the guard is recorded, and the tests check that it never was).
+class CountingStore : public ObjectStore {
+ public:
+  MemoryStore inner;
+  std::atomic<int> heads{0}, lists{0}, puts{0}, deletes{0}, batches{0}, batched_keys{0};
+  std::atomic<bool> released_by_guard{false};
+
+  void close_gate() {
+    std::lock_guard lk(mu_);
+    gate_closed_ = true;
+  }
+  void open_gate() {
+    std::lock_guard lk(mu_);
+    gate_closed_ = false;
+    cv_.notify_all();
+  }
+  void reset() { heads = lists = puts = deletes = batches = batched_keys = 0; }
+
+  ObjectInfo head(const std::string& key) override {
+    ++heads;
+    return inner.head(key);
+  }
+  void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
+           const std::optional<std::string>& if_match = std::nullopt) override {
+    inner.get(key, offset, length, out, if_match);
+  }
+  ListPage list(const std::string& prefix, const std::string& delimiter, const std::optional<std::string>& c,
+                int max_keys = 1000) override {
+    ++lists;
+    return inner.list(prefix, delimiter, c, max_keys);
+  }
+  std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override {
+    ++puts;
+    return inner.put(key, data, opts);
+  }
+  void remove(const std::string& key) override {
+    pass_gate();
+    ++deletes;
+    inner.remove(key);
+  }
+  std::vector<std::pair<std::string, std::string>> remove_many(const std::vector<std::string>& keys) override {
+    pass_gate();
+    ++batches;
+    batched_keys += int(keys.size());
+    for (const auto& k : keys) inner.remove(k);
+    return {};
+  }
+  std::string copy(const std::string& s, const std::string& d, const PutOptions* r) override {
+    return inner.copy(s, d, r);
+  }
+  std::string create_multipart(const std::string& key, const PutOptions& opts) override {
+    return inner.create_multipart(key, opts);
+  }
+  std::string upload_part(const std::string& k, const std::string& id, int n, std::string_view d) override {
+    return inner.upload_part(k, id, n, d);
+  }
+  std::string upload_part_copy(const std::string& k, const std::string& id, int n, const std::string& s, uint64_t o,
+                               uint64_t l) override {
+    return inner.upload_part_copy(k, id, n, s, o, l);
+  }
+  std::string complete_multipart(const std::string& k, const std::string& id,
+                                 const std::vector<CompletedPart>& p) override {
+    return inner.complete_multipart(k, id, p);
+  }
+  void abort_multipart(const std::string& k, const std::string& id) override { inner.abort_multipart(k, id); }
+  std::vector<MultipartUploadInfo> list_multipart_uploads(const std::string& p) override {
+    return inner.list_multipart_uploads(p);
+  }
+
+ private:
+  void pass_gate() {
+    std::unique_lock lk(mu_);
+    if (!cv_.wait_for(lk, std::chrono::seconds(20), [&] { return !gate_closed_; })) released_by_guard = true;
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool gate_closed_ = false;
+};
+
+struct Rig {
+  CountingStore store;
+  Filesystem fs;
+  Caller me{1234, 5678, getpid()};
+  Rig() : fs(store, config()) { WritePath::attach(fs, WriteConfig{}); }
+  ~Rig() { store.open_gate(); }
+  static FilesystemConfig config() {
+    FilesystemConfig c;
+    c.stat_ttl = std::chrono::seconds(600);  // never expires during a test
+    c.negative_ttl = std::chrono::milliseconds(0);  // only DirectoryContents may answer "absent"
+    c.memory_limit = 16 << 20;
+    c.max_parallel = 4;
+    return c;
+  }
+  void drain() {
+    WritePath::of(fs).engine().drain();
+    fs.pending_deletes().drain();
+  }
+  // What the kernel sends for `open(name, O_CREAT|O_WRONLY|O_TRUNC)`, write, close: LOOKUP
+  // (a miss), CREATE, WRITE, FLUSH, RELEASE.
+  InodeNumber write_file(InodeNumber parent, const std::string& name, const std::string& data) {
+    CHECK(fs.lookup(parent, name).ino == 0);
+    OpenReply o;
+    EntryReply e = write_ops::create(fs, parent, name, 0644, O_WRONLY | O_CREAT | O_TRUNC, me, o);
+    auto h = fs.handles().get(o.fh);
+    h->write(0, data);
+    h->flush_by(me.pid);
+    fs.release(o.fh);
+    return e.ino;
+  }
+  std::vector<DirEntryOut> list(InodeNumber dir, bool plus) {
+    uint64_t dh = fs.opendir(dir);
+    std::vector<DirEntryOut> out;
+    uint64_t off = 0;
+    for (;;) {
+      size_t n = 0;
+      fs.readdir(dh, off, plus, [&](const DirEntryOut& e) {
+        ++n;
+        out.push_back(e);
+        off = e.next_offset;
+        return true;
+      });
+      if (n == 0) break;
+    }
+    fs.releasedir(dh);
+    return out;
+  }
+  static bool listed(const std::vector<DirEntryOut>& v, const std::string& name) {
+    for (const auto& e : v)
+      if (e.name == name) return true;
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("round trips: files created in a directory made by mkdir cost one PUT each, no HEAD or LIST") {
+  Rig r;
+  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  r.store.reset();
+  for (int i = 0; i < 20; ++i) r.write_file(d.ino, "f" + std::to_string(i), std::string(30000, char('a' + i)));
+  // A subdirectory of the new directory: no probe either, and it starts empty too.
+  CHECK(r.fs.lookup(d.ino, "sub").ino == 0);
+  EntryReply sub = namespace_ops::mkdir(r.fs, d.ino, "sub", 0755, r.me);
+  r.write_file(sub.ino, "g", "x");
+  r.drain();
+  CHECK(r.store.heads == 0);
+  CHECK(r.store.lists == 0);
+  CHECK(r.store.puts == 22);  // 21 files + the marker of sub/
+  CHECK(r.store.inner.contents("d/f7") == std::string(30000, 'h'));
+  CHECK(r.store.inner.contents("d/sub/g") == "x");
+  // Names that do exist are still found (from the node table, or the store once forgotten).
+  CHECK(r.fs.lookup(d.ino, "f3").ino != 0);
+}
+
+TEST_CASE("round trips: a listed directory still asks the store for names it did not list") {
+  // Another client may have added the key after the listing (see directory_contents.hpp).
+  Rig r;
+  for (int i = 0; i < 5; ++i) r.store.inner.put("pre/x" + std::to_string(i), "data");
+  EntryReply d = r.fs.lookup(kRootInode, "pre");
+  REQUIRE(d.ino != 0);
+  CHECK(r.list(d.ino, true).size() == 7);
+  r.store.inner.put("pre/late", "data");
+  CHECK(r.fs.lookup(d.ino, "late").ino != 0);
+}
+
+TEST_CASE("round trips: directory knowledge expires with the stat TTL") {
+  DirectoryContents c(std::chrono::milliseconds(1000));
+  auto t0 = DirectoryContents::Clock::now();
+  c.set_empty(7, t0);
+  c.add(7, "a");
+  CHECK(c.find(7, "a", t0) == DirectoryContents::Answer::present);
+  CHECK(c.find(7, "b", t0) == DirectoryContents::Answer::absent);
+  CHECK_FALSE(c.known_empty(7, t0));
+  c.remove(7, "a");
+  CHECK(c.known_empty(7, t0));
+  CHECK(c.find(7, "b", t0 + std::chrono::milliseconds(1000)) == DirectoryContents::Answer::unknown);
+  CHECK(c.find(8, "b", t0) == DirectoryContents::Answer::unknown);
+  DirectoryContents off(std::chrono::milliseconds(0));
+  off.set_empty(7, t0);
+  CHECK(off.find(7, "b", t0) == DirectoryContents::Answer::unknown);
+}
+
+TEST_CASE("round trips: ls -l of listed files needs no HEAD") {
+  Rig r;
+  for (int i = 0; i < 20; ++i) r.store.inner.put("t/f" + std::to_string(i), std::string(100 + i, 'x'));
+  EntryReply d = r.fs.lookup(kRootInode, "t");
+  r.store.reset();
+  auto entries = r.list(d.ino, true);
+  for (const auto& e : entries) {
+    if (e.name == "." || e.name == "..") continue;
+    CHECK(r.fs.getattr(e.entry.ino).size == 100 + std::stoul(e.name.substr(1)));
+    CHECK(r.fs.lookup(d.ino, e.name).ino == e.entry.ino);
+  }
+  CHECK(r.store.heads == 0);
+  CHECK(r.store.lists == 1);
+}
+
+TEST_CASE("round trips: unlink returns before its DELETE; the name is gone for lookup, readdir and rmdir") {
+  Rig r;
+  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  r.write_file(d.ino, "f", "data");
+  r.write_file(d.ino, "keep", "data");
+  r.drain();
+  r.store.close_gate();
+  namespace_ops::unlink(r.fs, d.ino, "f");  // would block until the guard if it waited
+  CHECK(r.store.deletes == 0);
+  CHECK(r.fs.pending_deletes().pending("d/f"));
+  CHECK(r.store.inner.contains("d/f"));
+  CHECK(r.fs.lookup(d.ino, "f").ino == 0);
+  auto entries = r.list(d.ino, false);
+  CHECK_FALSE(Rig::listed(entries, "f"));
+  CHECK(Rig::listed(entries, "keep"));
+  // A fresh mount-side view (no DirectoryContents, no node) still hides it: the store lists it.
+  r.fs.directory_contents().forget(d.ino);
+  CHECK(r.fs.lookup(d.ino, "f").ino == 0);
+
+  // rmdir waits for the DELETE instead of seeing the file (ENOTEMPTY).
+  namespace_ops::unlink(r.fs, d.ino, "keep");
+  std::thread rm([&] { namespace_ops::rmdir(r.fs, kRootInode, "d"); });
+  while (r.fs.pending_deletes().waiters() == 0) std::this_thread::yield();
+  r.store.open_gate();
+  rm.join();
+  CHECK_FALSE(r.store.released_by_guard);
+  CHECK(r.store.inner.list("d/", "", std::nullopt).objects.empty());
+  CHECK(r.fs.lookup(kRootInode, "d").ino == 0);
+}
+
+TEST_CASE("round trips: a file re-created under an unlinked name is not removed by the old DELETE") {
+  Rig r;
+  r.write_file(kRootInode, "k", "old");
+  r.drain();
+  r.store.close_gate();
+  namespace_ops::unlink(r.fs, kRootInode, "k");
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    r.write_file(kRootInode, "k", "new");
+    WritePath::of(r.fs).engine().drain();  // the new object is stored
+    done = true;
+  });
+  // The writer must be held until the DELETE is done; without that it would store "new" and the
+  // DELETE released below would remove it.
+  while (r.fs.pending_deletes().waiters() == 0 && !done) std::this_thread::yield();
+  r.store.open_gate();
+  writer.join();
+  r.drain();
+  CHECK_FALSE(r.store.released_by_guard);
+  CHECK(r.store.inner.contents("k") == "new");
+}
+
+TEST_CASE("round trips: rename onto an unlinked name and directory rename wait for pending DELETEs") {
+  Rig r;
+  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  r.write_file(d.ino, "a", "A");
+  r.write_file(d.ino, "b", "B");
+  r.write_file(kRootInode, "src", "S");
+  r.drain();
+  r.store.close_gate();
+  namespace_ops::unlink(r.fs, d.ino, "a");
+  std::thread mv([&] { namespace_ops::rename(r.fs, kRootInode, "d", kRootInode, "e", 0); });
+  while (r.fs.pending_deletes().waiters() == 0) std::this_thread::yield();
+  r.store.open_gate();
+  mv.join();
+  r.drain();
+  CHECK_FALSE(r.store.inner.contains("e/a"));  // not copied back to life
+  CHECK(r.store.inner.contents("e/b") == "B");
+  CHECK_FALSE(r.store.inner.contains("d/b"));
+
+  EntryReply e = r.fs.lookup(kRootInode, "e");
+  r.store.close_gate();
+  namespace_ops::unlink(r.fs, e.ino, "b");
+  std::thread mv2([&] { namespace_ops::rename(r.fs, kRootInode, "src", e.ino, "b", 0); });
+  while (r.fs.pending_deletes().waiters() == 0) std::this_thread::yield();
+  r.store.open_gate();
+  mv2.join();
+  r.drain();
+  CHECK_FALSE(r.store.released_by_guard);
+  CHECK(r.store.inner.contents("e/b") == "S");
+}
+
+TEST_CASE("round trips: rm -rf of a directory the mount made: no LIST for rmdir, one DELETE per file") {
+  Rig r;
+  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "t", 0755, r.me);
+  for (int i = 0; i < 10; ++i) r.write_file(d.ino, "f" + std::to_string(i), "x");
+  r.drain();
+  r.store.reset();
+  for (const auto& e : r.list(d.ino, true)) {
+    if (e.name == "." || e.name == "..") continue;
+    namespace_ops::unlink(r.fs, d.ino, e.name);
+  }
+  namespace_ops::rmdir(r.fs, kRootInode, "t");
+  CHECK(r.store.lists == 1);  // the readdir
+  CHECK(r.store.heads == 0);
+  // 10 files (in the background, waited for by rmdir) + the marker
+  CHECK(r.store.deletes + r.store.batched_keys == 11);
+  CHECK(r.store.inner.list("t/", "", std::nullopt).objects.empty());
+}
+
+TEST_CASE("round trips: DELETEs queued while the deleters are busy go out as one DeleteObjects") {
+  Rig r;  // max_parallel 4: two deleter threads
+  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  for (int i = 0; i < 50; ++i) r.write_file(d.ino, "f" + std::to_string(i), "x");
+  r.drain();
+  r.store.reset();
+  r.store.close_gate();
+  for (int i = 0; i < 50; ++i) namespace_ops::unlink(r.fs, d.ino, "f" + std::to_string(i));
+  r.store.open_gate();
+  r.drain();
+  CHECK_FALSE(r.store.released_by_guard);
+  CHECK(r.store.deletes + r.store.batched_keys == 50);
+  CHECK(r.store.deletes + r.store.batches <= 3);  // at most one single DELETE per thread, then a batch
+  CHECK(r.store.inner.list("d/", "", std::nullopt).objects.size() == 1);  // the marker
+}
