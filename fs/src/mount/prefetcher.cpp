@@ -4,7 +4,10 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+
+#include "skytrain/common/log.hpp"
 
 namespace skytrain::fs {
 
@@ -56,13 +59,30 @@ void PartBufferPool::give(std::string&& buf) {
   idle_.push_back(std::move(buf));
 }
 
+// Timeline for --log-level debug: when each GET starts and ends, and how long each read waited
+// for its parts (steady-clock milliseconds). Enough to see the window ramp, the GETs in flight
+// against the reader's position, and whether the reader waits on the network or on us.
+namespace {
+bool tracing() { return log::level() >= log::Level::debug; }
+double trace_ms() {
+  using namespace std::chrono;
+  return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 void ReadPart::run() {
+  const double t0 = tracing() ? trace_ms() : 0;
+  log::debug("prefetch: GET start {:.1f} ms, offset {} length {}", t0, offset_, length_);
   data_ = PartBufferPool::shared().take(length_);
   store_.get(key_, offset_, length_, data_, etag_.empty() ? std::nullopt : std::optional<std::string>(etag_));
   if (data_.size() != length_) {
     throw StoreError("short read of " + key_ + " at offset " + std::to_string(offset_) + ": got " +
                          std::to_string(data_.size()) + " of " + std::to_string(length_) + " bytes (object changed?)",
                      EIO);
+  }
+  if (tracing()) {
+    const double t1 = trace_ms();
+    log::debug("prefetch: GET done {:.1f} ms, offset {} length {}, took {:.1f} ms", t1, offset_, length_, t1 - t0);
   }
 }
 
@@ -170,6 +190,7 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
     stats_.window = window_;
   }
 
+  const double w0 = tracing() ? trace_ms() : 0;
   for (const auto& p : need) {
     p->run_or_wait();
     try {
@@ -185,6 +206,7 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
       throw;
     }
   }
+  if (tracing()) log::debug("prefetch: read {:.1f} ms, offset {} length {}, waited {:.2f} ms", w0, offset, length, trace_ms() - w0);
   for (const auto& p : need) {
     uint64_t from = std::max(offset, p->offset());
     uint64_t to = std::min(end, p->end());
