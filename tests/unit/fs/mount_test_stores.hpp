@@ -5,13 +5,14 @@
 #include <mutex>
 #include <vector>
 
+#include "forwarding_store.hpp"
 #include "skytrain/fs/memory_store.hpp"
 
 namespace skytrain::fs::testing {
 
-class RecordingStore : public ObjectStore {
+class RecordingStore : public test_support::ForwardingStore {
  public:
-  explicit RecordingStore(ObjectStore& inner) : inner_(inner) {}
+  explicit RecordingStore(ObjectStore& inner) : ForwardingStore(inner), inner_(inner) {}
 
   struct Get {
     std::string key;
@@ -51,32 +52,6 @@ class RecordingStore : public ObjectStore {
     ++lists;
     return inner_.list(prefix, delimiter, c, max_keys);
   }
-  std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override {
-    return inner_.put(key, data, opts);
-  }
-  void remove(const std::string& key) override { inner_.remove(key); }
-  std::string copy(const std::string& s, const std::string& d, const PutOptions* r) override {
-    return inner_.copy(s, d, r);
-  }
-  std::string create_multipart(const std::string& key, const PutOptions& opts) override {
-    return inner_.create_multipart(key, opts);
-  }
-  std::string upload_part(const std::string& k, const std::string& id, int n, std::string_view d) override {
-    return inner_.upload_part(k, id, n, d);
-  }
-  std::string upload_part_copy(const std::string& k, const std::string& id, int n, const std::string& s, uint64_t o,
-                               uint64_t l) override {
-    return inner_.upload_part_copy(k, id, n, s, o, l);
-  }
-  std::string complete_multipart(const std::string& k, const std::string& id,
-                                 const std::vector<CompletedPart>& p) override {
-    return inner_.complete_multipart(k, id, p);
-  }
-  void abort_multipart(const std::string& k, const std::string& id) override { inner_.abort_multipart(k, id); }
-  std::vector<MultipartUploadInfo> list_multipart_uploads(const std::string& p) override {
-    return inner_.list_multipart_uploads(p);
-  }
-
  private:
   ObjectStore& inner_;
   mutable std::mutex mu_;

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "forwarding_store.hpp"
 #include "skytrain/fs/memory_store.hpp"
 #include "skytrain/fs/mount/filesystem.hpp"
 #include "skytrain/fs/mount/write_ops.hpp"
@@ -22,9 +23,10 @@ namespace {
 
 // Counts requests; DELETEs block while `gate_closed` (until open_gate(), or 20 s as a deadlock
 // guard: a DELETE released by the guard is recorded, and the tests check that it never was).
-class CountingStore : public ObjectStore {
+class CountingStore : public test_support::ForwardingStore {
  public:
   MemoryStore inner;
+  CountingStore() : ForwardingStore(inner) {}
   std::atomic<int> heads{0}, lists{0}, puts{0}, deletes{0}, batches{0}, batched_keys{0};
   std::atomic<bool> released_by_guard{false};
 
@@ -42,10 +44,6 @@ class CountingStore : public ObjectStore {
   ObjectInfo head(const std::string& key) override {
     ++heads;
     return inner.head(key);
-  }
-  void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
-           const std::optional<std::string>& if_match = std::nullopt) override {
-    inner.get(key, offset, length, out, if_match);
   }
   ListPage list(const std::string& prefix, const std::string& delimiter, const std::optional<std::string>& c,
                 int max_keys = 1000) override {
@@ -68,28 +66,6 @@ class CountingStore : public ObjectStore {
     for (const auto& k : keys) inner.remove(k);
     return {};
   }
-  std::string copy(const std::string& s, const std::string& d, const PutOptions* r) override {
-    return inner.copy(s, d, r);
-  }
-  std::string create_multipart(const std::string& key, const PutOptions& opts) override {
-    return inner.create_multipart(key, opts);
-  }
-  std::string upload_part(const std::string& k, const std::string& id, int n, std::string_view d) override {
-    return inner.upload_part(k, id, n, d);
-  }
-  std::string upload_part_copy(const std::string& k, const std::string& id, int n, const std::string& s, uint64_t o,
-                               uint64_t l) override {
-    return inner.upload_part_copy(k, id, n, s, o, l);
-  }
-  std::string complete_multipart(const std::string& k, const std::string& id,
-                                 const std::vector<CompletedPart>& p) override {
-    return inner.complete_multipart(k, id, p);
-  }
-  void abort_multipart(const std::string& k, const std::string& id) override { inner.abort_multipart(k, id); }
-  std::vector<MultipartUploadInfo> list_multipart_uploads(const std::string& p) override {
-    return inner.list_multipart_uploads(p);
-  }
-
  private:
   void pass_gate() {
     std::unique_lock lk(mu_);

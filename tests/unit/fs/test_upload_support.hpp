@@ -8,13 +8,15 @@
 #include <random>
 #include <thread>
 
+#include "forwarding_store.hpp"
 #include "skytrain/fs/memory_store.hpp"
 
 namespace skytrain::fs::test {
 
-class InstrumentedStore : public ObjectStore {
+class InstrumentedStore : public test_support::ForwardingStore {
  public:
   MemoryStore inner;
+  InstrumentedStore() : ForwardingStore(inner) {}
   std::atomic<int> puts{0}, gets{0}, copies{0}, creates{0}, parts{0}, part_copies{0}, completes{0}, aborts{0};
   std::atomic<int> fail_parts{0};      // the next N upload_part calls fail
   std::atomic<bool> fail_complete{false};
@@ -24,22 +26,16 @@ class InstrumentedStore : public ObjectStore {
   std::mutex mu;
   std::map<std::pair<std::string, int>, uint64_t> part_sizes;  // (upload id, number) -> bytes
 
-  ObjectInfo head(const std::string& key) override { return inner.head(key); }
   void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
            const std::optional<std::string>& if_match = std::nullopt) override {
     ++gets;
     inner.get(key, offset, length, out, if_match);
-  }
-  ListPage list(const std::string& prefix, const std::string& delimiter,
-                const std::optional<std::string>& continuation, int max_keys = 1000) override {
-    return inner.list(prefix, delimiter, continuation, max_keys);
   }
   std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override {
     ++puts;
     if (fail_puts) throw StoreError("injected PUT failure", EIO, 500, "InternalError");
     return inner.put(key, data, opts);
   }
-  void remove(const std::string& key) override { inner.remove(key); }
   std::string copy(const std::string& src, const std::string& dst, const PutOptions* replace) override {
     ++copies;
     return inner.copy(src, dst, replace);
@@ -79,9 +75,6 @@ class InstrumentedStore : public ObjectStore {
   void abort_multipart(const std::string& key, const std::string& upload_id) override {
     ++aborts;
     inner.abort_multipart(key, upload_id);
-  }
-  std::vector<MultipartUploadInfo> list_multipart_uploads(const std::string& prefix) override {
-    return inner.list_multipart_uploads(prefix);
   }
 
  private:
