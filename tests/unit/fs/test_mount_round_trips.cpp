@@ -123,6 +123,23 @@ struct Rig {
     fs.releasedir(dh);
     return out;
   }
+  // Unlinks `name` with its DELETE held at the store's gate, starts `op` on another thread, and
+  // opens the gate once `op` waits for that DELETE (or has finished without waiting: then
+  // nothing held it back, which the caller's checks catch).
+  template <class Op>
+  void with_delete_pending(InodeNumber dir, const std::string& name, Op op) {
+    store.close_gate();
+    namespace_ops::unlink(fs, dir, name);
+    std::atomic<bool> done{false};
+    std::thread t([&] {
+      op();
+      done = true;
+    });
+    while (fs.pending_deletes().waiters() == 0 && !done) std::this_thread::yield();
+    store.open_gate();
+    t.join();
+    drain();
+  }
   static bool listed(const std::vector<DirEntryOut>& v, const std::string& name) {
     for (const auto& e : v)
       if (e.name == name) return true;
@@ -228,20 +245,12 @@ TEST_CASE("round trips: a file re-created under an unlinked name is not removed 
   Rig r;
   r.write_file(kRootInode, "k", "old");
   r.drain();
-  r.store.close_gate();
-  namespace_ops::unlink(r.fs, kRootInode, "k");
-  std::atomic<bool> done{false};
-  std::thread writer([&] {
+  // The writer must be held until the DELETE is done; without that it would store "new" and the
+  // DELETE released afterwards would remove it.
+  r.with_delete_pending(kRootInode, "k", [&] {
     r.write_file(kRootInode, "k", "new");
     WritePath::of(r.fs).engine().drain();  // the new object is stored
-    done = true;
   });
-  // The writer must be held until the DELETE is done; without that it would store "new" and the
-  // DELETE released below would remove it.
-  while (r.fs.pending_deletes().waiters() == 0 && !done) std::this_thread::yield();
-  r.store.open_gate();
-  writer.join();
-  r.drain();
   CHECK_FALSE(r.store.released_by_guard);
   CHECK(r.store.inner.contents("k") == "new");
 }
@@ -253,25 +262,13 @@ TEST_CASE("round trips: rename onto an unlinked name and directory rename wait f
   r.write_file(d.ino, "b", "B");
   r.write_file(kRootInode, "src", "S");
   r.drain();
-  r.store.close_gate();
-  namespace_ops::unlink(r.fs, d.ino, "a");
-  std::thread mv([&] { namespace_ops::rename(r.fs, kRootInode, "d", kRootInode, "e", 0); });
-  while (r.fs.pending_deletes().waiters() == 0) std::this_thread::yield();
-  r.store.open_gate();
-  mv.join();
-  r.drain();
+  r.with_delete_pending(d.ino, "a", [&] { namespace_ops::rename(r.fs, kRootInode, "d", kRootInode, "e", 0); });
   CHECK_FALSE(r.store.inner.contains("e/a"));  // not copied back to life
   CHECK(r.store.inner.contents("e/b") == "B");
   CHECK_FALSE(r.store.inner.contains("d/b"));
 
   EntryReply e = r.fs.lookup(kRootInode, "e");
-  r.store.close_gate();
-  namespace_ops::unlink(r.fs, e.ino, "b");
-  std::thread mv2([&] { namespace_ops::rename(r.fs, kRootInode, "src", e.ino, "b", 0); });
-  while (r.fs.pending_deletes().waiters() == 0) std::this_thread::yield();
-  r.store.open_gate();
-  mv2.join();
-  r.drain();
+  r.with_delete_pending(e.ino, "b", [&] { namespace_ops::rename(r.fs, kRootInode, "src", e.ino, "b", 0); });
   CHECK_FALSE(r.store.released_by_guard);
   CHECK(r.store.inner.contents("e/b") == "S");
 }
