@@ -6,7 +6,7 @@
 # the block unmounts on exit, and a second run skips every stage.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
-schemas=${SKYTRAIN_SCHEMAS:-$SKYTRAIN_SRC/../shared/reference/skypilot-schema}
+schemas=${SKYTRAIN_SCHEMAS:-$SKYTRAIN_SRC/tests/parity/skypilot/schema}
 mkdir -p "$T/blocks"
 /usr/bin/python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" --extract "$T/blocks" "$SKYTRAIN_SRC/sky/allatonce.yaml"
 check "run block extracted" test -s "$T/blocks/allatonce.run.sh"

@@ -4,7 +4,7 @@
 source "${SKYTRAIN_SRC:-$(dirname "$0")/../..}/tests/lib/harness.sh"
 harness_init
 
-schemas=${SKYTRAIN_SCHEMAS:-$SKYTRAIN_SRC/../shared/reference/skypilot-schema}
+schemas=${SKYTRAIN_SCHEMAS:-$SKYTRAIN_SRC/tests/parity/skypilot/schema}
 check "schemas present at $schemas" test -f "$schemas/task_schema.json"
 
 mkdir -p "$T/blocks"
@@ -32,8 +32,7 @@ check "string port reported" grep -q "service/ports" "$T/bad.err"
 check "integer env reported" grep -q "envs/N" "$T/bad.err"
 
 # Qwen2.5-0.5B: 14 attention heads, 2 KV heads -> TP 1, 2, 2, 2 on 1, 2, 4, 8 GPUs.
-cfg=$SKYTRAIN_SRC/../shared/reference/qwen2.5-0.5b.config.json
-[ -f "$cfg" ] || { echo '{"num_attention_heads":14,"num_key_value_heads":2}' >"$T/cfg.json"; cfg=$T/cfg.json; }
+cfg=$SKYTRAIN_SRC/tests/parity/skypilot/qwen2.5-0.5b.config.json
 got=$(for g in 1 2 4 8; do python3 "$SKYTRAIN_SRC/sky/tensor_parallel_size.py" "$cfg" $g; done | tr '\n' ' ')
 check "tensor parallel sizes ($got)" test "$got" = "1 2 2 2 "
 

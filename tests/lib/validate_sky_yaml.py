@@ -1,5 +1,5 @@
 """Validates SkyPilot task YAML files against SkyPilot's own JSON schemas, applied the way
-SkyPilot applies them (see shared/reference/README.md):
+SkyPilot applies them (see tests/parity/skypilot/README.md):
   - Draft-07 semantics whatever $schema says;
   - custom keywords case_insensitive_enum / case_sensitive_enum;
   - Python's inline (?i:...) groups rewritten for the validator's regex engine;
