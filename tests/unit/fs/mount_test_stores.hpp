@@ -1,5 +1,6 @@
 // Test doubles for the mount's unit tests: a store wrapper that records every request and can
-// fail requests on demand (persistently, or for the next N calls), placed in front of MemoryStore.
+// fail requests on demand (persistently, or for the next N calls), placed in front of MemoryStore;
+// and reading a whole directory the way the kernel does.
 #pragma once
 #include <atomic>
 #include <mutex>
@@ -7,6 +8,7 @@
 
 #include "forwarding_store.hpp"
 #include "skytrain/fs/memory_store.hpp"
+#include "skytrain/fs/mount/filesystem.hpp"
 
 namespace skytrain::fs::testing {
 
@@ -57,6 +59,27 @@ class RecordingStore : public test_support::ForwardingStore {
   mutable std::mutex mu_;
   std::vector<Get> gets_;
 };
+
+// Every entry of `dir`, as the kernel reads it: opendir, READDIR(PLUS) calls of at most `batch`
+// entries each, each resuming at the last entry's offset, releasedir.
+inline std::vector<DirEntryOut> read_whole_dir(Filesystem& fs, InodeNumber dir, bool plus, size_t batch = 1000000) {
+  uint64_t dh = fs.opendir(dir);
+  std::vector<DirEntryOut> out;
+  uint64_t off = 0;
+  for (;;) {
+    size_t n = 0;
+    fs.readdir(dh, off, plus, [&](const DirEntryOut& e) {
+      if (n == batch) return false;
+      ++n;
+      out.push_back(e);
+      off = e.next_offset;
+      return true;
+    });
+    if (n == 0) break;
+  }
+  fs.releasedir(dh);
+  return out;
+}
 
 // Deterministic pseudo-random bytes (so a misplaced range is detected).
 inline std::string pattern_bytes(size_t n, uint32_t seed = 1) {

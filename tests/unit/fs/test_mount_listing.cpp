@@ -26,23 +26,7 @@ struct Fixture {
     return *fs;
   }
   std::vector<DirEntryOut> list(InodeNumber dir, bool plus, size_t batch = 1000000) {
-    Filesystem& f = get();
-    uint64_t dh = f.opendir(dir);
-    std::vector<DirEntryOut> out;
-    uint64_t off = 0;
-    for (;;) {
-      size_t n = 0;
-      f.readdir(dh, off, plus, [&](const DirEntryOut& e) {
-        if (n == batch) return false;
-        ++n;
-        out.push_back(e);
-        off = e.next_offset;
-        return true;
-      });
-      if (n == 0) break;
-    }
-    f.releasedir(dh);
-    return out;
+    return testing::read_whole_dir(get(), dir, plus, batch);
   }
   static std::vector<std::string> names(const std::vector<DirEntryOut>& v) {
     std::vector<std::string> n;

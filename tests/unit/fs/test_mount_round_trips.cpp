@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "forwarding_store.hpp"
+#include "mount_test_stores.hpp"
 #include "skytrain/fs/memory_store.hpp"
 #include "skytrain/fs/mount/filesystem.hpp"
 #include "skytrain/fs/mount/write_ops.hpp"
@@ -106,23 +107,7 @@ struct Rig {
     fs.release(o.fh);
     return e.ino;
   }
-  std::vector<DirEntryOut> list(InodeNumber dir, bool plus) {
-    uint64_t dh = fs.opendir(dir);
-    std::vector<DirEntryOut> out;
-    uint64_t off = 0;
-    for (;;) {
-      size_t n = 0;
-      fs.readdir(dh, off, plus, [&](const DirEntryOut& e) {
-        ++n;
-        out.push_back(e);
-        off = e.next_offset;
-        return true;
-      });
-      if (n == 0) break;
-    }
-    fs.releasedir(dh);
-    return out;
-  }
+  std::vector<DirEntryOut> list(InodeNumber dir, bool plus) { return testing::read_whole_dir(fs, dir, plus); }
   // Unlinks `name` with its DELETE held at the store's gate, starts `op` on another thread, and
   // opens the gate once `op` waits for that DELETE (or has finished without waiting: then
   // nothing held it back, which the caller's checks catch).
