@@ -1,13 +1,12 @@
 // Per-handle sequential read-ahead; the mechanism and its trade-offs are described in prefetcher.hpp.
 #include "skytrain/fs/mount/prefetcher.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 
 #include "skytrain/common/log.hpp"
+#include "skytrain/fs/huge_pages.hpp"
 
 namespace skytrain::fs {
 
@@ -15,21 +14,6 @@ PartBufferPool& PartBufferPool::shared() {
   static PartBufferPool pool(96ull << 20);
   return pool;
 }
-
-namespace {
-
-// Asks for transparent huge pages on the 2 MiB-aligned interior of a fresh buffer, before its
-// first write. A multi-MiB part buffer then costs a few faults instead of one per 4 KiB, and the
-// copy into it a few TLB entries; in a VM with shadow page tables the 4 KiB version made the copy
-// from curl's buffer into the part the most expensive step of a cold read (perf).
-void advise_huge_pages(char* p, size_t n) {
-  constexpr uintptr_t kHuge = 2u << 20;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint: errors ignored
-}
-
-}  // namespace
 
 std::string PartBufferPool::take(uint64_t capacity) {
   {

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "skytrain/fs/huge_pages.hpp"
 #include "skytrain/fs/object_store.hpp"
 
 namespace skytrain::fs {
@@ -54,14 +55,30 @@ void PageBuffer::reserve(uint64_t n) {
     throw StoreError("internal: buffer of " + std::to_string(n) + " bytes requested from a part of " +
                          std::to_string(max_size_),
                      EIO);
-  if (!base_) {
-    uint64_t len = round_up_to_page(max_size_);
-    void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) throw StoreError("cannot map a write buffer of " + std::to_string(len) + " bytes", ENOMEM);
-    base_ = static_cast<char*>(p);
-    mapped_ = len;
+  if (!base_) map();
+  const uint64_t grown = capacity_for(n);
+  // Whole 2 MiB chunks of the new capacity may now be huge pages; the budget covers them.
+  if (grown >= kHugePageSize) advise_huge_pages(base_, grown);
+  capacity_ = grown;
+}
+
+void PageBuffer::map() {
+  const uint64_t len = round_up_to_page(max_size_);
+  // Buffers of a huge page or more start on a 2 MiB boundary, so every whole 2 MiB of capacity
+  // can be one huge page: map the slack, then unmap what lies outside the aligned range.
+  const uint64_t slack = len >= kHugePageSize ? kHugePageSize - page_size() : 0;
+  void* p = mmap(nullptr, len + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw StoreError("cannot map a write buffer of " + std::to_string(len) + " bytes", ENOMEM);
+  char* raw = static_cast<char*>(p);
+  char* aligned = raw;
+  if (slack) {
+    aligned = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(raw) + kHugePageSize - 1) & ~(kHugePageSize - 1));
+    if (aligned > raw) munmap(raw, uint64_t(aligned - raw));
+    const uint64_t tail = uint64_t(raw + len + slack - (aligned + len));
+    if (tail) munmap(aligned + len, tail);
   }
-  capacity_ = capacity_for(n);
+  base_ = aligned;
+  mapped_ = len;
 }
 
 void PageBuffer::resize(uint64_t n) {

@@ -94,12 +94,15 @@ uint64_t WriteBackFile::growth_needed_locked(uint64_t offset, std::string_view d
   const PartLayout& L = engine_.options().layout;
   uint64_t end = offset + data.size();
   uint64_t need = 0;
+  bool spare_taken = false;  // as apply_write_locked does: the first new part takes the spare
   for (uint32_t k = L.part_index(offset), last = L.part_index(end - 1); k <= last; ++k) {
     uint64_t s = L.part_start(k);
     uint64_t rel_end = std::min(end, s + L.part_size(k)) - s;
     auto it = parts_.find(k);
     const PageBuffer fresh(L.part_size(k));
-    const PageBuffer& buf = it == parts_.end() ? fresh : it->second.data;
+    const bool take_spare = it == parts_.end() && !spare_taken && spare_fits_locked(k);
+    spare_taken |= take_spare;
+    const PageBuffer& buf = it != parts_.end() ? it->second.data : take_spare ? spare_ : fresh;
     need += buf.capacity_for(planned_capacity(buf.capacity(), rel_end, L.part_size(k))) - buf.capacity();
   }
   return need;
@@ -114,8 +117,13 @@ void WriteBackFile::apply_write_locked(uint64_t offset, std::string_view data, M
     auto [it, inserted] = parts_.try_emplace(k);
     Part& p = it->second;
     if (inserted) {
-      p.data = PageBuffer(L.part_size(k));
-      p.lease = MemoryLease(engine_.budget());
+      if (spare_fits_locked(k)) {
+        p.data = std::move(spare_);  // stale bytes are harmless: only `covered` ranges are read
+        p.lease = std::move(spare_lease_);
+      } else {
+        p.data = PageBuffer(L.part_size(k));
+        p.lease = MemoryLease(engine_.budget());
+      }
       if (!std::exchange(tracked_, true)) engine_.track_buffering(weak_from_this());
     }
     uint64_t rel_a = a - s, rel_b = b - s;
@@ -211,11 +219,30 @@ void WriteBackFile::upload_part_job(uint32_t index) {
   } else {
     p.state = PartState::uploaded;
     p.etag = std::move(etag);
-    p.data.free();  // unmapped: the pages go back to the kernel now
-    p.lease.reset();
+    keep_or_free_locked(p);
   }
   --uploads_in_flight_;
   cv_.notify_all();
+}
+
+bool WriteBackFile::spare_fits_locked(uint32_t k) const {
+  return spare_.capacity() != 0 && spare_.max_size() == engine_.options().layout.part_size(k);
+}
+
+void WriteBackFile::keep_or_free_locked(Part& p) {
+  if (!spare_.capacity() && !committing_ && !discarded_ && p.data.capacity() == p.data.max_size()) {
+    spare_ = std::move(p.data);
+    spare_.resize(0);
+    spare_lease_ = std::move(p.lease);
+    return;
+  }
+  p.data.free();  // unmapped: the pages go back to the kernel now
+  p.lease.reset();
+}
+
+void WriteBackFile::drop_spare_locked() {
+  spare_.free();
+  spare_lease_.reset();
 }
 
 void WriteBackFile::write(uint64_t offset, std::string_view data) {
@@ -266,6 +293,7 @@ void WriteBackFile::write(uint64_t offset, std::string_view data) {
 
 void WriteBackFile::stream_for_memory() {
   Lock lk(mu_);
+  drop_spare_locked();
   if (committing_ || parts_.empty()) return;
   schedule_full_parts_locked(parts_.begin()->first, parts_.rbegin()->first, true);
 }
@@ -443,6 +471,7 @@ void WriteBackFile::discard() {
   wait_idle_locked(lk);
   drop_upload_locked();
   parts_.clear();
+  drop_spare_locked();
   discarded_ = true;
   data_dirty_ = false;
   stream_error_ = nullptr;
@@ -453,6 +482,7 @@ void WriteBackFile::revert() {
   wait_idle_locked(lk);
   drop_upload_locked();
   parts_.clear();
+  drop_spare_locked();
   size_ = base_limit_ = base_ ? base_->size : 0;
   data_dirty_ = false;
   if (stored_opts_) opts_ = *stored_opts_;

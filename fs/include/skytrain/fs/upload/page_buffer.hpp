@@ -11,7 +11,9 @@
 // only when written. `capacity()` is the extent the owner has accounted for in the memory
 // budget: it grows in whole pages and never moves the data, so growing costs no copy (a
 // std::string doubled and copied its buffer on the way to 8 MiB). Bytes past size() that were
-// never written read as zero.
+// never written read as zero, unless the buffer is reused after resize(0) (a write-back spare):
+// then they are whatever was there, and the owner must track which bytes are valid. Buffers of 2 MiB or more are 2 MiB-aligned and their capacity is
+// advised MADV_HUGEPAGE chunk by chunk (huge_pages.hpp): a fault per 2 MiB instead of per 4 KiB.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -48,6 +50,8 @@ class PageBuffer {
   void free();
 
  private:
+  void map();
+
   char* base_ = nullptr;
   uint64_t max_size_ = 0;
   uint64_t mapped_ = 0;

@@ -10,7 +10,10 @@
 //
 // Streaming: once a sequential run of writes has completely written a part (other than the
 // first), the part is uploaded at once on the part pool as part of a multipart upload and its
-// memory is returned to the budget, so a 10 GB file never needs 10 GB of RAM. The first part
+// memory is returned to the budget, so a 10 GB file never needs 10 GB of RAM. One uploaded
+// buffer per file is kept as a spare, with its lease, for the next new part: its pages are
+// already resident, and filling fresh pages (a fault and a clear per page) was the largest CPU
+// cost of a streaming write (page_buffer.hpp). A commit, a discard and memory pressure drop it. The first part
 // stays in memory until commit because writers often come back to patch a header at offset 0.
 // Parts filled by scattered writes stay in memory (a random writer is likely to come back to
 // them), unless the memory budget runs short: then every complete part is streamed. At commit, parts that are still in
@@ -111,6 +114,10 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
                 PutOptions opts);
 
   bool dirty_locked() const;
+  // The spare buffer, if it can hold part `k` (same part size).
+  bool spare_fits_locked(uint32_t k) const;
+  void keep_or_free_locked(Part& p);  // after p's upload: p's buffer becomes the spare, or goes
+  void drop_spare_locked();
   void wait_idle_locked(Lock& lk);  // no commit running, no part upload in flight
   void check_usable_locked() const;
   StoredObject commit_locked(Lock& lk);
@@ -148,6 +155,8 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   PutOptions opts_;
   std::optional<PutOptions> stored_opts_;  // metadata of the stored object, if known
   std::map<uint32_t, Part> parts_;
+  PageBuffer spare_;          // an uploaded part's buffer, pages resident (see "Streaming")
+  MemoryLease spare_lease_;   // accounts spare_.capacity()
   std::optional<std::string> upload_id_;
   PutOptions upload_opts_;  // metadata the multipart upload was created with
   bool creating_upload_ = false;
