@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "skytrain/common/files.hpp"
 #include "skytrain/common/json_file.hpp"
 
 namespace skytrain {

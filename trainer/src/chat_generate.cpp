@@ -9,7 +9,6 @@
 #include <torch/torch.h>
 
 #include "skytrain/common/error.hpp"
-#include "skytrain/common/files.hpp"
 #include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/pipeline/chat_template.hpp"

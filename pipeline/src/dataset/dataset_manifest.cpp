@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "skytrain/common/files.hpp"
 #include "skytrain/common/json_file.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/common/stage_manifest.hpp"

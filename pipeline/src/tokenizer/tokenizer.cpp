@@ -20,7 +20,6 @@
 #include <thread>
 
 #include "skytrain/common/error.hpp"
-#include "skytrain/common/files.hpp"
 #include "skytrain/common/json_file.hpp"
 #include "skytrain/common/sha256.hpp"
 #include "tokenizer/added_vocabulary.hpp"
