@@ -4,31 +4,39 @@
 
 namespace skytrain::fs {
 
+void DirectoryContents::erase_locked(std::unordered_map<uint64_t, Known>::iterator it) {
+  if (!it->second.made) listed_names_ -= it->second.names.size();
+  dirs_.erase(it);
+}
+
 DirectoryContents::Known* DirectoryContents::find_locked(uint64_t dir, Clock::time_point now) {
   auto it = dirs_.find(dir);
   if (it == dirs_.end()) return nullptr;
   if (now >= it->second.expires) {
-    names_ -= it->second.names.size();
-    dirs_.erase(it);
+    erase_locked(it);
     return nullptr;
   }
   return &it->second;
 }
 
-void DirectoryContents::make_room_locked(uint64_t dir, size_t names, Clock::time_point now) {
-  if (auto it = dirs_.find(dir); it != dirs_.end()) {
-    names_ -= it->second.names.size();
-    dirs_.erase(it);
+void DirectoryContents::make_room_locked(uint64_t dir, size_t listed_names, Clock::time_point now) {
+  if (auto it = dirs_.find(dir); it != dirs_.end()) erase_locked(it);
+  auto full = [&] { return dirs_.size() >= max_entries_ || listed_names_ + listed_names > max_listed_names_; };
+  if (!full()) return;
+  for (auto it = dirs_.begin(); it != dirs_.end();) {
+    auto next = std::next(it);
+    if (now >= it->second.expires) erase_locked(it);
+    it = next;
   }
-  if (dirs_.size() < max_entries_ && names_ + names <= max_names_) return;
-  std::erase_if(dirs_, [&](const auto& kv) {
-    if (now < kv.second.expires) return false;
-    names_ -= kv.second.names.size();
-    return true;
-  });
-  if (dirs_.size() >= max_entries_ || names_ + names > max_names_) {
+  if (dirs_.size() >= max_entries_) {
     dirs_.clear();
-    names_ = 0;
+    listed_names_ = 0;
+  } else if (full()) {  // too many listed names: drop the listings, keep what mkdir taught
+    for (auto it = dirs_.begin(); it != dirs_.end();) {
+      auto next = std::next(it);
+      if (!it->second.made) erase_locked(it);
+      it = next;
+    }
   }
 }
 
@@ -44,13 +52,14 @@ void DirectoryContents::set_empty(uint64_t dir, Clock::time_point now) {
 
 void DirectoryContents::set_listed(uint64_t dir, Listing listing, std::set<std::string> names, uint64_t generation,
                                    Clock::time_point opened) {
-  if (ttl_.count() <= 0 || !listing || listing->size() > kMaxListedEntries || names.size() > max_names_) return;
+  if (ttl_.count() <= 0 || !listing || listing->size() > kMaxListedEntries || names.size() > max_listed_names_)
+    return;
   std::lock_guard lk(mu_);
   const Clock::time_point now = Clock::now();
   if (generation != generation_ || now >= opened + ttl_) return;
   if (Known* k = find_locked(dir, now); k && k->made) return;  // knows more than a listing
   make_room_locked(dir, names.size(), now);
-  names_ += names.size();
+  listed_names_ += names.size();
   Known& k = dirs_[dir];
   k.expires = opened + ttl_;  // from before the LIST was sent
   k.names = std::move(names);
@@ -64,7 +73,7 @@ void DirectoryContents::add(uint64_t dir, const std::string& name) {
   auto it = dirs_.find(dir);
   if (it == dirs_.end()) return;
   if (it->second.names.insert(name).second) {
-    ++names_;
+    if (!it->second.made) ++listed_names_;
     it->second.listing.reset();
   }
 }
@@ -74,7 +83,8 @@ void DirectoryContents::remove(uint64_t dir, const std::string& name) {
   ++generation_;
   auto it = dirs_.find(dir);
   if (it == dirs_.end()) return;
-  names_ -= it->second.names.erase(name);
+  const size_t erased = it->second.names.erase(name);
+  if (!it->second.made) listed_names_ -= erased;
   it->second.listing.reset();
 }
 
@@ -84,17 +94,14 @@ void DirectoryContents::found(uint64_t dir, const std::string& name) {
   if (it == dirs_.end() || it->second.names.count(name)) return;
   ++generation_;
   it->second.names.insert(name);
-  ++names_;
+  if (!it->second.made) ++listed_names_;
   it->second.listing.reset();
 }
 
 void DirectoryContents::forget(uint64_t dir) {
   std::lock_guard lk(mu_);
   ++generation_;
-  if (auto it = dirs_.find(dir); it != dirs_.end()) {
-    names_ -= it->second.names.size();
-    dirs_.erase(it);
-  }
+  if (auto it = dirs_.find(dir); it != dirs_.end()) erase_locked(it);
 }
 
 void DirectoryContents::drop_listings() {

@@ -181,6 +181,61 @@ TEST_CASE("round trips: directory knowledge expires with the stat TTL") {
   CHECK(off.find(7, "b", t0) == DirectoryContents::Answer::unknown);
 }
 
+TEST_CASE("round trips: what a listing teaches: present names, emptiness, a kept listing until any change") {
+  using C = DirectoryContents;
+  C c(std::chrono::milliseconds(1000), 100, 5);
+  auto t0 = C::Clock::now();
+  auto listing = [](std::vector<std::string> names) {
+    auto v = std::make_shared<std::vector<ListedEntry>>();
+    for (auto& n : names) v->push_back(ListedEntry{n, InodeKind::file, {}});
+    return C::Listing(v);
+  };
+  uint64_t g = c.generation();
+  c.set_listed(7, listing({"a", "b"}), {"a", "b"}, g, t0);
+  CHECK(c.find(7, "a") == C::Answer::present);
+  CHECK(c.find(7, "zz") == C::Answer::unknown);  // not known absent: another client may add it
+  REQUIRE(c.listing(7) != nullptr);
+  CHECK(c.listing(7)->size() == 2);
+  c.remove(7, "a");
+  CHECK(c.listing(7) == nullptr);  // any name change drops the kept listing
+  CHECK_FALSE(c.known_empty(7));
+  c.remove(7, "b");
+  CHECK(c.known_empty(7));
+  // A listing read while something changed is not kept.
+  g = c.generation();
+  c.add(9, "x");  // even in another directory
+  c.set_listed(8, listing({"a"}), {"a"}, g, t0);
+  CHECK(c.find(8, "a") == C::Answer::unknown);
+  // A data change through the mount drops every kept listing, not the names.
+  g = c.generation();
+  c.set_listed(8, listing({"a"}), {"a"}, g, C::Clock::now());
+  REQUIRE(c.listing(8) != nullptr);
+  c.drop_listings();
+  CHECK(c.listing(8) == nullptr);
+  CHECK(c.find(8, "a") == C::Answer::present);
+  // A name found in the store that a listing lacked drops the listing.
+  g = c.generation();
+  c.set_listed(8, listing({"a"}), {"a"}, g, C::Clock::now());
+  c.found(8, "a");
+  CHECK(c.listing(8) != nullptr);
+  c.found(8, "new");
+  CHECK(c.listing(8) == nullptr);
+  CHECK(c.find(8, "new") == C::Answer::present);
+  // Bounded: more listed names than allowed drop the listed directories, not the made ones.
+  c.set_empty(1);
+  c.add(1, "m");
+  g = c.generation();
+  c.set_listed(10, listing({"p", "q", "r", "s"}), {"p", "q", "r", "s"}, g, C::Clock::now());
+  CHECK(c.find(10, "p") == C::Answer::present);
+  CHECK(c.find(8, "a") == C::Answer::unknown);
+  CHECK(c.find(1, "m") == C::Answer::present);
+  CHECK(c.find(1, "other") == C::Answer::absent);
+  // Expiry counts from the opendir, before the LIST.
+  g = c.generation();
+  c.set_listed(11, listing({"a"}), {"a"}, g, t0 - std::chrono::milliseconds(2000));
+  CHECK(c.find(11, "a") == C::Answer::unknown);
+}
+
 TEST_CASE("round trips: ls -l of listed files needs no HEAD") {
   Rig r;
   for (int i = 0; i < 20; ++i) r.store.inner.put("t/f" + std::to_string(i), std::string(100 + i, 'x'));

@@ -30,8 +30,10 @@
 // opendir (generation()) and the caller checked that no unlink or upload of ours was in flight
 // there, so a listing never misses a name the mount itself changed while the LIST ran.
 //
-// Bounded: at most max_entries directories and max_names names; when full, expired ones go,
-// then all (a miss only costs the requests we would have sent anyway).
+// Bounded: at most max_entries directories, and max_listed_names names held for listed ones (a
+// kept listing holds at most kMaxListedEntries entries, about 200 bytes each: 100,000 names cost
+// some 30 MB at worst); when full, expired ones go, then all listed ones, then all (a miss only
+// costs the requests we would have sent anyway).
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -54,8 +56,8 @@ class DirectoryContents {
   static constexpr size_t kMaxListedEntries = 10'000;
 
   explicit DirectoryContents(std::chrono::milliseconds ttl, size_t max_entries = 10'000,
-                             size_t max_names = 1'000'000)
-      : ttl_(ttl), max_entries_(max_entries), max_names_(max_names) {}
+                             size_t max_listed_names = 100'000)
+      : ttl_(ttl), max_entries_(max_entries), max_listed_names_(max_listed_names) {}
 
   // A directory the mount has just made: empty, known until now + ttl.
   void set_empty(uint64_t dir, Clock::time_point now = Clock::now());
@@ -90,13 +92,14 @@ class DirectoryContents {
     uint64_t epoch = 0;  // the listing is valid while epoch_ equals this
   };
   Known* find_locked(uint64_t dir, Clock::time_point now);
-  void make_room_locked(uint64_t dir, size_t names, Clock::time_point now);
+  void erase_locked(std::unordered_map<uint64_t, Known>::iterator it);
+  void make_room_locked(uint64_t dir, size_t listed_names, Clock::time_point now);
   const std::chrono::milliseconds ttl_;
   const size_t max_entries_;
-  const size_t max_names_;
+  const size_t max_listed_names_;
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Known> dirs_;
-  size_t names_ = 0;
+  size_t listed_names_ = 0;  // names held for listed (not made) directories
   uint64_t generation_ = 0;  // bumped by every change
   uint64_t epoch_ = 0;       // bumped by drop_listings()
 };
