@@ -82,6 +82,8 @@ check "rmdir non-empty -> ENOTEMPTY" test "$(errno_of "os.rmdir('$M/d')")" = ENO
 rm "$M/d/f"
 rmdir "$M/d"
 check "rmdir removed the directory" test ! -e "$M/d"
+# rm and rmdir return before their DELETEs; fsync of the parent directory waits for them
+python3 -c "import os; fd=os.open('$M', os.O_RDONLY); os.fsync(fd); os.close(fd)"
 check "marker gone" test -z "$(awsl s3api list-objects-v2 --bucket wbkt --prefix d/ --query 'Contents[].Key' --output text | grep -v None || true)"
 
 # --- rename: file, onto an existing file, directory with contents ---

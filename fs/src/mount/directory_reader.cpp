@@ -23,8 +23,8 @@ DirectoryReader::DirectoryReader(ObjectStore& store, std::string prefix, int pag
   done_ = true;
 }
 
-std::shared_ptr<const std::vector<ListedEntry>> DirectoryReader::store_listing() const {
-  if (!done_ || extras_) return nullptr;
+std::shared_ptr<const std::vector<ListedEntry>> DirectoryReader::store_listing(size_t max_entries) const {
+  if (!done_ || extras_ || entries_.size() > max_entries) return nullptr;
   return std::make_shared<const std::vector<ListedEntry>>(entries_);
 }
 

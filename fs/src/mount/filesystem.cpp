@@ -229,8 +229,8 @@ bool Filesystem::has_local_child(InodeNumber dir) const {
 }
 
 void Filesystem::keep_listing(const DirHandle& h) {
-  DirectoryContents::Listing listing = h.reader->store_listing();
-  if (!listing || listing->size() > DirectoryContents::kMaxListedEntries) return;
+  DirectoryContents::Listing listing = h.reader->store_listing(DirectoryContents::kMaxListedEntries);
+  if (!listing) return;
   const InodeNumber dir = h.dir->ino();
   std::set<std::string> names;
   for (const ListedEntry& e : *listing) names.insert(e.name);

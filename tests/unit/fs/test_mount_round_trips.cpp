@@ -545,3 +545,14 @@ TEST_CASE("round trips: rmdir returns before its DELETE; lookup, readdir and mkd
   CHECK(found.ino == 0);
   CHECK_FALSE(r.store.inner.contains("p/d/"));
 }
+
+TEST_CASE("round trips: a directory longer than a kept listing may be is listed again by every opendir") {
+  Rig r;
+  const size_t n = DirectoryContents::kMaxListedEntries + 1;
+  for (size_t i = 0; i < n; ++i) r.store.inner.put("big/f" + std::to_string(i), "");
+  EntryReply d = r.fs.lookup(kRootInode, "big");
+  CHECK(r.list(d.ino, false).size() == n + 2);
+  r.store.reset();
+  CHECK(r.list(d.ino, false).size() == n + 2);
+  CHECK(r.store.lists == int((n + 999) / 1000));
+}

@@ -44,8 +44,9 @@ class DirectoryReader {
   // ignored if the name is already listed. Only valid once the store listing is exhausted.
   void append_extra(ListedEntry e);
   bool exhausted() const { return done_; }
-  // What the store listed (every page read, nothing appended yet); null otherwise.
-  std::shared_ptr<const std::vector<ListedEntry>> store_listing() const;
+  // A copy of what the store listed (every page read, nothing appended yet); null otherwise,
+  // or if it has more than `max_entries` entries.
+  std::shared_ptr<const std::vector<ListedEntry>> store_listing(size_t max_entries) const;
   bool contains(const std::string& name) const { return names_.count(name) != 0; }
   std::mutex& mutex() { return mu_; }
 
