@@ -126,6 +126,19 @@ check "head-object shows uid" test "$(meta m uid)" = 1001
 printf 'foreign' | awsl s3 cp --quiet - s3://wbkt/foreign
 check "foreign file mode/uid/gid from flags" test "$(stat -c '%a %u %g' "$M/foreign")" = "640 4321 4322"
 
+# rm -rf of another client's tree right after ls -lR: the listings ls read answer rm's reads and
+# rmdir's emptiness checks; a key added after the listing is still found by name, then listed
+printf 'x' | awsl s3 cp --quiet - s3://wbkt/ftree/d1/a
+printf 'x' | awsl s3 cp --quiet - s3://wbkt/ftree/d2/b
+ls -lR "$M/ftree" >/dev/null
+printf 'y' | awsl s3 cp --quiet - s3://wbkt/ftree/d1/late
+check "key added after ls found by name" test "$(cat "$M/ftree/d1/late")" = y
+check "key added after ls then listed" test "$(ls "$M/ftree/d1" | tr '\n' ' ')" = "a late "
+rm -rf "$M/ftree"
+check "rm -rf after ls -lR" test ! -e "$M/ftree"
+python3 -c "import os; fd=os.open('$M', os.O_RDONLY); os.fsync(fd); os.close(fd)"
+check "rm -rf removed every key" test "$(awsl s3api list-objects-v2 --bucket wbkt --prefix ftree/ --query 'length(Contents || `[]`)' --output text)" = 0
+
 unmount "$M"
 check "no multipart uploads left" test "$(awsl s3api list-multipart-uploads --bucket wbkt --query 'length(Uploads || `[]`)' --output text)" = 0
 mount_bucket wbkt "$M" --uid 4321 --gid 4322 --file-mode 0640 --dir-mode 0750
