@@ -25,7 +25,7 @@ boundaries: Content-Length and chunked bodies, HEAD/204/304 without body. Listen
 127.0.0.1 only, on a free port that it writes to --port-file; stop it by its PID.
 
   s3_proxy.py --upstream http://127.0.0.1:PORT [--delay-ms 20] [--faults 503,reset]
-              [--port-file FILE] [--stats-file FILE]
+              [--port-file FILE] [--stats-file FILE] [--log-requests FILE]
 """
 import argparse
 import asyncio
@@ -35,6 +35,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 
 CHUNK = 1 << 18
 
@@ -153,6 +154,7 @@ class Proxy:
         self.up_host, self.up_port = host, int(port)
         self.faults = [f for f in args.faults.split(",") if f] if args.faults else []
         self.stats = Stats()
+        self.log = open(args.log_requests, "a") if args.log_requests else None
 
     def next_fault(self, request_line):
         if not self.faults:
@@ -181,6 +183,9 @@ class Proxy:
                 method = request_line.split(" ", 1)[0]
                 self.stats.requests += 1
                 self.stats.count(request_line, headers)
+                if self.log:
+                    self.log.write("%.6f %s\n" % (time.time(), request_line))
+                    self.log.flush()
                 fault = self.next_fault(request_line)
                 self.write_stats()
                 if self.args.delay_ms:
@@ -285,6 +290,7 @@ async def main():
     ap.add_argument("--stall-s", type=float, default=30.0, help="how long a 'stall' or 'slow' fault holds (default 30)")
     ap.add_argument("--port-file", help="write the listening port here")
     ap.add_argument("--stats-file", help="write request/fault counts here (JSON)")
+    ap.add_argument("--log-requests", help="append each request line, with a wall-clock timestamp, to this file")
     args = ap.parse_args()
     if not args.upstream.startswith("http://127.") and not args.upstream.startswith("http://localhost"):
         sys.exit("s3_proxy: upstream must be a loopback http:// URL")

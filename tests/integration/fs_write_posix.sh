@@ -82,6 +82,8 @@ check "rmdir non-empty -> ENOTEMPTY" test "$(errno_of "os.rmdir('$M/d')")" = ENO
 rm "$M/d/f"
 rmdir "$M/d"
 check "rmdir removed the directory" test ! -e "$M/d"
+# rm and rmdir return before their DELETEs; fsync of the parent directory waits for them
+python3 -c "import os; fd=os.open('$M', os.O_RDONLY); os.fsync(fd); os.close(fd)"
 check "marker gone" test -z "$(awsl s3api list-objects-v2 --bucket wbkt --prefix d/ --query 'Contents[].Key' --output text | grep -v None || true)"
 
 # --- rename: file, onto an existing file, directory with contents ---
@@ -123,6 +125,19 @@ check "head-object shows uid" test "$(meta m uid)" = 1001
 # a foreign object (no metadata) gets the flags' defaults
 printf 'foreign' | awsl s3 cp --quiet - s3://wbkt/foreign
 check "foreign file mode/uid/gid from flags" test "$(stat -c '%a %u %g' "$M/foreign")" = "640 4321 4322"
+
+# rm -rf of another client's tree right after ls -lR: the listings ls read answer rm's reads and
+# rmdir's emptiness checks; a key added after the listing is still found by name, then listed
+printf 'x' | awsl s3 cp --quiet - s3://wbkt/ftree/d1/a
+printf 'x' | awsl s3 cp --quiet - s3://wbkt/ftree/d2/b
+ls -lR "$M/ftree" >/dev/null
+printf 'y' | awsl s3 cp --quiet - s3://wbkt/ftree/d1/late
+check "key added after ls found by name" test "$(cat "$M/ftree/d1/late")" = y
+check "key added after ls then listed" test "$(ls "$M/ftree/d1" | tr '\n' ' ')" = "a late "
+rm -rf "$M/ftree"
+check "rm -rf after ls -lR" test ! -e "$M/ftree"
+python3 -c "import os; fd=os.open('$M', os.O_RDONLY); os.fsync(fd); os.close(fd)"
+check "rm -rf removed every key" test "$(awsl s3api list-objects-v2 --bucket wbkt --prefix ftree/ --query 'length(Contents || `[]`)' --output text)" = 0
 
 unmount "$M"
 check "no multipart uploads left" test "$(awsl s3api list-multipart-uploads --bucket wbkt --query 'length(Uploads || `[]`)' --output text)" = 0

@@ -15,6 +15,19 @@ bool valid_name(const std::string& n) {
 DirectoryReader::DirectoryReader(ObjectStore& store, std::string prefix, int page_size)
     : store_(store), prefix_(std::move(prefix)), page_size_(std::clamp(page_size, 1, 1000)) {}
 
+DirectoryReader::DirectoryReader(ObjectStore& store, std::string prefix, int page_size,
+                                 const std::vector<ListedEntry>& kept)
+    : DirectoryReader(store, std::move(prefix), page_size) {
+  for (const ListedEntry& e : kept) add(e);
+  started_ = true;
+  done_ = true;
+}
+
+std::shared_ptr<const std::vector<ListedEntry>> DirectoryReader::store_listing(size_t max_entries) const {
+  if (!done_ || extras_ || entries_.size() > max_entries) return nullptr;
+  return std::make_shared<const std::vector<ListedEntry>>(entries_);
+}
+
 void DirectoryReader::add(ListedEntry e) {
   if (!valid_name(e.name)) return;
   if (names_.count(e.name)) {
@@ -69,6 +82,7 @@ const ListedEntry* DirectoryReader::at(size_t i) {
 
 void DirectoryReader::append_extra(ListedEntry e) {
   if (!done_ || names_.count(e.name)) return;
+  extras_ = true;
   add(std::move(e));
 }
 

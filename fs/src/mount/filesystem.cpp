@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include <cstring>
+#include <set>
 
 #include "skytrain/common/log.hpp"
 #include "skytrain/fs/mount/write_ops.hpp"
@@ -80,6 +81,15 @@ EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
   if (!dir->is_dir()) throw FsError(ENOTDIR);
   if (InodePtr c = inodes_.child(parent, name); c && c->attributes_fresh())
     return entry_for(inodes_.link(parent, name, c->kind()));
+  // A subdirectory known from a listing (or mkdir) within the TTL exists; its attributes (the
+  // marker's metadata) may not be known: the kernel asks getattr for them when it needs them.
+  if (InodePtr c = inodes_.child(parent, name);
+      c && c->is_dir() && contents_.find(parent, name) == DirectoryContents::Answer::present) {
+    InodePtr node = inodes_.link(parent, name, InodeKind::directory);
+    EntryReply r = entry_for(node);
+    if (!node->attributes_fresh()) r.attr_ttl = {};
+    return r;
+  }
   if (negative_.contains(parent, name) ||
       contents_.find(parent, name) == DirectoryContents::Answer::absent) {
     EntryReply r;
@@ -91,6 +101,9 @@ EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
 
 EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& name) {
   const std::string key = inodes_.child_key(parent, name, false);
+  // A directory removed by rmdir whose DELETEs (the marker's, its files') are still in flight
+  // would be listed: wait for them, so the name is found only if it exists without them.
+  if (deletes_.pending(key + "/")) deletes_.wait_under(key + "/");
   // Unlinked, DELETE still in flight: absent whatever the HEAD sees (checked before it too, as
   // the DELETE may finish between the HEAD's answer and the check after it).
   const bool delete_pending = deletes_.pending(key);
@@ -117,6 +130,7 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
     InodePtr node = inodes_.link(parent, name, InodeKind::directory);
     node->set_attributes(a, attr_expiry());
     negative_.erase(parent, name);
+    contents_.found(parent, name);
     return entry_for(node);
   }
   std::optional<ObjectInfo>& info = head->result();
@@ -129,6 +143,7 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
   Attributes a = file_attributes(*info, cfg_);
   InodePtr node = inodes_.link(parent, name, S_ISLNK(a.mode) ? InodeKind::symlink : InodeKind::file);
   if (!node->local()) node->set_attributes(a, attr_expiry());
+  contents_.found(parent, name);
   return entry_for(node);
 }
 
@@ -176,7 +191,19 @@ uint64_t Filesystem::opendir(InodeNumber ino) {
   if (!node->is_dir()) throw FsError(ENOTDIR);
   auto h = std::make_shared<DirHandle>();
   h->dir = node;
-  h->reader = std::make_unique<DirectoryReader>(store_, inodes_.key_of(ino), cfg_.list_page_size);
+  const std::string prefix = inodes_.key_of(ino);
+  h->generation = contents_.generation();
+  h->opened = Clock::now();
+  Clock::time_point kept_until;
+  if (DirectoryContents::Listing kept = contents_.listing(ino, &kept_until)) {
+    h->reader = std::make_unique<DirectoryReader>(store_, prefix, cfg_.list_page_size, *kept);
+    h->kept_until = kept_until;
+  } else {
+    h->reader = std::make_unique<DirectoryReader>(store_, prefix, cfg_.list_page_size);
+    // An unlink or upload of ours in flight here may be listed in its state before or after:
+    // such a listing is used by this handle only.
+    h->may_keep = !deletes_.pending_under(prefix) && !has_local_child(ino);
+  }
   std::lock_guard lk(dirs_mu_);
   uint64_t dh = next_dh_++;
   dirs_.emplace(dh, std::move(h));
@@ -195,7 +222,30 @@ void Filesystem::releasedir(uint64_t dh) {
   dirs_.erase(dh);
 }
 
-EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e) {
+bool Filesystem::has_local_child(InodeNumber dir) const {
+  for (const auto& [name, node] : inodes_.children(dir))
+    if (node->local()) return true;
+  return false;
+}
+
+void Filesystem::keep_listing(const DirHandle& h) {
+  DirectoryContents::Listing listing = h.reader->store_listing(DirectoryContents::kMaxListedEntries);
+  if (!listing) return;
+  const InodeNumber dir = h.dir->ino();
+  std::set<std::string> names;
+  for (const ListedEntry& e : *listing) names.insert(e.name);
+  // Names the mount knows (looked up, not yet listed by the store) count too: rmdir must not
+  // take the directory for empty while one of them may still be stored.
+  for (const auto& [name, node] : inodes_.children(dir)) {
+    if (node->local()) return;
+    names.insert(name);
+  }
+  if (deletes_.pending_under(inodes_.key_of(dir))) return;
+  contents_.set_listed(dir, std::move(listing), std::move(names), h.generation, h.opened);
+}
+
+EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e,
+                                   std::optional<Clock::time_point> kept_until) {
   InodeKind kind = e.kind;
   Attributes a;
   if (kind == InodeKind::directory) {
@@ -209,6 +259,16 @@ EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e) {
       kind = InodeKind::symlink;
   }
   InodePtr node = inodes_.link(parent, e.name, kind);
+  // What a kept listing says is cached no longer than the listing itself is kept.
+  auto bounded = [&](EntryReply r) {
+    if (kept_until) {
+      auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*kept_until - Clock::now()),
+                           std::chrono::milliseconds(0));
+      r.entry_ttl = std::min(r.entry_ttl, left);
+      r.attr_ttl = std::min(r.attr_ttl, left);
+    }
+    return r;
+  };
   if (kind == InodeKind::directory && !node->attributes_fresh()) {
     // A listing has no metadata, and a HEAD per subdirectory would make every `ls` pay for
     // what only `ls -l` needs: hand out defaults that the kernel must not cache, so a stat
@@ -216,10 +276,10 @@ EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e) {
     node->set_attributes(a, Clock::time_point{});
     EntryReply r = entry_for(node);
     r.attr_ttl = {};
-    return r;
+    return bounded(r);
   }
-  if (kind != InodeKind::directory) node->merge_listing_attributes(a, attr_expiry());
-  return entry_for(node);
+  if (kind != InodeKind::directory) node->merge_listing_attributes(a, kept_until ? *kept_until : attr_expiry());
+  return bounded(entry_for(node));
 }
 
 void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
@@ -251,6 +311,7 @@ void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
     if (!e && !h->extras_added) {
       // Files the write path holds that the store does not list yet.
       h->extras_added = true;
+      if (h->may_keep) keep_listing(*h);
       for (auto& [name, node] : inodes_.children(dir)) {
         if (!node->local()) continue;
         ListedEntry x;
@@ -265,12 +326,13 @@ void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
       e = h->reader->at(i);
     }
     if (!e) return;
-    if (e->kind != InodeKind::directory && deletes_.pending(inodes_.child_key(dir, e->name, false))) continue;
+    // Unlinked files, and directories removed by rmdir, whose DELETEs are still in flight.
+    if (deletes_.pending(inodes_.child_key(dir, e->name, e->kind == InodeKind::directory))) continue;
     DirEntryOut d;
     d.name = e->name;
     d.next_offset = i + 3;
     if (plus) {
-      d.entry = link_listed(dir, *e);
+      d.entry = link_listed(dir, *e, h->kept_until);
       d.dirent_ino = d.entry.ino;
     } else {
       InodePtr known = inodes_.child(dir, e->name);

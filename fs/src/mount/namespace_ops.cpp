@@ -11,8 +11,10 @@
 //    one. Renaming onto an existing file replaces it (the copy overwrites it); onto an empty
 //    directory removes that directory's marker. This is not atomic; no S3 rename is.
 //  - unlink queues its DELETE and returns (pending_deletes.hpp says how a pending key stays
-//    invisible and is ordered before anything that writes the key again); rmdir and directory
-//    rename wait for pending DELETEs under their prefix before they list it;
+//    invisible and is ordered before anything that writes the key again); so does rmdir, for the
+//    marker; mkdir waits for a pending DELETE of its marker; rmdir (unless DirectoryContents
+//    knows the directory empty) and directory rename wait for pending DELETEs under their prefix
+//    before they list it;
 //  - every name change is also told to DirectoryContents, so a directory the mount made or listed
 //    answers lookups of new names without a request;
 //  - a symlink is an object whose body is the target (what s3fs writes) and whose metadata has
@@ -84,10 +86,13 @@ void check_writable(Filesystem& fs) {
 
 // Whether the directory with key prefix `prefix` (ending in '/') has anything below it.
 bool directory_has_entries(Filesystem& fs, const InodePtr& dir, const std::string& prefix) {
-  fs.pending_deletes().wait_under(prefix);  // an unlinked file must not count
   for (auto& [name, child] : fs.inodes().children(dir->ino()))
     if (child->local()) return true;
-  if (fs.directory_contents().known_empty(dir->ino())) return false;  // e.g. `rm -rf` listed it
+  // Made or listed within --stat-ttl, and every name since removed through the mount (`rm -rf`):
+  // no LIST, and no waiting for the DELETEs of those names either. A key another client added
+  // since is not seen (see directory_contents.hpp).
+  if (fs.directory_contents().known_empty(dir->ino())) return false;
+  fs.pending_deletes().wait_under(prefix);  // an unlinked file must not count
   std::optional<std::string> token;
   do {
     ListPage page = fs.store().list(prefix, "/", token, 2);
@@ -181,7 +186,9 @@ EntryReply mkdir(Filesystem& fs, InodeNumber parent, const std::string& name, mo
   a.gid = caller.gid;
   PutOptions o;
   o.metadata = WritePath::metadata_for(a, false);
-  fs.store().put(fs.inodes().child_key(parent, name, true), "", o);
+  const std::string prefix = fs.inodes().child_key(parent, name, true);
+  fs.pending_deletes().wait(prefix);  // an earlier rmdir's DELETE must not remove the new marker
+  fs.store().put(prefix, "", o);
   InodePtr node = fs.inodes().link(parent, name, InodeKind::directory, 1);
   node->set_attributes(a, fs.attr_expiry());
   fs.negative_cache().erase(parent, name);
@@ -198,7 +205,7 @@ void rmdir(Filesystem& fs, InodeNumber parent, const std::string& name) {
   if (!node->is_dir()) throw FsError(ENOTDIR);
   const std::string prefix = fs.inodes().child_key(parent, name, true);
   if (directory_has_entries(fs, node, prefix)) throw FsError(ENOTEMPTY);
-  fs.store().remove(prefix);
+  fs.pending_deletes().remove(prefix);  // the marker, in the background like unlink's DELETEs
   fs.inodes().unlink(parent, name);
   fs.negative_cache().insert(parent, name);
   fs.directory_contents().remove(parent, name);
@@ -216,6 +223,7 @@ void rename(Filesystem& fs, InodeNumber parent, const std::string& name, InodeNu
   InodePtr dst = resolve(fs, new_parent, new_name);
   if (dst && (flags & RENAME_NOREPLACE)) throw FsError(EEXIST);
   WritePath& wp = WritePath::of(fs);
+  fs.directory_contents().drop_listings();  // copies may carry new ETags
   if (src->is_dir()) {
     const std::string src_prefix = fs.inodes().child_key(parent, name, true);
     const std::string dst_prefix = fs.inodes().child_key(new_parent, new_name, true);

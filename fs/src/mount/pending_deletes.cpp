@@ -61,6 +61,12 @@ bool PendingDeletes::pending(const std::string& key) const {
   return pending_.count(key) != 0;
 }
 
+bool PendingDeletes::pending_under(const std::string& prefix) const {
+  std::lock_guard lk(mu_);
+  auto it = pending_.lower_bound(prefix);
+  return it != pending_.end() && it->first.starts_with(prefix);
+}
+
 template <class Pred>
 void PendingDeletes::wait_until(Pred done) {
   std::unique_lock lk(mu_);

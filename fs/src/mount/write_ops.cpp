@@ -114,6 +114,7 @@ Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int
                            FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW;
   if (!(to_set & kChanges)) return fs.getattr(ino);  // atime/ctime only: nothing we store
   if (fs.config().read_only) throw FsError(EROFS);
+  fs.directory_contents().drop_listings();  // kept listings show the old attributes
   if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) && caller.uid != 0) {
     Attributes cur = fs.getattr(ino);
     bool uid_change = (to_set & FUSE_SET_ATTR_UID) && attr.st_uid != cur.uid;

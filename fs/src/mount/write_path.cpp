@@ -189,6 +189,7 @@ void WritePath::close(const std::shared_ptr<OpenFile>& f) {
 }
 
 void WritePath::after_commit(const std::shared_ptr<OpenFile>& f) {
+  fs_.directory_contents().drop_listings();  // a kept listing shows the old size and ETag
   {
     std::lock_guard lk(f->attr_mu);
     std::optional<StoredObject> st = f->wb->stored();
@@ -212,6 +213,7 @@ StoredObject WritePath::commit_now(const std::shared_ptr<OpenFile>& f) {
 }
 
 void WritePath::note_modified(OpenFile& f) {
+  fs_.directory_contents().drop_listings();  // a kept listing shows the old size and ETag
   std::lock_guard lk(f.attr_mu);
   Attributes a = f.node->attributes();
   a.size = f.wb->size();

@@ -181,6 +181,61 @@ TEST_CASE("round trips: directory knowledge expires with the stat TTL") {
   CHECK(off.find(7, "b", t0) == DirectoryContents::Answer::unknown);
 }
 
+TEST_CASE("round trips: what a listing teaches: present names, emptiness, a kept listing until any change") {
+  using C = DirectoryContents;
+  C c(std::chrono::milliseconds(1000), 100, 5);
+  auto t0 = C::Clock::now();
+  auto listing = [](std::vector<std::string> names) {
+    auto v = std::make_shared<std::vector<ListedEntry>>();
+    for (auto& n : names) v->push_back(ListedEntry{n, InodeKind::file, {}});
+    return C::Listing(v);
+  };
+  uint64_t g = c.generation();
+  c.set_listed(7, listing({"a", "b"}), {"a", "b"}, g, t0);
+  CHECK(c.find(7, "a") == C::Answer::present);
+  CHECK(c.find(7, "zz") == C::Answer::unknown);  // not known absent: another client may add it
+  REQUIRE(c.listing(7) != nullptr);
+  CHECK(c.listing(7)->size() == 2);
+  c.remove(7, "a");
+  CHECK(c.listing(7) == nullptr);  // any name change drops the kept listing
+  CHECK_FALSE(c.known_empty(7));
+  c.remove(7, "b");
+  CHECK(c.known_empty(7));
+  // A listing read while something changed is not kept.
+  g = c.generation();
+  c.add(9, "x");  // even in another directory
+  c.set_listed(8, listing({"a"}), {"a"}, g, t0);
+  CHECK(c.find(8, "a") == C::Answer::unknown);
+  // A data change through the mount drops every kept listing, not the names.
+  g = c.generation();
+  c.set_listed(8, listing({"a"}), {"a"}, g, C::Clock::now());
+  REQUIRE(c.listing(8) != nullptr);
+  c.drop_listings();
+  CHECK(c.listing(8) == nullptr);
+  CHECK(c.find(8, "a") == C::Answer::present);
+  // A name found in the store that a listing lacked drops the listing.
+  g = c.generation();
+  c.set_listed(8, listing({"a"}), {"a"}, g, C::Clock::now());
+  c.found(8, "a");
+  CHECK(c.listing(8) != nullptr);
+  c.found(8, "new");
+  CHECK(c.listing(8) == nullptr);
+  CHECK(c.find(8, "new") == C::Answer::present);
+  // Bounded: more listed names than allowed drop the listed directories, not the made ones.
+  c.set_empty(1);
+  c.add(1, "m");
+  g = c.generation();
+  c.set_listed(10, listing({"p", "q", "r", "s"}), {"p", "q", "r", "s"}, g, C::Clock::now());
+  CHECK(c.find(10, "p") == C::Answer::present);
+  CHECK(c.find(8, "a") == C::Answer::unknown);
+  CHECK(c.find(1, "m") == C::Answer::present);
+  CHECK(c.find(1, "other") == C::Answer::absent);
+  // Expiry counts from the opendir, before the LIST.
+  g = c.generation();
+  c.set_listed(11, listing({"a"}), {"a"}, g, t0 - std::chrono::milliseconds(2000));
+  CHECK(c.find(11, "a") == C::Answer::unknown);
+}
+
 TEST_CASE("round trips: ls -l of listed files needs no HEAD") {
   Rig r;
   for (int i = 0; i < 20; ++i) r.store.inner.put("t/f" + std::to_string(i), std::string(100 + i, 'x'));
@@ -271,7 +326,8 @@ TEST_CASE("round trips: rm -rf of a directory the mount made: no LIST for rmdir,
   namespace_ops::rmdir(r.fs, kRootInode, "t");
   CHECK(r.store.lists == 1);  // the readdir
   CHECK(r.store.heads == 0);
-  // 10 files (in the background, waited for by rmdir) + the marker
+  r.drain();  // neither unlink nor rmdir waited for its DELETE
+  // 10 files + the marker
   CHECK(r.store.deletes + r.store.batched_keys == 11);
   CHECK(r.store.inner.list("t/", "", std::nullopt).objects.empty());
 }
@@ -290,4 +346,213 @@ TEST_CASE("round trips: DELETEs queued while the deleters are busy go out as one
   CHECK(r.store.deletes + r.store.batched_keys == 50);
   CHECK(r.store.deletes + r.store.batches <= 3);  // at most one single DELETE per thread, then a batch
   CHECK(r.store.inner.list("d/", "", std::nullopt).objects.size() == 1);  // the marker
+}
+
+namespace {
+
+// The errno `op` fails with (0 if it succeeds).
+template <class Op>
+int errno_of(Op op) {
+  try {
+    op();
+  } catch (const FsError& e) {
+    return e.err();
+  }
+  return 0;
+}
+
+// Another client's tree t/d0..d{dirs-1}/f0..f{files-1}, each directory with a marker (as mkdir
+// through any S3 mount leaves it).
+void put_tree(CountingStore& store, int dirs, int files) {
+  for (int d = 0; d < dirs; ++d) {
+    const std::string dir = "t/d" + std::to_string(d) + "/";
+    store.inner.put(dir, "");
+    for (int f = 0; f < files; ++f) store.inner.put(dir + "f" + std::to_string(f), "data");
+  }
+}
+
+// `ls -lR t`: the kernel reads each directory with READDIRPLUS and `ls -l` stats every entry
+// (getattr on the subdirectories, whose attributes a listing cannot give).
+void ls_lR(Rig& r, InodeNumber dir) {
+  for (const auto& e : r.list(dir, true)) {
+    if (e.name == "." || e.name == "..") continue;
+    r.fs.getattr(e.entry.ino);
+    if (S_ISDIR(e.entry.attr.mode)) ls_lR(r, e.entry.ino);
+  }
+}
+
+// `rm -rf` of `name` in `parent` as coreutils does it on Linux (strace): the directory is looked
+// up and stat'ed, opened and read twice (a peek, then the real read), its files unlinked, its
+// subdirectories removed the same way, then rmdir.
+void rm_rf(Rig& r, InodeNumber parent, const std::string& name) {
+  EntryReply d = r.fs.lookup(parent, name);
+  REQUIRE(d.ino != 0);
+  r.fs.getattr(d.ino);
+  r.list(d.ino, true);
+  for (const auto& e : r.list(d.ino, true)) {
+    if (e.name == "." || e.name == "..") continue;
+    if (S_ISDIR(e.entry.attr.mode)) {
+      rm_rf(r, d.ino, e.name);
+    } else {
+      namespace_ops::unlink(r.fs, d.ino, e.name);
+    }
+  }
+  namespace_ops::rmdir(r.fs, parent, name);
+  r.fs.forget(d.ino, 1);
+}
+
+}  // namespace
+
+TEST_CASE("round trips: rm -rf right after ls -lR sends no HEAD and no LIST, and removes everything") {
+  Rig r;
+  put_tree(r.store, 5, 10);
+  EntryReply t = r.fs.lookup(kRootInode, "t");
+  ls_lR(r, t.ino);
+  r.fs.forget(t.ino, 1);
+  r.store.reset();
+  rm_rf(r, kRootInode, "t");
+  // The listings `ls -lR` read answer rm's two reads of every directory, the lookups of the
+  // subdirectories, and every rmdir's emptiness check.
+  CHECK(r.store.heads == 0);
+  CHECK(r.store.lists == 0);
+  CHECK(r.store.puts == 0);
+  r.drain();
+  // files, markers, and t/ (implicit: the DELETE of a missing key costs less than asking first)
+  CHECK(r.store.deletes + r.store.batched_keys == 5 * 10 + 5 + 1);
+  CHECK(r.store.inner.list("t/", "", std::nullopt).objects.empty());
+  CHECK(r.fs.lookup(kRootInode, "t").ino == 0);
+}
+
+TEST_CASE("round trips: rm -rf of a tree nobody listed sends one LIST per directory and no HEAD but the stats") {
+  Rig r;
+  put_tree(r.store, 5, 10);
+  r.store.reset();
+  rm_rf(r, kRootInode, "t");
+  // t: its lookup (LIST "t/" max-keys 1 with HEAD "t"), one LIST for its two reads; each
+  // subdirectory: one LIST for its two reads and the HEAD of its marker for the stat.
+  CHECK(r.store.lists == 1 + 1 + 5);
+  CHECK(r.store.heads == 1 + 5);
+  r.drain();
+  CHECK(r.store.inner.list("t/", "", std::nullopt).objects.empty());
+}
+
+TEST_CASE("round trips: a kept listing shows another client's key once it was looked up, and our own changes at once") {
+  Rig r;
+  put_tree(r.store, 1, 3);
+  EntryReply d = r.fs.lookup(r.fs.lookup(kRootInode, "t").ino, "d0");
+  REQUIRE(d.ino != 0);
+  CHECK(r.list(d.ino, true).size() == 2 + 3);
+  r.store.reset();
+  CHECK(r.list(d.ino, true).size() == 2 + 3);  // kept
+  CHECK(r.store.lists == 0);
+  // Another client's key: not in the kept listing, but a lookup by name asks the store...
+  r.store.inner.put("t/d0/late", "data");
+  CHECK(r.fs.lookup(d.ino, "late").ino != 0);
+  // ...and then the listing is read again.
+  auto entries = r.list(d.ino, true);
+  CHECK(Rig::listed(entries, "late"));
+  CHECK(r.store.lists == 2);  // the lookup's and the new listing's
+  // Our own unlink, create and overwrite show at once.
+  namespace_ops::unlink(r.fs, d.ino, "f0");
+  entries = r.list(d.ino, true);
+  CHECK_FALSE(Rig::listed(entries, "f0"));
+  r.write_file(d.ino, "new", "12345");
+  r.drain();
+  CHECK(Rig::listed(r.list(d.ino, true), "new"));
+  r.fs.forget(r.fs.lookup(d.ino, "f1").ino, 1);
+  OpenReply o = r.fs.open(r.fs.lookup(d.ino, "f1").ino, O_WRONLY | O_TRUNC);
+  r.fs.handles().get(o.fh)->write(0, "longer data");
+  r.fs.release(o.fh);
+  r.drain();
+  r.list(d.ino, true);  // kept again
+  for (const auto& e : r.list(d.ino, true))
+    if (e.name == "f1") CHECK(e.entry.attr.size == 11);
+}
+
+TEST_CASE("round trips: rmdir of a listed, emptied directory is bounded by the stat TTL for other clients' keys") {
+  // Documented in directory_contents.hpp: within --stat-ttl of the listing, a key another
+  // client added is not seen by rmdir; it removes the marker only, the key stays.
+  for (bool ttl : {true, false}) {
+    CAPTURE(ttl);
+    CountingStore store;
+    FilesystemConfig c = Rig::config();
+    if (!ttl) c.stat_ttl = std::chrono::milliseconds(0);
+    Filesystem fs(store, c);
+    WritePath::attach(fs, WriteConfig{});
+    store.inner.put("d/", "");
+    store.inner.put("d/a", "data");
+    EntryReply d = fs.lookup(kRootInode, "d");
+    testing::read_whole_dir(fs, d.ino, true);
+    store.inner.put("d/late", "data");
+    namespace_ops::unlink(fs, d.ino, "a");
+    if (ttl) {
+      namespace_ops::rmdir(fs, kRootInode, "d");
+      fs.pending_deletes().drain();
+      CHECK(store.inner.contents("d/late") == "data");  // nothing lost
+      CHECK_FALSE(store.inner.contains("d/"));
+    } else {
+      CHECK(errno_of([&] { namespace_ops::rmdir(fs, kRootInode, "d"); }) == ENOTEMPTY);
+      CHECK(store.inner.contains("d/"));
+    }
+  }
+}
+
+TEST_CASE("round trips: rmdir returns before its DELETE; lookup, readdir and mkdir do not see the old directory") {
+  Rig r;
+  EntryReply p = namespace_ops::mkdir(r.fs, kRootInode, "p", 0755, r.me);
+  EntryReply d = namespace_ops::mkdir(r.fs, p.ino, "d", 0755, r.me);
+  r.write_file(d.ino, "f", "data");
+  r.drain();
+  r.store.reset();
+  r.store.close_gate();
+  namespace_ops::unlink(r.fs, d.ino, "f");
+  namespace_ops::rmdir(r.fs, p.ino, "d");  // would block until the guard if it waited
+  CHECK(r.store.deletes + r.store.batched_keys == 0);
+  CHECK(r.store.lists == 0);
+  CHECK(r.store.inner.contains("p/d/"));
+  CHECK_FALSE(Rig::listed(r.list(p.ino, false), "d"));  // the store still lists p/d/
+  CHECK(r.fs.lookup(p.ino, "d").ino == 0);  // p was made by the mount: no request
+  CHECK(errno_of([&] { namespace_ops::rmdir(r.fs, p.ino, "d"); }) == ENOENT);
+  // mkdir of the same name waits for the old marker's DELETE, then makes a new one; without
+  // the wait, the DELETE released afterwards would remove the new marker.
+  std::atomic<bool> done{false};
+  std::thread t([&] {
+    namespace_ops::mkdir(r.fs, p.ino, "d", 0700, r.me);
+    done = true;
+  });
+  while (r.fs.pending_deletes().waiters() == 0 && !done) std::this_thread::yield();
+  r.store.open_gate();
+  t.join();
+  r.drain();
+  CHECK_FALSE(r.store.released_by_guard);
+  CHECK(r.store.inner.contains("p/d/"));
+  CHECK_FALSE(r.store.inner.contains("p/d/f"));
+
+  // A lookup that asks the store waits for the DELETEs instead of finding the marker.
+  r.fs.directory_contents().forget(p.ino);
+  r.store.close_gate();
+  namespace_ops::rmdir(r.fs, p.ino, "d");
+  done = false;
+  EntryReply found;
+  std::thread l([&] {
+    found = r.fs.lookup(p.ino, "d");
+    done = true;
+  });
+  while (r.fs.pending_deletes().waiters() == 0 && !done) std::this_thread::yield();
+  r.store.open_gate();
+  l.join();
+  CHECK_FALSE(r.store.released_by_guard);
+  CHECK(found.ino == 0);
+  CHECK_FALSE(r.store.inner.contains("p/d/"));
+}
+
+TEST_CASE("round trips: a directory longer than a kept listing may be is listed again by every opendir") {
+  Rig r;
+  const size_t n = DirectoryContents::kMaxListedEntries + 1;
+  for (size_t i = 0; i < n; ++i) r.store.inner.put("big/f" + std::to_string(i), "");
+  EntryReply d = r.fs.lookup(kRootInode, "big");
+  CHECK(r.list(d.ino, false).size() == n + 2);
+  r.store.reset();
+  CHECK(r.list(d.ino, false).size() == n + 2);
+  CHECK(r.store.lists == int((n + 999) / 1000));
 }

@@ -9,8 +9,12 @@
 // Names that cannot be POSIX names are skipped: empty segments ("a//b"), "." and "..", and keys
 // whose names contain '\0' (impossible) . If a file and a directory share a name ("a" and "a/x"),
 // the directory wins (as in mountpoint-s3), and the name is listed once.
+//
+// A reader can also start from a listing kept from an earlier READDIR of the same directory
+// (DirectoryContents): it then sends no request at all.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,6 +35,8 @@ struct ListedEntry {
 class DirectoryReader {
  public:
   DirectoryReader(ObjectStore& store, std::string prefix, int page_size);
+  // Over `kept`, a whole listing an earlier reader returned from store_listing().
+  DirectoryReader(ObjectStore& store, std::string prefix, int page_size, const std::vector<ListedEntry>& kept);
 
   // Entry `i` of the listing, fetching pages as needed; nullptr past the end.
   const ListedEntry* at(size_t i);
@@ -38,6 +44,9 @@ class DirectoryReader {
   // ignored if the name is already listed. Only valid once the store listing is exhausted.
   void append_extra(ListedEntry e);
   bool exhausted() const { return done_; }
+  // A copy of what the store listed (every page read, nothing appended yet); null otherwise,
+  // or if it has more than `max_entries` entries.
+  std::shared_ptr<const std::vector<ListedEntry>> store_listing(size_t max_entries) const;
   bool contains(const std::string& name) const { return names_.count(name) != 0; }
   std::mutex& mutex() { return mu_; }
 
@@ -55,6 +64,7 @@ class DirectoryReader {
   std::optional<std::string> token_;
   bool started_ = false;
   bool done_ = false;
+  bool extras_ = false;  // append_extra added entries
 };
 
 }  // namespace skytrain::fs

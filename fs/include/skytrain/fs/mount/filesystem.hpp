@@ -7,10 +7,15 @@
 // Lookup of NAME in directory D (prefix P) asks the store two questions at once: HEAD P+NAME (a
 // file) and LIST P+NAME/ with max-keys 1 (a directory, implicit or marker). The directory answer
 // wins when both exist. Misses go into the negative cache. Hits become inodes whose attributes
-// are cached for --stat-ttl, and the kernel is told the same TTLs. Two write-side services
-// answer some lookups without the store: DirectoryContents (a name missing from a directory the
-// mount made, whose every name it knows) and PendingDeletes (a key unlinked whose
-// DELETE is still in flight).
+// are cached for --stat-ttl, and the kernel is told the same TTLs. Two services answer some
+// lookups without the store: DirectoryContents (a name missing from a directory the mount made,
+// whose every name it knows; a subdirectory a listing showed, whose node is then known without
+// its marker's attributes, which the kernel is told not to cache) and PendingDeletes (a key
+// unlinked whose DELETE is still in flight).
+//
+// READDIR pages through the store (DirectoryReader) unless DirectoryContents kept a whole
+// listing of the directory from an earlier READDIR within --stat-ttl; a listing is kept only
+// when no unlink and no upload of ours was in flight in the directory while it was read.
 //
 // The write path (create, write, unlink, mkdir, rename, setattr, symlink...) lives in
 // write_ops.cpp / namespace_ops.cpp and builds on the services exposed at the bottom of this
@@ -23,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -118,13 +124,20 @@ class Filesystem {
   Attributes refresh_file_attributes(const InodePtr& node);
   Attributes refresh_directory_attributes(const InodePtr& node);
   std::optional<ObjectInfo> head_marker(const std::string& key);  // nullopt: no such object
-  EntryReply link_listed(InodeNumber parent, const ListedEntry& e);
+  // `kept_until`: the entry comes from a listing kept until then (cached no longer than that).
+  EntryReply link_listed(InodeNumber parent, const ListedEntry& e, std::optional<Clock::time_point> kept_until);
 
   struct DirHandle {
     InodePtr dir;
     std::unique_ptr<DirectoryReader> reader;
     bool extras_added = false;
+    bool may_keep = false;         // the listing may be kept in DirectoryContents once read whole
+    uint64_t generation = 0;       // DirectoryContents::generation() at opendir
+    Clock::time_point opened{};
+    std::optional<Clock::time_point> kept_until;  // the reader serves a kept listing, valid until
   };
+  void keep_listing(const DirHandle& h);
+  bool has_local_child(InodeNumber dir) const;
   std::shared_ptr<DirHandle> dir_handle(uint64_t dh);
 
   ObjectStore& store_;

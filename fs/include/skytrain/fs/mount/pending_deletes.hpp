@@ -1,18 +1,21 @@
-// unlink in the background: the DELETE is queued and unlink returns at once.
+// unlink and rmdir in the background: the DELETE (of the file, or of the directory's marker
+// "dir/") is queued and the call returns at once.
 //
 // A synchronous DELETE costs `rm -rf` one round trip per file (76 s for 2,000 files at 20 ms per
 // request). Deleting in the background on a few threads is safe as long as nobody can tell the
 // object is still there, so while a key is pending:
-//  - lookup answers "no such file" for it, and READDIR leaves it out;
-//  - anything that would write the key again (create, symlink, rename onto it) first waits for
-//    its DELETE, so a new object can never be removed by an older unlink;
+//  - lookup answers "no such file" for it (for a removed directory: lookup waits for the
+//    DELETEs under it), and READDIR leaves it out;
+//  - anything that would write the key again (create, symlink, mkdir, rename onto it) first
+//    waits for its DELETE, so a new object can never be removed by an older unlink or rmdir;
 //  - rmdir and directory rename (which list the store) first wait for every DELETE under the
-//    prefix, so a pending key neither blocks rmdir (ENOTEMPTY) nor gets copied back to life;
+//    prefix, so a pending key neither blocks rmdir (ENOTEMPTY) nor gets copied back to life
+//    (an rmdir that needs no LIST, see directory_contents.hpp, does not wait);
 //  - fsync of a directory, unmount and SIGTERM wait for the DELETEs (drain()).
 // Keys queued while the threads are busy go out together, up to 1,000 per DeleteObjects request
 // (ObjectStore::remove_many): `rm -rf` of 2,000 files costs a few dozen requests, not 2,000.
 // A DELETE that fails after the client's retries is logged as an error (the name reappears: the
-// object is still stored, nothing is lost). A key already gone counts as deleted.
+// object is still stored, nothing is lost; a directory whose marker stays reappears too). A key already gone counts as deleted.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -35,6 +38,7 @@ class PendingDeletes {
 
   void remove(const std::string& key);  // queues DELETE key; returns at once
   bool pending(const std::string& key) const;
+  bool pending_under(const std::string& prefix) const;  // any key starting with `prefix`
   void wait(const std::string& key);              // until no DELETE of `key` is queued or running
   void wait_under(const std::string& prefix);     // ... of any key starting with `prefix`
   void drain();                                   // ... of any key
