@@ -9,7 +9,8 @@
 #            until all 2,000 objects are listed by S3
 #   ls       `ls -lR` of that tree on a fresh mount (cold caches)
 #   delete   `rm -rf` of the tree, until S3 lists none of it
-#   cp       `cp -r` of a local copy of the tree into the mount, until all objects are listed
+#   cp       `cp -r` of a local copy of the tree into the mount, until all objects are listed;
+#            reference: `aws s3 cp --recursive` of the tree (the server's pace for small PUTs)
 # "Until visible" is polled directly against the server (not through the proxy), so a mount that
 # returns from close() before uploading is timed to the point where the data is really stored.
 #
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
     --files) files=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
     --cap) cap=$2; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "fs_write.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -123,6 +124,14 @@ for delay in $delays; do
     aws --endpoint-url "$ep" s3 cp "$T/big" "s3://$bucket/aws-cp" --only-show-errors
     secs[$delay,aws_cp,large_write]=$(elapsed "$t0" "$(now)")
   fi
+  # Reference for create and cp: awscli uploading the tree itself (10 concurrent PUTs), the
+  # server's pace for small PUTs without a filesystem in between.
+  if [[ " $workloads " == *" small "* ]]; then
+    clean_bucket
+    t0=$(now)
+    aws --endpoint-url "$ep" s3 cp --recursive "$T/tree" "s3://$bucket/aws-tree/" --only-show-errors
+    secs[$delay,aws_cp,copy_tree]=$(elapsed "$t0" "$(now)")
+  fi
   for fs in $(bench_filesystems); do
     mnt="$T/mnt-$fs-$delay"
     clean_bucket
@@ -158,8 +167,11 @@ printf '%-9s %-8s %10s %10s %9s %9s %9s %9s\n' delay_ms fs large_s large_MB/s cr
 for delay in $delays; do
   if [ -n "${secs[$delay,curl_put,large_write]:-}" ]; then printf '%-9s %-8s %10s %10s\n' "$delay" "curl PUT" \
     "${secs[$delay,curl_put,large_write]}" "$(mbps "$size" "${secs[$delay,curl_put,large_write]}")"; fi
-  if [ -n "${secs[$delay,aws_cp,large_write]:-}" ]; then printf '%-9s %-8s %10s %10s\n' "$delay" "aws cp" \
-    "${secs[$delay,aws_cp,large_write]}" "$(mbps "$size" "${secs[$delay,aws_cp,large_write]}")"; fi
+  if [ -n "${secs[$delay,aws_cp,large_write]:-}${secs[$delay,aws_cp,copy_tree]:-}" ]; then
+    l=$(col "$delay,aws_cp,large_write")
+    printf '%-9s %-8s %10s %10s %9s %9s %9s %9s\n' "$delay" "aws cp" "$l" \
+      "$(if [[ $l =~ ^[0-9.]+$ ]]; then mbps "$size" "$l"; else echo -; fi)" - - - "$(col "$delay,aws_cp,copy_tree")"
+  fi
   for fs in $(bench_filesystems); do
     l=$(col "$delay,$fs,large_write")
     printf '%-9s %-8s %10s %10s %9s %9s %9s %9s\n' "$delay" "$fs" "$l" \
