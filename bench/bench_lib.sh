@@ -90,9 +90,9 @@ mount_fs() {
 
 unmount_fs() {
   local mnt=$1
-  mountpoint -q "$mnt" || return 0
+  in_mount_table "$mnt" || return 0
   fusermount3 -u "$mnt" 2>/dev/null || fusermount -u "$mnt" 2>/dev/null || { sleep 1; fusermount3 -u "$mnt"; }
-  for _ in $(seq 1 100); do mountpoint -q "$mnt" || return 0; sleep 0.05; done
+  for _ in $(seq 1 100); do in_mount_table "$mnt" || return 0; sleep 0.05; done
 }
 
 # Which filesystems to run (BENCH_FS="ours s3fs rclone"); ours is skipped with a note if not built.

@@ -44,7 +44,8 @@ hub_pid=""
 cleanup() {
   local rc=$?
   set +e
-  if mountpoint -q "$mnt" 2>/dev/null; then
+  # The mount table, not `mountpoint -q`: a crashed driver's stale mount fails stat.
+  if findmnt -rn --mountpoint "$mnt" >/dev/null 2>&1; then
     sync
     fusermount3 -u "$mnt" || { sleep 2; fusermount3 -u "$mnt"; }
   fi

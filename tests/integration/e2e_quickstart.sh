@@ -13,7 +13,7 @@ export SKYTRAIN_QUICKSTART_NO_BUILD=1 SKYTRAIN_QUICKSTART_ROWS=2000  # the same 
 M=skytrain/tiny-qwen2 D=skytrain/fruit-colors
 
 quickstart() { "$SKYTRAIN_SRC/mount-scripts/quickstart.sh" > "$T/$1.log" 2>&1; }
-not_mounted() { ! mountpoint -q "$T/qs/mnt"; }
+not_mounted() { ! in_mount_table "$T/qs/mnt"; }
 hub_gone() { ! pgrep -f "hub-server.py $T/qs/hub" > /dev/null; }
 no_leftovers() { ! grep -E '\.tmp-' "$T/keys"; }
 is_png() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' ')" = 89504e47 ]; }

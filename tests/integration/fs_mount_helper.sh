@@ -72,5 +72,5 @@ if clean_mount -t fuse.skytrain-fs -o "env_file=$T/missing.env" fstab-bucket "$m
   echo "mount with a missing env_file succeeded" >&2; exit 1
 fi
 check "missing env_file named" grep -q "missing.env" "$T/err"
-check "nothing mounted" bash -c "! mountpoint -q '$mnt'"
+check "nothing mounted" bash -c "! findmnt -rn --mountpoint '$mnt' >/dev/null"
 echo "fs_mount_helper: OK"

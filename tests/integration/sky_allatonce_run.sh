@@ -33,7 +33,7 @@ run_block() {
 _H_MOUNTS+=("$T/mnt")
 check "allatonce.yaml run block" run_block run1 || { tail -30 "$T/run1.log"; exit 1; }
 tail -5 "$T/run1.log"
-check "the run block unmounted the bucket" bash -c "! mountpoint -q '$T/mnt'"
+check "the run block unmounted the bucket" bash -c "! findmnt -rn --mountpoint '$T/mnt' >/dev/null"
 
 awsl s3 ls --recursive s3://allatonce-test | awk '{print $4}' > "$T/keys"
 D=$DATASET_NAME M=$MODEL_NAME

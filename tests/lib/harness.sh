@@ -22,11 +22,19 @@ _H_SERVERS=()
 _H_PIDS=()
 _H_ON_EXIT=()
 
+# in_mount_table PATH: whether PATH is in the kernel's mount table. Not `mountpoint -q`: that
+# stats the path, which fails on the stale mount a killed driver leaves ("Transport endpoint is
+# not connected"), so a dead mount would look unmounted and be left behind.
+in_mount_table() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
+# mounts_under DIR: mount points below DIR, deepest first (also those a script the test ran made).
+mounts_under() { awk -v p="$1/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts | sort -r; }
+
 harness_cleanup() {
   local rc=$?
   set +e
-  for m in "${_H_MOUNTS[@]}"; do
-    if mountpoint -q "$m" 2>/dev/null; then
+  local m
+  for m in "${_H_MOUNTS[@]}" $([ -n "${T:-}" ] && mounts_under "$T"); do
+    if in_mount_table "$m"; then
       fusermount3 -u "$m" 2>/dev/null || { sleep 1; fusermount3 -u "$m" 2>/dev/null; } || fusermount3 -uz "$m"
     fi
   done
