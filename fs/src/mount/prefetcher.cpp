@@ -157,8 +157,16 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
       issue_locked(n, true);
     }
     // Read-ahead: whole parts only (except the object's tail), and only what the budget allows.
+    // The window counts bytes still on the wire, not bytes ahead of the reader: parts that
+    // finished ahead of it no longer keep a connection busy, so without this the link idles
+    // while the reader catches up (parallel parts finish together, then nothing is in flight
+    // until the reader has walked through them). Finished bytes ahead are capped at another
+    // window, so a reader that stalls still holds at most two windows.
     if (window_) {
-      const uint64_t target = std::min(size_, end + window_);
+      uint64_t finished_ahead = 0;
+      for (const auto& p : parts_)
+        if (p->offset() >= end && p->finished()) finished_ahead += p->length();
+      const uint64_t target = std::min(size_, end + window_ + std::min(finished_ahead, window_));
       while (fetched_end_ < target) {
         uint64_t n = std::min(part_len, size_ - fetched_end_);
         if (fetched_end_ + n > target && target < size_) break;
@@ -201,7 +209,9 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
 
 Prefetcher::Stats Prefetcher::stats() const {
   std::lock_guard lk(mu_);
-  return stats_;
+  Stats st = stats_;
+  for (const auto& p : parts_) st.parts_in_flight += p->finished() ? 0 : 1;
+  return st;
 }
 
 }  // namespace skytrain::fs

@@ -135,3 +135,32 @@ TEST_CASE("prefetch: empty and tiny objects") {
   CHECK(p1.read(0, 4096).to_string() == "x");
   CHECK(p1.read(1, 4096).size() == 0);
 }
+
+TEST_CASE("prefetch: parts that arrived ahead of the reader free their place in the window, up to one more window") {
+  Fixture f(64 * MiB);
+  f.cfg.max_window = 8 * MiB;
+  f.cfg.part_size = MiB;
+  auto p = f.open();
+  auto settle = [&] {  // every GET issued so far has finished
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (p->stats().parts_in_flight > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    REQUIRE(p->stats().parts_in_flight == 0);
+  };
+  // Each read comes once everything before it has arrived (a reader slower than the network).
+  for (uint64_t off = 0; off < 16 * MiB; off += MiB) {
+    settle();
+    REQUIRE(p->read(off, MiB).to_string() == f.data.substr(off, MiB));
+  }
+  REQUIRE(p->stats().window == 8 * MiB);
+  settle();
+  // The read ends at 17 MiB and the bytes after it have arrived, so a whole window more goes on
+  // the wire; counting bytes ahead instead would stop at 17 + 8 = 25 MiB with every connection idle.
+  REQUIRE(p->read(16 * MiB, MiB).to_string() == f.data.substr(16 * MiB, MiB));
+  CHECK(p->stats().bytes_requested == 17 * MiB + 2 * 8 * MiB);
+  // A reader that stops here holds at most two windows ahead of it, however long it waits.
+  for (int i = 0; i < 3; ++i) {
+    settle();
+    REQUIRE(p->read(16 * MiB, MiB).to_string() == f.data.substr(16 * MiB, MiB));
+  }
+  CHECK(p->stats().bytes_requested == 17 * MiB + 2 * 8 * MiB);
+}

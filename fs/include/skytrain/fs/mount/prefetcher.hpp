@@ -9,7 +9,10 @@
 // doubles with every read until --read-ahead-max (1 MiB, 2, 4, ... 64 MiB), so a short read pays
 // for little speculation and a long one reaches full parallelism within a few MiB. The window is
 // cut into parts of at most part_size; each part is one ranged GET on the worker pool, so a
-// 64 MiB window with 8 MiB parts keeps 8 GETs in flight per reader.
+// 64 MiB window with 8 MiB parts keeps 8 GETs in flight per reader. "In flight" is meant
+// literally: parts that already arrived ahead of the reader do not count against the window (up
+// to one more window of them), because parallel parts tend to finish together, and counting
+// them would leave the connections idle while the reader walks through them.
 //
 // The kernel issues async reads out of order (several read requests of one readahead batch race
 // through different FUSE threads). Reads anywhere inside [start of kept parts, end of fetched
@@ -18,9 +21,9 @@
 //
 // Memory: every part holds a lease on the global MemoryBudget (--memory-limit) for its length.
 // Bytes a reader needs now are always granted (force_acquire; bounded by max_read times the
-// number of FUSE threads), while read-ahead takes only what try_acquire gives: when the budget is
-// full, read-ahead simply stops growing until parts are consumed and released. That is the
-// backpressure; it never turns into ENOMEM, and it cannot deadlock since no one waits for it.
+// number of FUSE threads), while read-ahead (at most two windows per stream) takes only what
+// try_acquire gives: when the budget is full, read-ahead simply stops growing until parts are
+// consumed and released. That is the backpressure; it never turns into ENOMEM, and it cannot deadlock since no one waits for it.
 //
 // Consistency: GETs carry If-Match with the ETag seen at open, so a reader never splices bytes
 // of two versions of an object; a change under a reader fails its read with EIO.
@@ -108,6 +111,7 @@ class Prefetcher {
     uint64_t bytes_requested = 0;
     uint64_t stream_resets = 0;
     uint64_t window = 0;
+    uint64_t parts_in_flight = 0;  // kept parts whose GET has not finished
   };
   Stats stats() const;
 
