@@ -194,6 +194,7 @@ uint64_t Filesystem::opendir(InodeNumber ino) {
   const std::string prefix = inodes_.key_of(ino);
   h->generation = contents_.generation();
   h->opened = Clock::now();
+  h->deleting_at_open = deletes_.pending_children(prefix);
   Clock::time_point kept_until;
   if (DirectoryContents::Listing kept = contents_.listing(ino, &kept_until)) {
     h->reader = std::make_unique<DirectoryReader>(store_, prefix, cfg_.list_page_size, *kept);
@@ -327,7 +328,9 @@ void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
     }
     if (!e) return;
     // Unlinked files, and directories removed by rmdir, whose DELETEs are still in flight.
-    if (deletes_.pending(inodes_.child_key(dir, e->name, e->kind == InodeKind::directory))) continue;
+    if (const std::string key = inodes_.child_key(dir, e->name, e->kind == InodeKind::directory);
+        h->deleting_at_open.count(key) || deletes_.pending(key))
+      continue;
     DirEntryOut d;
     d.name = e->name;
     d.next_offset = i + 3;

@@ -67,6 +67,16 @@ bool PendingDeletes::pending_under(const std::string& prefix) const {
   return it != pending_.end() && it->first.starts_with(prefix);
 }
 
+std::set<std::string> PendingDeletes::pending_children(const std::string& prefix) const {
+  std::set<std::string> keys;
+  std::lock_guard lk(mu_);
+  for (auto it = pending_.lower_bound(prefix); it != pending_.end() && it->first.starts_with(prefix); ++it) {
+    const size_t slash = it->first.find('/', prefix.size());
+    if (slash == std::string::npos || slash + 1 == it->first.size()) keys.insert(keys.end(), it->first);
+  }
+  return keys;
+}
+
 template <class Pred>
 void PendingDeletes::wait_until(Pred done) {
   std::unique_lock lk(mu_);

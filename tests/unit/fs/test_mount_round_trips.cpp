@@ -282,6 +282,31 @@ TEST_CASE("round trips: unlink returns before its DELETE; the name is gone for l
   CHECK(r.fs.lookup(kRootInode, "d").ino == 0);
 }
 
+TEST_CASE("round trips: a listing leaves out a file unlinked before opendir, even once its DELETE is done") {
+  Rig r;
+  r.store.inner.put("d/a", "data");
+  r.store.inner.put("d/b", "data");
+  EntryReply d = r.fs.lookup(kRootInode, "d");
+  r.store.close_gate();
+  namespace_ops::unlink(r.fs, d.ino, "b");
+  const uint64_t dh = r.fs.opendir(d.ino);
+  std::vector<std::string> names;
+  // The LIST runs while b's DELETE is held, so it shows b; the DELETE then finishes (b is no
+  // longer pending) before b's turn comes. This is `rm b; ls` with the LIST racing the DELETE.
+  r.fs.readdir(dh, 0, false, [&](const DirEntryOut& e) {
+    names.push_back(e.name);
+    if (e.name == "a") {
+      r.store.open_gate();
+      r.fs.pending_deletes().drain();
+    }
+    return true;
+  });
+  r.fs.releasedir(dh);
+  CHECK(r.store.lists >= 1);
+  CHECK(names == std::vector<std::string>{".", "..", "a"});
+  CHECK_FALSE(r.store.inner.contains("d/b"));
+}
+
 TEST_CASE("round trips: a file re-created under an unlinked name is not removed by the old DELETE") {
   Rig r;
   r.write_file(kRootInode, "k", "old");

@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -135,6 +136,10 @@ class Filesystem {
     uint64_t generation = 0;       // DirectoryContents::generation() at opendir
     Clock::time_point opened{};
     std::optional<Clock::time_point> kept_until;  // the reader serves a kept listing, valid until
+    // Keys whose DELETE was pending at opendir. The store's listing comes later and may still
+    // show one of them, yet its DELETE may be done (no longer pending) by the time the entry is
+    // emitted: without this, `rm f; ls` could list f.
+    std::set<std::string> deleting_at_open;
   };
   void keep_listing(const DirHandle& h);
   bool has_local_child(InodeNumber dir) const;

@@ -5,7 +5,8 @@
 // request). Deleting in the background on a few threads is safe as long as nobody can tell the
 // object is still there, so while a key is pending:
 //  - lookup answers "no such file" for it (for a removed directory: lookup waits for the
-//    DELETEs under it), and READDIR leaves it out;
+//    DELETEs under it), and READDIR leaves it out (also after its DELETE is done, in a
+//    directory opened while it was pending: that listing may predate the DELETE);
 //  - anything that would write the key again (create, symlink, mkdir, rename onto it) first
 //    waits for its DELETE, so a new object can never be removed by an older unlink or rmdir;
 //  - rmdir and directory rename (which list the store) first wait for every DELETE under the
@@ -24,6 +25,7 @@
 #include <vector>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "skytrain/fs/object_store.hpp"
@@ -39,6 +41,8 @@ class PendingDeletes {
   void remove(const std::string& key);  // queues DELETE key; returns at once
   bool pending(const std::string& key) const;
   bool pending_under(const std::string& prefix) const;  // any key starting with `prefix`
+  // Pending keys of the entries directly in directory `prefix` (files, and "name/" markers).
+  std::set<std::string> pending_children(const std::string& prefix) const;
   void wait(const std::string& key);              // until no DELETE of `key` is queued or running
   void wait_under(const std::string& prefix);     // ... of any key starting with `prefix`
   void drain();                                   // ... of any key
