@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <set>
 #include <thread>
 
 #include "forwarding_store.hpp"
@@ -305,6 +306,22 @@ TEST_CASE("round trips: a listing leaves out a file unlinked before opendir, eve
   CHECK(r.store.lists >= 1);
   CHECK(names == std::vector<std::string>{".", "..", "a"});
   CHECK_FALSE(r.store.inner.contains("d/b"));
+}
+
+TEST_CASE("pending deletes: pending_children lists a directory's own entries, not keys deeper down") {
+  CountingStore store;
+  store.close_gate();
+  {
+    PendingDeletes deletes(store, 2);
+    for (const char* k : {"d/a", "d/sub-a", "d/sub/", "d/sub/x", "d/sub/y/z", "d/zz", "dd/q", "e", "f/"})
+      deletes.remove(k);
+    CHECK(deletes.pending_children("d/") == std::set<std::string>{"d/a", "d/sub-a", "d/sub/", "d/zz"});
+    CHECK(deletes.pending_children("d/sub/") == std::set<std::string>{"d/sub/x"});
+    CHECK(deletes.pending_children("") == std::set<std::string>{"e", "f/"});
+    CHECK(deletes.pending_children("x/").empty());
+    store.open_gate();
+  }  // drains
+  CHECK_FALSE(store.released_by_guard);
 }
 
 TEST_CASE("round trips: a file re-created under an unlinked name is not removed by the old DELETE") {

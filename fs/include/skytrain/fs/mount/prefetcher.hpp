@@ -23,7 +23,8 @@
 // Bytes a reader needs now are always granted (force_acquire; bounded by max_read times the
 // number of FUSE threads), while read-ahead (at most two windows per stream) takes only what
 // try_acquire gives: when the budget is full, read-ahead simply stops growing until parts are
-// consumed and released. That is the backpressure; it never turns into ENOMEM, and it cannot deadlock since no one waits for it.
+// consumed and released. That is the backpressure; it never turns into ENOMEM, and it cannot
+// deadlock since no one waits for it.
 //
 // Consistency: GETs carry If-Match with the ETag seen at open, so a reader never splices bytes
 // of two versions of an object; a change under a reader fails its read with EIO.
