@@ -8,21 +8,27 @@
 # unchanged). Each setting is run on plain loopback and with --delay-ms added per request by
 # bench/s3_proxy.py (cloud stores answer in tens of ms; this kernel has no netem).
 #
-#   bench/fs_read.sh [--size-mib 1024] [--delays "0 20"] [--streams 8]
+#   bench/fs_read.sh [--size-mib 1024] [--delays "0 20"] [--streams 8] [--rounds 3]
 #   env: SKYTRAIN_BUILD (default ./build), BENCH_FS="ours s3fs rclone", OURS_OPTS, S3FS_OPTS, RCLONE_OPTS
 #
 # Reading: dd bs=1M of=/dev/null (one sequential reader, as a model loader does). Prints MB/s
 # and ratios; ours is verified byte for byte after the timed reads.
+# Rounds: every reader runs once per round, in turn (ceiling, ours, s3fs, rclone, then again), each
+# cold read on a fresh mount. Shared machines slow down for seconds at a time; taking turns spreads
+# a slow spell over all readers, and the medians (of rates, and of each round's ratios) ignore one
+# bad round. Each round's figures are printed too.
 set -euo pipefail
 size_mib=1024
 delays="0 20"
 streams=8
+rounds=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mib) size_mib=$2; shift 2 ;;
     --delays) delays=$2; shift 2 ;;
     --streams) streams=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "fs_read.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -58,38 +64,64 @@ timed_read() {  # timed_read FILE: seconds for dd bs=1M
   elapsed "$t0" "$t1"
 }
 
+# median: of the numbers on stdin ("n/a" if none)
+median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "n/a"; exit }
+  if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 declare -A rate
+mapfile -t readers < <(bench_filesystems)
+readers=(ceiling "${readers[@]}")
 for delay in $delays; do
   start_proxy "$delay"
   ep=$PROXY_URL
-  echo "bench: delay ${delay} ms, endpoint $ep" >&2
-  s=$(curl_ceiling "$ep"); rate[$delay,ceiling]=$(mbps "$size" "$s")
-  for fs in $(bench_filesystems); do
-    mnt="$T/mnt-$fs-$delay"
-    mount_fs "$fs" "$ep" "$bucket" "$mnt"
-    s=$(timed_read "$mnt/obj"); rate[$delay,$fs]=$(mbps "$size" "$s")
-    if [ "$fs" = ours ]; then
-      s=$(timed_read "$mnt/obj"); rate[$delay,ours_warm]=$(mbps "$size" "$s")
-      if cmp -s "$mnt/obj" "$T/obj"; then rate[$delay,ours_ok]=yes; else rate[$delay,ours_ok]=MISMATCH; fi
-    fi
-    unmount_fs "$mnt"
+  echo "bench: delay ${delay} ms, endpoint $ep, $rounds rounds" >&2
+  for ((r = 1; r <= rounds; r++)); do
+    for fs in "${readers[@]}"; do
+      if [ "$fs" = ceiling ]; then
+        s=$(curl_ceiling "$ep"); rate[$delay,ceiling,$r]=$(mbps "$size" "$s")
+        continue
+      fi
+      mnt="$T/mnt-$fs-$delay-$r"
+      mount_fs "$fs" "$ep" "$bucket" "$mnt"
+      s=$(timed_read "$mnt/obj"); rate[$delay,$fs,$r]=$(mbps "$size" "$s")
+      if [ "$fs" = ours ]; then
+        s=$(timed_read "$mnt/obj"); rate[$delay,ours_warm,$r]=$(mbps "$size" "$s")
+        if [ "$r" = "$rounds" ]; then
+          if cmp -s "$mnt/obj" "$T/obj"; then rate[$delay,ours_ok]=yes; else rate[$delay,ours_ok]=MISMATCH; fi
+        fi
+      fi
+      unmount_fs "$mnt"
+      rmdir "$mnt"
+    done
   done
 done
 
-echo
-echo "fs_read: ${size_mib} MiB object, backend $BENCH_BACKEND, dd bs=1M, ceiling = $streams parallel ranged curl GETs"
-printf '%-9s %-14s %10s %12s\n' "delay_ms" "reader" "MB/s" "vs_ceiling"
-for delay in $delays; do
-  for k in ceiling ours ours_warm s3fs rclone; do
-    [ -n "${rate[$delay,$k]:-}" ] || continue
-    printf '%-9s %-14s %10s %12s\n' "$delay" "$k" "${rate[$delay,$k]}" "$(ratio "${rate[$delay,$k]}" "${rate[$delay,ceiling]}")"
+# column DELAY KEY: that reader's rates, one per round
+column() { local r; for ((r = 1; r <= rounds; r++)); do [ -n "${rate[$1,$2,$r]:-}" ] && echo "${rate[$1,$2,$r]}"; done; return 0; }
+# round_ratios DELAY A B: A/B within each round
+round_ratios() {
+  local r
+  for ((r = 1; r <= rounds; r++)); do
+    [ -n "${rate[$1,$2,$r]:-}" ] && [ -n "${rate[$1,$3,$r]:-}" ] && ratio "${rate[$1,$2,$r]}" "${rate[$1,$3,$r]}"
   done
-  if [ -n "${rate[$delay,ours]:-}" ]; then
-    for peer in s3fs rclone; do
-      [ -n "${rate[$delay,$peer]:-}" ] &&
-        echo "delay ${delay} ms: ours/$peer cold = $(ratio "${rate[$delay,ours]}" "${rate[$delay,$peer]}")x"
+  return 0
+}
+
+echo
+echo "fs_read: ${size_mib} MiB object, backend $BENCH_BACKEND, dd bs=1M, ceiling = $streams parallel ranged curl GETs, $rounds rounds"
+printf '%-9s %-10s %10s %10s   %s\n' "delay_ms" "reader" "median" "x_ceiling" "MB/s by round"
+for delay in $delays; do
+  for k in "${readers[@]}" ours_warm; do
+    [ -n "${rate[$delay,$k,1]:-}" ] || continue
+    printf '%-9s %-10s %10s %10s   %s\n' "$delay" "$k" "$(column "$delay" "$k" | median)" \
+      "$(round_ratios "$delay" "$k" ceiling | median)" "$(column "$delay" "$k" | paste -sd' ')"
+  done
+  if [ -n "${rate[$delay,ours,1]:-}" ]; then
+    for peer in ceiling s3fs rclone; do
+      [ -n "${rate[$delay,$peer,1]:-}" ] &&
+        echo "delay ${delay} ms: ours/$peer cold = $(round_ratios "$delay" ours "$peer" | median)x" \
+          "(median of rounds: $(round_ratios "$delay" ours "$peer" | paste -sd' '))"
     done
-    echo "delay ${delay} ms: ours cold/ceiling = $(ratio "${rate[$delay,ours]}" "${rate[$delay,ceiling]}")x," \
-      "warm re-read ${rate[$delay,ours_warm]} MB/s, data check: ${rate[$delay,ours_ok]}"
+    echo "delay ${delay} ms: warm re-read $(column "$delay" ours_warm | median) MB/s, data check: ${rate[$delay,ours_ok]}"
   fi
 done

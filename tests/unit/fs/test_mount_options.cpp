@@ -27,7 +27,8 @@ TEST_CASE("mount options: flags, source and defaults") {
   CHECK(o.fs.stat_ttl == std::chrono::milliseconds(2500));
   CHECK(o.fs.negative_ttl == std::chrono::milliseconds(5000));
   CHECK(o.fs.memory_limit == 512ull << 20);
-  CHECK(o.fs.readahead.max_window == 64ull << 20);
+  CHECK(o.fs.readahead.max_window == 100ull << 20);
+  CHECK(o.fs.readahead.part_size == 20ull << 20);
   CHECK(has(o.fuse_options, "fsname=skytrain:bkt"));
   CHECK(has(o.fuse_options, "max_read=1048576"));
   CHECK_FALSE(o.fs.read_only);

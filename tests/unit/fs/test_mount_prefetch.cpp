@@ -99,6 +99,7 @@ TEST_CASE("prefetch: read-ahead respects the memory budget, reads still make pro
   Fixture f(64 * MiB);
   MemoryBudget small(4 * MiB);
   f.cfg.max_window = 64 * MiB;
+  f.cfg.part_size = 8 * MiB;
   Prefetcher p(f.store, f.pool, small, f.cfg, "obj", f.etag, f.data.size());
   for (uint64_t off = 0; off < f.data.size(); off += MiB) REQUIRE(p.read(off, MiB).to_string() == f.data.substr(off, MiB));
   // Parts kept for out-of-order reads (keep_behind) plus the one being read may exceed the

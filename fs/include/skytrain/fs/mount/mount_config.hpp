@@ -10,8 +10,12 @@ namespace skytrain::fs {
 
 struct ReadaheadConfig {
   uint64_t initial_window = 1ull << 20;  // first read-ahead after a sequential read is detected
-  uint64_t max_window = 64ull << 20;     // --read-ahead-max: the window doubles up to this
-  uint64_t part_size = 8ull << 20;       // one ranged GET fetches at most this much
+  // geesefs's defaults (--read-ahead-large 100 MB in --read-ahead-parallel 20 MB GETs): five
+  // parallel GETs per reader. Measured on s3rver against 64 MiB in 8 MiB parts: larger parts cost
+  // the server (and a proxy, and the cloud's first-byte latency) fewer requests per GiB; cold
+  // reads went from 0.85 to 0.99 of the curl ceiling at 0 ms and 0.91 to 1.02 at 20 ms.
+  uint64_t max_window = 100ull << 20;  // --read-ahead-max: the window doubles up to this
+  uint64_t part_size = 20ull << 20;    // --read-part-size: one ranged GET fetches at most this much
   // Consumed parts stay this far behind the furthest read, so the kernel's slightly out-of-order
   // async reads still hit them instead of restarting the stream.
   uint64_t keep_behind = 4ull << 20;

@@ -6,10 +6,10 @@
 // random small reads (a safetensors header, a parquet footer) stay small. A read that continues
 // the stream (it starts inside the fetched range, or right after the previous read) turns on
 // read-ahead: the handle keeps `window` bytes beyond the current read in flight, and the window
-// doubles with every read until --read-ahead-max (1 MiB, 2, 4, ... 64 MiB), so a short read pays
+// doubles with every read until --read-ahead-max (1 MiB, 2, 4, ... 100 MiB), so a short read pays
 // for little speculation and a long one reaches full parallelism within a few MiB. The window is
 // cut into parts of at most part_size; each part is one ranged GET on the worker pool, so a
-// 64 MiB window with 8 MiB parts keeps 8 GETs in flight per reader. "In flight" is meant
+// 100 MiB window with 20 MiB parts keeps 5 GETs in flight per reader. "In flight" is meant
 // literally: parts that already arrived ahead of the reader do not count against the window (up
 // to one more window of them), because parallel parts tend to finish together, and counting
 // them would leave the connections idle while the reader walks through them.
