@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 
 #include "skytrain/common/log.hpp"
 #include "skytrain/fs/huge_pages.hpp"
@@ -11,35 +12,42 @@
 namespace skytrain::fs {
 
 PartBufferPool& PartBufferPool::shared() {
-  static PartBufferPool pool(96ull << 20);
+  static PartBufferPool pool(128ull << 20);
   return pool;
 }
 
-std::string PartBufferPool::take(uint64_t capacity) {
+PartBuffer PartBufferPool::take(uint64_t capacity) {
   {
     std::lock_guard lk(mu_);
     for (size_t i = 0; i < idle_.size(); ++i) {
-      if (idle_[i].capacity() >= capacity) {
-        std::string b = std::move(idle_[i]);
+      if (idle_[i].capacity >= capacity) {
+        PartBuffer b = std::move(idle_[i]);
         idle_[i] = std::move(idle_.back());
         idle_.pop_back();
-        idle_bytes_ -= b.capacity();
+        idle_bytes_ -= b.capacity;
         return b;
       }
     }
   }
-  std::string b;
-  b.reserve(capacity);
-  if (capacity >= (4u << 20)) advise_huge_pages(b.data(), b.capacity());
+  PartBuffer b{std::make_unique_for_overwrite<char[]>(capacity), capacity};
+  if (capacity >= (4u << 20)) advise_huge_pages(b.bytes.get(), capacity);
   return b;
 }
 
-void PartBufferPool::give(std::string&& buf) {
-  if (buf.capacity() < (256u << 10)) return;  // small buffers are cheap to make
-  buf.clear();
+void PartBufferPool::give(PartBuffer&& buf) {
+  if (buf.capacity < (256u << 10)) return;  // small buffers are cheap to make
   std::lock_guard lk(mu_);
-  if (idle_bytes_ + buf.capacity() > retain_) return;
-  idle_bytes_ += buf.capacity();
+  // Make room by dropping smaller idle buffers; a buffer larger than all of them may replace them.
+  while (idle_bytes_ + buf.capacity > retain_ && !idle_.empty()) {
+    auto smallest = std::min_element(idle_.begin(), idle_.end(),
+                                     [](const PartBuffer& a, const PartBuffer& b) { return a.capacity < b.capacity; });
+    if (smallest->capacity >= buf.capacity) return;
+    idle_bytes_ -= smallest->capacity;
+    *smallest = std::move(idle_.back());
+    idle_.pop_back();
+  }
+  if (idle_bytes_ + buf.capacity > retain_) return;
+  idle_bytes_ += buf.capacity;
   idle_.push_back(std::move(buf));
 }
 
@@ -57,17 +65,59 @@ double trace_ms() {
 void ReadPart::run() {
   const double t0 = tracing() ? trace_ms() : 0;
   log::debug("prefetch: GET start {:.1f} ms, offset {} length {}", t0, offset_, length_);
-  data_ = PartBufferPool::shared().take(length_);
-  store_.get(key_, offset_, length_, data_, etag_.empty() ? std::nullopt : std::optional<std::string>(etag_));
-  if (data_.size() != length_) {
-    throw StoreError("short read of " + key_ + " at offset " + std::to_string(offset_) + ": got " +
-                         std::to_string(data_.size()) + " of " + std::to_string(length_) + " bytes (object changed?)",
-                     EIO);
+  try {
+    store_.get_stream(key_, offset_, length_, [this](uint64_t pos, std::string_view piece) { deliver(pos, piece); },
+                      etag_.empty() ? std::nullopt : std::optional<std::string>(etag_));
+    const uint64_t got = arrived_.load(std::memory_order_relaxed);
+    if (got != length_) {
+      throw StoreError("short read of " + key_ + " at offset " + std::to_string(offset_) + ": got " +
+                           std::to_string(got) + " of " + std::to_string(length_) + " bytes (object changed?)",
+                       EIO);
+    }
+  } catch (...) {
+    settle();
+    throw;
   }
+  settle();
   if (tracing()) {
     const double t1 = trace_ms();
     log::debug("prefetch: GET done {:.1f} ms, offset {} length {}, took {:.1f} ms", t1, offset_, length_, t1 - t0);
   }
+}
+
+// Pieces arrive in order; a retried GET starts again at 0 with the same bytes (If-Match), so
+// bytes already here are skipped rather than rewritten under a reader.
+void ReadPart::deliver(uint64_t pos, std::string_view piece) {
+  const uint64_t have = arrived_.load(std::memory_order_relaxed);
+  if (pos > have || pos >= length_) return;  // a gap cannot happen; past the end is ignored
+  const uint64_t stop = std::min<uint64_t>(length_, pos + piece.size());
+  if (stop <= have) return;
+  std::memcpy(buf_.bytes.get() + have, piece.data() + (have - pos), static_cast<size_t>(stop - have));
+  arrived_.store(stop);  // seq_cst, paired with wake_at_ (see wait_for)
+  if (stop >= wake_at_.load()) {
+    std::lock_guard lk(progress_mu_);
+    progress_cv_.notify_all();
+  }
+}
+
+void ReadPart::settle() {
+  settled_.store(true);
+  std::lock_guard lk(progress_mu_);
+  progress_cv_.notify_all();
+}
+
+// A waiter lowers wake_at_ to its target before it checks arrived_, and deliver() stores
+// arrived_ before it checks wake_at_: with both seq_cst, either the waiter sees the new bytes or
+// deliver() sees the target and notifies under the mutex the waiter holds until it sleeps. No
+// wake-up is lost.
+void ReadPart::wait_for(uint64_t n) {
+  if (arrived_.load() >= n || settled_.load()) return;
+  std::unique_lock lk(progress_mu_);
+  auto mine = waits_.insert(n);
+  wake_at_.store(*waits_.begin());
+  progress_cv_.wait(lk, [&] { return arrived_.load() >= n || settled_.load(); });
+  waits_.erase(mine);
+  wake_at_.store(waits_.empty() ? UINT64_MAX : *waits_.begin());
 }
 
 size_t ReadResult::size() const {
@@ -184,9 +234,14 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
 
   const double w0 = tracing() ? trace_ms() : 0;
   for (const auto& p : need) {
-    p->run_or_wait();
+    // Claim a part no worker has started (it runs here), else use its bytes as they arrive.
+    const uint64_t upto = std::min(end, p->end()) - p->offset();
+    if (!p->try_run()) p->wait_for(upto);
+    if (p->arrived() >= upto) continue;
     try {
+      p->wait();  // the GET failed before our bytes: its error is recorded once the job is done
       p->rethrow_if_failed();
+      throw StoreError("read of " + key_ + " at offset " + std::to_string(p->offset()) + " ended early", EIO);
     } catch (...) {
       // Forget the failed part and everything fetched after it, so the next read retries.
       std::lock_guard lk(mu_);
@@ -202,7 +257,7 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
   for (const auto& p : need) {
     uint64_t from = std::max(offset, p->offset());
     uint64_t to = std::min(end, p->end());
-    result.slices.push_back({p, p->data().data() + (from - p->offset()), static_cast<size_t>(to - from)});
+    result.slices.push_back({p, p->bytes() + (from - p->offset()), static_cast<size_t>(to - from)});
   }
   return result;
 }

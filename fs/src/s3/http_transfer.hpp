@@ -4,6 +4,7 @@
 // for the S3 <Error> parser.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -21,6 +22,10 @@ struct Request {
   std::vector<std::string> header_lines;  // "Name: value"
   std::string_view body;                  // request body (PUT/POST)
   std::string* sink = nullptr;            // 2xx response body goes here when set
+  // Or, instead of `sink`, each piece of a 2xx body is handed to this as it arrives (with the
+  // status: a 200 to a ranged GET is the whole object). Called with an empty piece when an
+  // attempt starts, so the consumer can tell a retry from a continuation.
+  std::function<void(long status, std::string_view piece)> stream;
   size_t size_hint = 0;                   // expected 2xx body size, to reserve
 };
 

@@ -6,6 +6,7 @@
 // appear there (the Authorization header is never logged).
 #pragma once
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -28,6 +29,7 @@ struct S3Call {
   sigv4::Params headers; // lower-case names; all are signed
   std::string_view body;
   std::string* sink = nullptr;  // 2xx body destination (else reply.body)
+  std::function<void(long status, std::string_view piece)> stream;  // or this; see http::Request
   size_t size_hint = 0;
   std::set<long> accept;  // extra non-2xx statuses returned instead of thrown (e.g. 416)
   int max_retries = -1;   // -1: the config's

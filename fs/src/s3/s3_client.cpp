@@ -166,6 +166,42 @@ void S3Client::get(const std::string& key, uint64_t offset, uint64_t length, std
   }
 }
 
+uint64_t S3Client::get_stream(const std::string& key, uint64_t offset, uint64_t length, const ByteSink& on_bytes,
+                              const std::optional<std::string>& if_match) {
+  if (length == 0) return 0;
+  S3Call call;
+  call.op = "GetObject";
+  call.method = "GET";
+  call.key = impl_->object_key(key);
+  const uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX - 1 : offset + length - 1;
+  call.headers.emplace_back("range", fmt::format("bytes={}-{}", offset, last));
+  if (if_match) call.headers.emplace_back("if-match", quoted(*if_match));
+  call.accept = {416};  // range starts at or past the end: an empty read
+  // Position in this attempt's body; a 200 is the whole object (the server ignored the range),
+  // so its first `offset` bytes are skipped. Every attempt starts with an empty piece.
+  uint64_t body_pos = 0;
+  uint64_t delivered = 0;  // furthest pos handed on, over all attempts
+  call.stream = [&](long status, std::string_view piece) {
+    if (piece.empty()) {
+      body_pos = 0;
+      return;
+    }
+    const uint64_t skip = status == 200 ? offset : 0;
+    const uint64_t piece_start = body_pos;
+    body_pos += piece.size();
+    if (body_pos <= skip) return;
+    if (piece_start < skip) piece.remove_prefix(static_cast<size_t>(skip - piece_start));
+    const uint64_t pos = std::max(piece_start, skip) - skip;
+    if (pos >= length) return;
+    if (piece.size() > length - pos) piece = piece.substr(0, static_cast<size_t>(length - pos));
+    on_bytes(pos, piece);
+    delivered = std::max(delivered, pos + piece.size());
+  };
+  auto reply = impl_->exec.execute(call);
+  if (reply.status == 416) return 0;
+  return delivered;
+}
+
 ListPage S3Client::list(const std::string& prefix, const std::string& delimiter,
                         const std::optional<std::string>& continuation, int max_keys) {
   S3Call call;

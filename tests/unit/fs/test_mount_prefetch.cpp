@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -164,4 +167,91 @@ TEST_CASE("prefetch: parts that arrived ahead of the reader free their place in 
     REQUIRE(p->read(16 * MiB, MiB).to_string() == f.data.substr(16 * MiB, MiB));
   }
   CHECK(p->stats().bytes_requested == 17 * MiB + 2 * 8 * MiB);
+}
+
+namespace {
+// Streams each GET of at least `gate_from` bytes in two pieces and holds the second until
+// release(): a GET whose front has arrived while its rest is still on the wire. With `repeat`,
+// it first replays part of the front from position 0, the way a retried request does.
+class HalfwayStore : public skytrain::fs::test_support::ForwardingStore {
+ public:
+  HalfwayStore(ObjectStore& inner, uint64_t gate_from) : ForwardingStore(inner), inner_(inner), gate_from_(gate_from) {}
+  bool repeat = false;
+  std::atomic<int> held{0};  // GETs holding their second half
+  void release() {
+    std::lock_guard lk(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  uint64_t get_stream(const std::string& key, uint64_t offset, uint64_t length, const ByteSink& on_bytes,
+                      const std::optional<std::string>& if_match) override {
+    std::string all;
+    inner_.get(key, offset, length, all, if_match);
+    const std::string_view v(all);
+    if (length < gate_from_) {
+      on_bytes(0, v);
+      return all.size();
+    }
+    const size_t half = all.size() / 2;
+    on_bytes(0, v.substr(0, half));
+    ++held;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return released_; });
+    }
+    if (repeat) on_bytes(0, v.substr(0, half / 2));  // a retried request starts again at 0...
+    on_bytes(repeat ? half / 2 : half, v.substr(repeat ? half / 2 : half));  // ...and overlaps
+    return all.size();
+  }
+
+ private:
+  ObjectStore& inner_;
+  const uint64_t gate_from_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;
+};
+}  // namespace
+
+TEST_CASE("prefetch: a read uses the front of a part while the rest of its GET is on the wire") {
+  for (bool repeat : {false, true}) {
+    CAPTURE(repeat);
+    MemoryStore mem;
+    HalfwayStore store(mem, 4 * MiB);
+    store.repeat = repeat;
+    FetchPool pool(2);
+    MemoryBudget budget(256 * MiB);
+    ReadaheadConfig cfg;
+    cfg.max_window = 8 * MiB;
+    cfg.part_size = 4 * MiB;
+    const std::string data = pattern_bytes(16 * MiB);
+    const std::string etag = mem.put("obj", data);
+    Prefetcher p(store, pool, budget, cfg, "obj", etag, data.size());
+    // The window grows 1, 2, 4, 8 MiB; the read at 3 MiB sends [4, 8) and [8, 12) MiB to the
+    // pool's two workers, and both hold their second halves.
+    for (uint64_t off = 0; off < 4 * MiB; off += MiB) REQUIRE(p.read(off, MiB).to_string() == data.substr(off, MiB));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (store.held.load() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    REQUIRE(store.held.load() == 2);
+    // [4, 5) MiB lies in the front half of [4, 8), which has arrived: no waiting for the rest.
+    std::atomic<bool> front_done{false}, back_done{false};
+    std::thread front([&] {
+      CHECK(p.read(4 * MiB, MiB).to_string() == data.substr(4 * MiB, MiB));
+      front_done = true;
+    });
+    while (!front_done.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    CHECK(front_done.load());
+    // [6, 7) MiB is in the held half: the read waits for it, then gets exactly the object's bytes.
+    std::thread back([&] {
+      CHECK(p.read(6 * MiB, MiB).to_string() == data.substr(6 * MiB, MiB));
+      back_done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK_FALSE(back_done.load());
+    store.release();
+    front.join();
+    back.join();
+    CHECK(back_done.load());
+    for (uint64_t off = 0; off < data.size(); off += MiB) CHECK(p.read(off, MiB).to_string() == data.substr(off, MiB));
+  }
 }

@@ -8,6 +8,7 @@
 // thrown as StoreError carrying the errno the mount should report.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,6 +71,19 @@ class ObjectStore {
   // is set and the object's ETag differs, throws StoreError (ESTALE).
   virtual void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
                    const std::optional<std::string>& if_match = std::nullopt) = 0;
+  // The same read, handed over as it arrives, so a reader can use the front of a long GET while
+  // the rest is on the wire: on_bytes(pos, bytes) carries the bytes at offset + pos, in order. A
+  // retried request starts again at pos 0 (with the same bytes: pass if_match), so a consumer
+  // keeps what it already has and skips repeats. Returns how many bytes the range held (less
+  // than `length` at the end of the object). The default delivers get()'s result in one piece.
+  using ByteSink = std::function<void(uint64_t pos, std::string_view bytes)>;
+  virtual uint64_t get_stream(const std::string& key, uint64_t offset, uint64_t length, const ByteSink& on_bytes,
+                              const std::optional<std::string>& if_match = std::nullopt) {
+    std::string out;
+    get(key, offset, length, out, if_match);
+    if (!out.empty()) on_bytes(0, out);
+    return out.size();
+  }
   virtual ListPage list(const std::string& prefix, const std::string& delimiter,
                         const std::optional<std::string>& continuation, int max_keys = 1000) = 0;
   virtual std::string put(const std::string& key, std::string_view data, const PutOptions& opts) = 0;  // ETag

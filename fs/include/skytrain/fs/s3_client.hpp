@@ -39,6 +39,8 @@ class S3Client : public ObjectStore {
   ObjectInfo head(const std::string& key) override;
   void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
            const std::optional<std::string>& if_match = std::nullopt) override;
+  uint64_t get_stream(const std::string& key, uint64_t offset, uint64_t length, const ByteSink& on_bytes,
+                      const std::optional<std::string>& if_match = std::nullopt) override;
   // Sends Tigris' X-Tigris-List-Metadata header; entries carry metadata (has_metadata) only when
   // the server returned it.
   ListPage list(const std::string& prefix, const std::string& delimiter,

@@ -29,11 +29,15 @@
 // Consistency: GETs carry If-Match with the ETag seen at open, so a reader never splices bytes
 // of two versions of an object; a change under a reader fails its read with EIO.
 #pragma once
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "skytrain/fs/memory_budget.hpp"
@@ -43,45 +47,69 @@
 
 namespace skytrain::fs {
 
+// A part's bytes: allocated without zeroing (the GET writes every byte before anyone reads it).
+struct PartBuffer {
+  std::unique_ptr<char[]> bytes;
+  uint64_t capacity = 0;
+};
+
 // Recycles part buffers. A fresh multi-MiB buffer costs a page fault and a page clear per 4 KiB
 // when the GET first writes it (a quarter of the mount's CPU time in a sequential read, measured
-// with perf); a recycled one is already mapped. Keeps at most `retain_bytes` of idle buffers.
+// with perf); a recycled one is already mapped. Keeps at most `retain_bytes` of idle buffers,
+// preferring large ones (a stream's first parts are small, its steady state is full parts).
 class PartBufferPool {
  public:
   explicit PartBufferPool(uint64_t retain_bytes) : retain_(retain_bytes) {}
-  std::string take(uint64_t capacity);  // an empty string with at least `capacity` reserved
-  void give(std::string&& buf);
+  PartBuffer take(uint64_t capacity);  // at least `capacity` bytes
+  void give(PartBuffer&& buf);
   static PartBufferPool& shared();
 
  private:
   std::mutex mu_;
-  std::vector<std::string> idle_;
+  std::vector<PartBuffer> idle_;
   uint64_t idle_bytes_ = 0;
   const uint64_t retain_;
 };
 
-// One ranged GET's worth of an object.
+// One ranged GET's worth of an object. Its bytes can be read as they arrive: a reader waits only
+// for the bytes it needs (wait_for), not for the whole part, so parts can be long (fewer
+// requests, each paying the store's first-byte latency once) without delaying the reader.
 class ReadPart : public PoolJob {
  public:
   ReadPart(ObjectStore& store, std::string key, std::string etag, uint64_t offset, uint64_t length,
            MemoryLease lease)
       : store_(store), key_(std::move(key)), etag_(std::move(etag)), offset_(offset), length_(length),
-        lease_(std::move(lease)) {}
-  ~ReadPart() override { PartBufferPool::shared().give(std::move(data_)); }
+        lease_(std::move(lease)), buf_(PartBufferPool::shared().take(length_)) {}
+  ~ReadPart() override { PartBufferPool::shared().give(std::move(buf_)); }
   uint64_t offset() const { return offset_; }
   uint64_t length() const { return length_; }
   uint64_t end() const { return offset_ + length_; }
-  const std::string& data() const { return data_; }  // valid once finished without error
+  // Bytes [0, arrived()) of the part are final and may be read at bytes().
+  uint64_t arrived() const { return arrived_.load(std::memory_order_acquire); }
+  const char* bytes() const { return buf_.bytes.get(); }
+  // Blocks until arrived() >= n or the GET has ended (then arrived() < n means it failed).
+  void wait_for(uint64_t n);
 
  protected:
   void run() override;
 
  private:
+  void deliver(uint64_t pos, std::string_view piece);
+  void settle();
+
   ObjectStore& store_;
   std::string key_, etag_;
   uint64_t offset_, length_;
   MemoryLease lease_;
-  std::string data_;
+  PartBuffer buf_;
+  std::atomic<uint64_t> arrived_{0};  // written only by the thread running the GET
+  std::atomic<bool> settled_{false};  // the GET has ended, with or without error
+  // The smallest arrived() a reader in wait_for is waiting for (UINT64_MAX: none). deliver()
+  // notifies only once it is reached, so a reader sleeps through the pieces before its bytes.
+  std::atomic<uint64_t> wake_at_{UINT64_MAX};
+  std::mutex progress_mu_;
+  std::condition_variable progress_cv_;
+  std::multiset<uint64_t> waits_;  // every waiter's target, under progress_mu_
 };
 
 // The bytes of one read: slices of parts, kept alive until the reply has been sent.
