@@ -138,10 +138,10 @@ ObjectInfo S3Client::head(const std::string& key) {
   return info;
 }
 
-void S3Client::get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
-                   const std::optional<std::string>& if_match) {
-  out.clear();
-  if (length == 0) return;
+// GetObject of [offset, offset + length) (length > 0); a 416 (range at or past the end) is an
+// empty read, not an error.
+S3Call S3Client::ranged_get_call(const std::string& key, uint64_t offset, uint64_t length,
+                                 const std::optional<std::string>& if_match) const {
   S3Call call;
   call.op = "GetObject";
   call.method = "GET";
@@ -149,9 +149,17 @@ void S3Client::get(const std::string& key, uint64_t offset, uint64_t length, std
   const uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX - 1 : offset + length - 1;
   call.headers.emplace_back("range", fmt::format("bytes={}-{}", offset, last));
   if (if_match) call.headers.emplace_back("if-match", quoted(*if_match));
+  call.accept = {416};
+  return call;
+}
+
+void S3Client::get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
+                   const std::optional<std::string>& if_match) {
+  out.clear();
+  if (length == 0) return;
+  S3Call call = ranged_get_call(key, offset, length, if_match);
   call.sink = &out;
   call.size_hint = static_cast<size_t>(std::min<uint64_t>(length, 1ull << 31));
-  call.accept = {416};  // range starts at or past the end: an empty read
   auto reply = impl_->exec.execute(call);
   if (reply.status == 416) {
     out.clear();
@@ -169,14 +177,7 @@ void S3Client::get(const std::string& key, uint64_t offset, uint64_t length, std
 uint64_t S3Client::get_stream(const std::string& key, uint64_t offset, uint64_t length, const ByteSink& on_bytes,
                               const std::optional<std::string>& if_match) {
   if (length == 0) return 0;
-  S3Call call;
-  call.op = "GetObject";
-  call.method = "GET";
-  call.key = impl_->object_key(key);
-  const uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX - 1 : offset + length - 1;
-  call.headers.emplace_back("range", fmt::format("bytes={}-{}", offset, last));
-  if (if_match) call.headers.emplace_back("if-match", quoted(*if_match));
-  call.accept = {416};  // range starts at or past the end: an empty read
+  S3Call call = ranged_get_call(key, offset, length, if_match);
   // Position in this attempt's body; a 200 is the whole object (the server ignored the range),
   // so its first `offset` bytes are skipped. Every attempt starts with an empty piece.
   uint64_t body_pos = 0;
