@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/huge_pages.hpp"
 
 namespace skytrain::fs {
 
@@ -16,39 +15,44 @@ PartBufferPool& PartBufferPool::shared() {
   return pool;
 }
 
-PartBuffer PartBufferPool::take(uint64_t capacity) {
+PageBuffer PartBufferPool::take(uint64_t capacity) {
   {
     std::lock_guard lk(mu_);
     for (size_t i = 0; i < idle_.size(); ++i) {
-      if (idle_[i].capacity >= capacity) {
-        PartBuffer b = std::move(idle_[i]);
-        idle_[i] = std::move(idle_.back());
+      if (idle_[i].capacity() >= capacity) {
+        PageBuffer b = std::move(idle_[i]);
+        if (i + 1 != idle_.size()) idle_[i] = std::move(idle_.back());
         idle_.pop_back();
-        idle_bytes_ -= b.capacity;
+        idle_bytes_ -= b.capacity();
         return b;
       }
     }
   }
-  PartBuffer b{std::make_unique_for_overwrite<char[]>(capacity), capacity};
-  if (capacity >= (4u << 20)) advise_huge_pages(b.bytes.get(), capacity);
+  PageBuffer b(capacity);
+  b.reserve(capacity);
   return b;
 }
 
-void PartBufferPool::give(PartBuffer&& buf) {
-  if (buf.capacity < (256u << 10)) return;  // small buffers are cheap to make
+void PartBufferPool::give(PageBuffer&& buf) {
+  if (buf.capacity() < (256u << 10) || buf.capacity() > retain_) return;  // cheap to make / never fits
   std::lock_guard lk(mu_);
   // Make room by dropping smaller idle buffers; a buffer larger than all of them may replace them.
-  while (idle_bytes_ + buf.capacity > retain_ && !idle_.empty()) {
+  while (idle_bytes_ + buf.capacity() > retain_ && !idle_.empty()) {
     auto smallest = std::min_element(idle_.begin(), idle_.end(),
-                                     [](const PartBuffer& a, const PartBuffer& b) { return a.capacity < b.capacity; });
-    if (smallest->capacity >= buf.capacity) return;
-    idle_bytes_ -= smallest->capacity;
-    *smallest = std::move(idle_.back());
+                                     [](const PageBuffer& a, const PageBuffer& b) { return a.capacity() < b.capacity(); });
+    if (smallest->capacity() >= buf.capacity()) return;
+    idle_bytes_ -= smallest->capacity();
+    if (smallest + 1 != idle_.end()) *smallest = std::move(idle_.back());
     idle_.pop_back();
   }
-  if (idle_bytes_ + buf.capacity > retain_) return;
-  idle_bytes_ += buf.capacity;
+  if (idle_bytes_ + buf.capacity() > retain_) return;
+  idle_bytes_ += buf.capacity();
   idle_.push_back(std::move(buf));
+}
+
+uint64_t PartBufferPool::idle_bytes() const {
+  std::lock_guard lk(mu_);
+  return idle_bytes_;
 }
 
 // Timeline for --log-level debug: when each GET starts and ends, and how long each read waited
@@ -92,7 +96,7 @@ void ReadPart::deliver(uint64_t pos, std::string_view piece) {
   if (pos > have || pos >= length_) return;  // a gap cannot happen; past the end is ignored
   const uint64_t stop = std::min<uint64_t>(length_, pos + piece.size());
   if (stop <= have) return;
-  std::memcpy(buf_.bytes.get() + have, piece.data() + (have - pos), static_cast<size_t>(stop - have));
+  std::memcpy(buf_.data() + have, piece.data() + (have - pos), static_cast<size_t>(stop - have));
   arrived_.store(stop);  // seq_cst, paired with wake_at_ (see wait_for)
   if (stop >= wake_at_.load()) {
     std::lock_guard lk(progress_mu_);

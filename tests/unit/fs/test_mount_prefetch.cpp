@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "mount_test_stores.hpp"
@@ -254,4 +256,42 @@ TEST_CASE("prefetch: a read uses the front of a part while the rest of its GET i
     CHECK(back_done.load());
     for (uint64_t off = 0; off < data.size(); off += MiB) CHECK(p.read(off, MiB).to_string() == data.substr(off, MiB));
   }
+}
+
+TEST_CASE("part buffer pool: recycles mapped buffers, keeps large ones over small ones, within its bound") {
+  PartBufferPool pool(40 * MiB);
+  auto fresh = [&](uint64_t n) {
+    PageBuffer b = pool.take(n);
+    REQUIRE(b.capacity() >= n);
+    std::memset(b.data(), 1, n);  // usable, and now resident
+    return b;
+  };
+  std::vector<const char*> small, large;
+  for (int i = 0; i < 3; ++i) {
+    PageBuffer b = fresh(4 * MiB);
+    small.push_back(b.data());
+    pool.give(std::move(b));  // each goes back before the next take: the same buffer again
+  }
+  CHECK(small[0] == small[1]);
+  CHECK(small[1] == small[2]);
+  PageBuffer s1 = fresh(4 * MiB), s2 = fresh(4 * MiB), s3 = fresh(4 * MiB);
+  PageBuffer l1 = fresh(20 * MiB), l2 = fresh(20 * MiB);
+  large = {l1.data(), l2.data()};
+  for (PageBuffer* b : {&s1, &s2, &s3, &l1}) pool.give(std::move(*b));
+  CHECK(pool.idle_bytes() == 32 * MiB);
+  pool.give(std::move(l2));  // 52 MiB: the small ones make room for it
+  CHECK(pool.idle_bytes() == 40 * MiB);
+  PageBuffer a = pool.take(20 * MiB), b = pool.take(20 * MiB);
+  CHECK(pool.idle_bytes() == 0);
+  CHECK(std::set<const char*>{a.data(), b.data()} == std::set<const char*>(large.begin(), large.end()));
+  PageBuffer c = pool.take(4 * MiB);  // none left idle: a new mapping
+  CHECK(c.data() != a.data());
+  CHECK(c.data() != b.data());
+  pool.give(std::move(a));
+  pool.give(std::move(b));
+  CHECK(pool.idle_bytes() == 40 * MiB);
+  pool.give(fresh(48 * MiB));  // larger than the bound: never kept
+  CHECK(pool.idle_bytes() == 40 * MiB);
+  pool.give(fresh(128 << 10));  // small buffers are not worth keeping
+  CHECK(pool.idle_bytes() == 40 * MiB);
 }

@@ -44,29 +44,26 @@
 #include "skytrain/fs/mount/mount_config.hpp"
 #include "skytrain/fs/mount/fetch_pool.hpp"
 #include "skytrain/fs/object_store.hpp"
+#include "skytrain/fs/upload/page_buffer.hpp"
 
 namespace skytrain::fs {
 
-// A part's bytes: allocated without zeroing (the GET writes every byte before anyone reads it).
-struct PartBuffer {
-  std::unique_ptr<char[]> bytes;
-  uint64_t capacity = 0;
-};
-
-// Recycles part buffers. A fresh multi-MiB buffer costs a page fault and a page clear per 4 KiB
-// when the GET first writes it (a quarter of the mount's CPU time in a sequential read, measured
-// with perf); a recycled one is already mapped. Keeps at most `retain_bytes` of idle buffers,
-// preferring large ones (a stream's first parts are small, its steady state is full parts).
+// Recycles part buffers (PageBuffer: one anonymous mapping each, so a dropped buffer's memory
+// goes back to the kernel at once, and huge pages). A fresh buffer still costs a page clear per
+// page when the GET first writes it (a fifth of the mount's CPU in a cold 1 GiB read, perf); a
+// recycled one is already mapped. Keeps at most `retain_bytes` of idle buffers, preferring large
+// ones (a stream's first parts are small, its steady state is full parts).
 class PartBufferPool {
  public:
   explicit PartBufferPool(uint64_t retain_bytes) : retain_(retain_bytes) {}
-  PartBuffer take(uint64_t capacity);  // at least `capacity` bytes
-  void give(PartBuffer&& buf);
+  PageBuffer take(uint64_t capacity);  // at least `capacity` bytes usable at data()
+  void give(PageBuffer&& buf);
+  uint64_t idle_bytes() const;
   static PartBufferPool& shared();
 
  private:
-  std::mutex mu_;
-  std::vector<PartBuffer> idle_;
+  mutable std::mutex mu_;
+  std::vector<PageBuffer> idle_;
   uint64_t idle_bytes_ = 0;
   const uint64_t retain_;
 };
@@ -86,7 +83,7 @@ class ReadPart : public PoolJob {
   uint64_t end() const { return offset_ + length_; }
   // Bytes [0, arrived()) of the part are final and may be read at bytes().
   uint64_t arrived() const { return arrived_.load(std::memory_order_acquire); }
-  const char* bytes() const { return buf_.bytes.get(); }
+  const char* bytes() const { return buf_.data(); }
   // Blocks until arrived() >= n or the GET has ended (then arrived() < n means it failed).
   void wait_for(uint64_t n);
 
@@ -101,7 +98,7 @@ class ReadPart : public PoolJob {
   std::string key_, etag_;
   uint64_t offset_, length_;
   MemoryLease lease_;
-  PartBuffer buf_;
+  PageBuffer buf_;
   std::atomic<uint64_t> arrived_{0};  // written only by the thread running the GET
   std::atomic<bool> settled_{false};  // the GET has ended, with or without error
   // The smallest arrived() a reader in wait_for is waiting for (UINT64_MAX: none). deliver()
