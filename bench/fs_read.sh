@@ -64,11 +64,25 @@ timed_read() {  # timed_read FILE: seconds for dd bs=1M
   elapsed "$t0" "$t1"
 }
 
+# CPU time (utime + stime, in clock ticks) of a process, and of a process with its descendants.
+# Printed per GiB read: on a small machine the server, the proxy and the client share the CPUs,
+# so a client that burns less CPU per GiB leaves more of it to the server.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+tree_cpu_ticks() {
+  local t c
+  t=$(cpu_ticks "$1")
+  for c in $(pgrep -P "$1"); do t=$((t + $(tree_cpu_ticks "$c"))); done
+  echo "$t"
+}
+clk_tck=$(getconf CLK_TCK)
+per_gib() { awk -v t="$1" -v hz="$clk_tck" -v n="$size" 'BEGIN { printf "%.2f\n", t / hz / (n / 1073741824) }'; }
+server_pid=$(cat "${_H_SERVERS[0]}/pid")
+
 # median: of the numbers on stdin ("n/a" if none)
 median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "n/a"; exit }
   if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-declare -A rate
+declare -A rate cpu
 mapfile -t readers < <(bench_filesystems)
 readers=(ceiling "${readers[@]}")
 for delay in $delays; do
@@ -78,12 +92,18 @@ for delay in $delays; do
   for ((r = 1; r <= rounds; r++)); do
     for fs in "${readers[@]}"; do
       if [ "$fs" = ceiling ]; then
+        c0=$(tree_cpu_ticks "$server_pid")
         s=$(curl_ceiling "$ep"); rate[$delay,ceiling,$r]=$(mbps "$size" "$s")
+        cpu[$delay,ceiling,server,$r]=$(per_gib $(($(tree_cpu_ticks "$server_pid") - c0)))
         continue
       fi
       mnt="$T/mnt-$fs-$delay-$r"
       mount_fs "$fs" "$ep" "$bucket" "$mnt"
+      fs_pid=$(pgrep -n -f -- "$mnt")
+      c0=$(tree_cpu_ticks "$server_pid"); f0=$(cpu_ticks "$fs_pid")
       s=$(timed_read "$mnt/obj"); rate[$delay,$fs,$r]=$(mbps "$size" "$s")
+      cpu[$delay,$fs,server,$r]=$(per_gib $(($(tree_cpu_ticks "$server_pid") - c0)))
+      cpu[$delay,$fs,client,$r]=$(per_gib $(($(cpu_ticks "$fs_pid") - f0)))
       if [ "$fs" = ours ]; then
         s=$(timed_read "$mnt/obj"); rate[$delay,ours_warm,$r]=$(mbps "$size" "$s")
         if [ "$r" = "$rounds" ]; then
@@ -98,6 +118,8 @@ done
 
 # column DELAY KEY: that reader's rates, one per round
 column() { local r; for ((r = 1; r <= rounds; r++)); do [ -n "${rate[$1,$2,$r]:-}" ] && echo "${rate[$1,$2,$r]}"; done; return 0; }
+# cpu_column DELAY KEY server|client: CPU seconds per GiB, one per round
+cpu_column() { local r; for ((r = 1; r <= rounds; r++)); do [ -n "${cpu[$1,$2,$3,$r]:-}" ] && echo "${cpu[$1,$2,$3,$r]}"; done; return 0; }
 # round_ratios DELAY A B: A/B within each round
 round_ratios() {
   local r
@@ -124,4 +146,13 @@ for delay in $delays; do
     done
     echo "delay ${delay} ms: warm re-read $(column "$delay" ours_warm | median) MB/s, data check: ${rate[$delay,ours_ok]}"
   fi
+done
+echo
+echo "CPU seconds per GiB of cold read, medians of rounds (server: $BENCH_BACKEND with its children; client: the mount's process)"
+printf '%-9s %-10s %8s %8s\n' "delay_ms" "reader" "server" "client"
+for delay in $delays; do
+  for k in "${readers[@]}"; do
+    printf '%-9s %-10s %8s %8s\n' "$delay" "$k" "$(cpu_column "$delay" "$k" server | median)" \
+      "$(cpu_column "$delay" "$k" client | median)"
+  done
 done
