@@ -19,10 +19,10 @@ struct TransferState {
   size_t upload_pos = 0;
   BodyWakeups* wakeups;
   bool status_known = false;
-  bool to_sink = false;
+  bool streaming = false;  // a 2xx body handed to req->stream
   long status = 0;
   size_t streamed = 0;  // 2xx body bytes handed to req->stream
-  curl_off_t content_length = -1;  // of a 2xx body streamed to the sink; -1 if unknown
+  curl_off_t content_length = -1;  // of a streamed body; -1 if unknown
 };
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
@@ -49,24 +49,17 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   const size_t len = size * n;
   if (!st->status_known) {
     curl_easy_getinfo(st->handle, CURLINFO_RESPONSE_CODE, &st->status);
-    st->to_sink = (st->req->sink || st->req->stream) && st->status >= 200 && st->status < 300;
-    if (st->to_sink) curl_easy_getinfo(st->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &st->content_length);
-    if (st->to_sink && st->req->sink && st->req->size_hint) st->req->sink->reserve(st->req->size_hint);
+    st->streaming = st->req->stream && st->status >= 200 && st->status < 300;
+    if (st->streaming) curl_easy_getinfo(st->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &st->content_length);
     st->status_known = true;
   }
-  if (!st->to_sink) {
+  if (!st->streaming) {
     st->resp->body.append(data, len);
     return len;
   }
-  size_t body_so_far;
-  if (st->req->stream) {
-    st->req->stream(st->status, std::string_view(data, len));
-    body_so_far = st->streamed += len;
-  } else {
-    st->req->sink->append(data, len);
-    body_so_far = st->req->sink->size();
-  }
-  st->wakeups->on_body(body_so_far, st->content_length);
+  st->req->stream(st->status, std::string_view(data, len));
+  st->streamed += len;
+  st->wakeups->on_body(st->streamed, st->content_length);
   return len;
 }
 
@@ -116,7 +109,6 @@ Response perform(CURL* h, const Request& req, const Options& opts) {
   Response resp;
   BodyWakeups wakeups(h);  // declared before the transfer: its destructor resets the socket after it
   TransferState st{h, &req, &resp, 0, &wakeups};
-  if (req.sink) req.sink->clear();
   if (req.stream) req.stream(0, {});  // a new attempt: the body starts again
 
   curl_easy_reset(h);  // keeps the live connection, caches and share

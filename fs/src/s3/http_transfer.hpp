@@ -21,12 +21,10 @@ struct Request {
   std::string url;     // already encoded
   std::vector<std::string> header_lines;  // "Name: value"
   std::string_view body;                  // request body (PUT/POST)
-  std::string* sink = nullptr;            // 2xx response body goes here when set
-  // Or, instead of `sink`, each piece of a 2xx body is handed to this as it arrives (with the
-  // status: a 200 to a ranged GET is the whole object). Called with an empty piece when an
-  // attempt starts, so the consumer can tell a retry from a continuation.
+  // When set, each piece of a 2xx body is handed to this as it arrives (with the status: a 200
+  // to a ranged GET is the whole object), instead of being kept in Response::body. Called with
+  // an empty piece when an attempt starts, so the consumer can tell a retry from a continuation.
   std::function<void(long status, std::string_view piece)> stream;
-  size_t size_hint = 0;                   // expected 2xx body size, to reserve
 };
 
 struct Options {
@@ -43,7 +41,7 @@ struct Response {
   std::string transport_error;  // libcurl's message when transport != ok
   long status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;                            // body when no sink, or the error body
+  std::string body;                            // body when not streamed, or the error body
   uint64_t bytes_received = 0;
   uint64_t bytes_sent = 0;
 

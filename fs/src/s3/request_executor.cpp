@@ -112,9 +112,7 @@ S3Reply RequestExecutor::execute(const S3Call& call) {
     hreq.method = call.method;
     hreq.url = url;
     hreq.body = call.body;
-    hreq.sink = call.sink;
     hreq.stream = call.stream;
-    hreq.size_hint = call.size_hint;
     for (const auto& [name, value] : sreq.headers) hreq.header_lines.push_back(name + ": " + value);
     hreq.header_lines.push_back("Authorization: " + sig.authorization);
 

@@ -28,9 +28,9 @@ struct S3Call {
   sigv4::Params query;   // raw names/values
   sigv4::Params headers; // lower-case names; all are signed
   std::string_view body;
-  std::string* sink = nullptr;  // 2xx body destination (else reply.body)
-  std::function<void(long status, std::string_view piece)> stream;  // or this; see http::Request
-  size_t size_hint = 0;
+  // Each piece of a 2xx body as it arrives (else the body is in reply.response.body); see
+  // http::Request::stream.
+  std::function<void(long status, std::string_view piece)> stream;
   std::set<long> accept;  // extra non-2xx statuses returned instead of thrown (e.g. 416)
   int max_retries = -1;   // -1: the config's
   int max_transport_retries = -1;  // for connect/timeout/reset failures; -1: max_retries

@@ -138,10 +138,21 @@ ObjectInfo S3Client::head(const std::string& key) {
   return info;
 }
 
-// GetObject of [offset, offset + length) (length > 0); a 416 (range at or past the end) is an
-// empty read, not an error.
-S3Call S3Client::ranged_get_call(const std::string& key, uint64_t offset, uint64_t length,
-                                 const std::optional<std::string>& if_match) const {
+// Every attempt's body starts again at 0, so only the last attempt's bytes are kept.
+void S3Client::get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
+                   const std::optional<std::string>& if_match) {
+  out.clear();
+  if (length == 0) return;
+  out.reserve(static_cast<size_t>(std::min<uint64_t>(length, 1ull << 31)));
+  get_stream(key, offset, length, [&out](uint64_t pos, std::string_view piece) {
+    if (pos == 0) out.clear();
+    out.append(piece);
+  }, if_match);
+}
+
+uint64_t S3Client::get_stream(const std::string& key, uint64_t offset, uint64_t length, const ByteSink& on_bytes,
+                              const std::optional<std::string>& if_match) {
+  if (length == 0) return 0;
   S3Call call;
   call.op = "GetObject";
   call.method = "GET";
@@ -149,42 +160,14 @@ S3Call S3Client::ranged_get_call(const std::string& key, uint64_t offset, uint64
   const uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX - 1 : offset + length - 1;
   call.headers.emplace_back("range", fmt::format("bytes={}-{}", offset, last));
   if (if_match) call.headers.emplace_back("if-match", quoted(*if_match));
-  call.accept = {416};
-  return call;
-}
-
-void S3Client::get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
-                   const std::optional<std::string>& if_match) {
-  out.clear();
-  if (length == 0) return;
-  S3Call call = ranged_get_call(key, offset, length, if_match);
-  call.sink = &out;
-  call.size_hint = static_cast<size_t>(std::min<uint64_t>(length, 1ull << 31));
-  auto reply = impl_->exec.execute(call);
-  if (reply.status == 416) {
-    out.clear();
-    return;
-  }
-  if (reply.status == 200) {
-    // The server ignored the range and sent the whole object.
-    if (offset >= out.size()) out.clear();
-    else out = out.substr(static_cast<size_t>(offset), static_cast<size_t>(std::min<uint64_t>(length, out.size() - offset)));
-  } else if (out.size() > length) {
-    out.resize(static_cast<size_t>(length));
-  }
-}
-
-uint64_t S3Client::get_stream(const std::string& key, uint64_t offset, uint64_t length, const ByteSink& on_bytes,
-                              const std::optional<std::string>& if_match) {
-  if (length == 0) return 0;
-  S3Call call = ranged_get_call(key, offset, length, if_match);
+  call.accept = {416};  // range starts at or past the end: an empty read
   // Position in this attempt's body; a 200 is the whole object (the server ignored the range),
   // so its first `offset` bytes are skipped. Every attempt starts with an empty piece.
   uint64_t body_pos = 0;
-  uint64_t delivered = 0;  // furthest pos handed on, over all attempts
+  uint64_t delivered = 0;  // bytes of the range this attempt has handed on
   call.stream = [&](long status, std::string_view piece) {
     if (piece.empty()) {
-      body_pos = 0;
+      body_pos = delivered = 0;
       return;
     }
     const uint64_t skip = status == 200 ? offset : 0;
@@ -196,7 +179,7 @@ uint64_t S3Client::get_stream(const std::string& key, uint64_t offset, uint64_t 
     if (pos >= length) return;
     if (piece.size() > length - pos) piece = piece.substr(0, static_cast<size_t>(length - pos));
     on_bytes(pos, piece);
-    delivered = std::max(delivered, pos + piece.size());
+    delivered = pos + piece.size();
   };
   auto reply = impl_->exec.execute(call);
   if (reply.status == 416) return 0;

@@ -20,8 +20,6 @@
 
 namespace skytrain::fs {
 
-struct S3Call;  // s3/request_executor.hpp
-
 class S3Client : public ObjectStore {
  public:
   explicit S3Client(S3Config config);
@@ -73,8 +71,6 @@ class S3Client : public ObjectStore {
   Stats stats() const;
 
  private:
-  S3Call ranged_get_call(const std::string& key, uint64_t offset, uint64_t length,
-                         const std::optional<std::string>& if_match) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
