@@ -11,9 +11,9 @@ apt_packages=(
   libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libpugixml-dev libexpat1-dev
   libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libboost-filesystem-dev
   libsnappy-dev libzstd-dev zlib1g-dev libicu-dev
-  libtorch-dev libopenblas0-pthread
-  # reference implementations, peers and tools used by tests, benchmarks and the quickstart
-  python3 python3-torch python3-jinja2 python3-jsonschema python3-yaml awscli curl jq
+  # Python (the project's .venv below holds torch and the reference packages), peers and tools
+  # used by tests, benchmarks and the quickstart
+  python3 python3-venv awscli curl jq
   s3fs rclone fio gnuplot-nox shellcheck systemd procps psmisc util-linux
 )
 
@@ -31,17 +31,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Node fixtures (local S3 servers, HF tokenizers, DuckDB, real tokenizer files), pinned by the lock file.
+# Node fixtures (local S3 servers, HF tokenizers, DuckDB, real tokenizer files), pinned by the
+# lock file. `npm ci` installs exactly the lock and never rewrites it (the lock lists every
+# platform's optional packages, so it is complete on any machine).
 stamp=tests/node/node_modules/.skytrain-lock
 if [ ! -f "$stamp" ] || ! cmp -s tests/node/package-lock.json "$stamp"; then
   echo "setup: installing npm test fixtures"
-  (cd tests/node && npm install --no-audit --no-fund --loglevel=error)  # npm ci trips over optional per-platform deps in the lock
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
   cp tests/node/package-lock.json "$stamp"
 fi
 
-# moto (the S3 semantics reference) comes with the machine image's python3; Debian has no package.
-if ! python3 -c 'import moto.server' 2>/dev/null; then
-  echo "setup: python3 lacks moto; trying pip" >&2
-  python3 -m pip install --quiet 'moto[server]' || {
-    echo "setup: cannot install moto: the tests need 'moto[server]' in python3" >&2; exit 1; }
+# The project virtualenv (.venv, git-ignored): torch (whose libtorch the trainer builds against,
+# see cmake/torch_from_wheel.cmake), transformers/PEFT/TRL/tokenizers/jinja2/DuckDB/SkyPilot as
+# references, moto as the S3 semantics server. Every version is pinned in requirements.txt.
+stamp=.venv/.skytrain-requirements
+if [ ! -f "$stamp" ] || ! cmp -s requirements.txt "$stamp"; then
+  echo "setup: installing Python packages into .venv (requirements.txt; torch brings ~5 GB of CUDA libraries)"
+  [ -x .venv/bin/python3 ] || python3 -m venv .venv
+  .venv/bin/python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  cp requirements.txt "$stamp"
 fi

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ./setup.sh
+# The project virtualenv first: python3 is then the one with moto, torch and the reference packages.
+export PATH="$PWD/.venv/bin:$PATH"
 
 build=build
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """The peer for bench/train_step.sh: the same LoRA training step as skytrain-train, in PyTorch
 eager (Debian python3-torch, the same libtorch build). Same model directory, same token rows,
 same batch x grad-accum, LoRA r/alpha/targets, AdamW, grad clipping, loss over labelled positions

@@ -30,7 +30,7 @@ else
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$build" -j"$(nproc)"
 fi
-export PATH="$build:$build/pipeline:$build/trainer:$PATH"
+export PATH="$build:$build/pipeline:$build/trainer:$src/.venv/bin:$PATH"
 
 qs=${SKYTRAIN_QUICKSTART_DIR:-$src/.quickstart}
 rows=${SKYTRAIN_QUICKSTART_ROWS:-3000}

@@ -14,6 +14,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+# moto lives in the project virtualenv (setup.sh installs it there).
+[ -x "$root/.venv/bin/python3" ] && export PATH="$root/.venv/bin:$PATH"
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -32,7 +34,7 @@ start)
   case "$kind" in
     moto)
       python3 -c 'import moto.server' 2>/dev/null || {
-        echo "s3-server.sh: python3 has no 'moto' (pip install 'moto[server]')" >&2; exit 1; }
+        echo "s3-server.sh: python3 has no 'moto': run ./setup.sh (it installs requirements.txt into .venv)" >&2; exit 1; }
       # setsid: the server gets its own process group, so stop can kill it and its children.
       setsid python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
       ;;

@@ -8,7 +8,7 @@ source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
 schemas=${SKYTRAIN_SCHEMAS:-$SKYTRAIN_SRC/tests/parity/skypilot/schema}
 mkdir -p "$T/blocks"
-/usr/bin/python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" --extract "$T/blocks" "$SKYTRAIN_SRC/sky/allatonce.yaml"
+python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" --extract "$T/blocks" "$SKYTRAIN_SRC/sky/allatonce.yaml"
 check "run block extracted" test -s "$T/blocks/allatonce.run.sh"
 
 start_s3 moto

@@ -8,7 +8,7 @@ schemas=${SKYTRAIN_SCHEMAS:-$SKYTRAIN_SRC/tests/parity/skypilot/schema}
 check "schemas present at $schemas" test -f "$schemas/task_schema.json"
 
 mkdir -p "$T/blocks"
-/usr/bin/python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" --extract "$T/blocks" "$SKYTRAIN_SRC"/sky/*.yaml
+python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" --extract "$T/blocks" "$SKYTRAIN_SRC"/sky/*.yaml
 check "every task file has run and setup blocks" test "$(ls "$T/blocks" | wc -l)" -ge 6
 shellcheck -s bash "$T"/blocks/*.sh
 shellcheck -s sh "$SKYTRAIN_SRC/mount-scripts/mount.fuse.skytrain-fs"
@@ -24,7 +24,7 @@ service:
 envs:
   N: 1
 YAML
-if /usr/bin/python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" "$T/bad.yaml" 2>"$T/bad.err"; then
+if python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" "$T/bad.yaml" 2>"$T/bad.err"; then
   echo "validator accepted a bad task file" >&2; exit 1
 fi
 check "bad cloud reported" grep -q "resources/cloud" "$T/bad.err"

@@ -16,7 +16,8 @@ SKYTRAIN_BUILD=${SKYTRAIN_BUILD:-$SKYTRAIN_SRC/build}
 BIN=$SKYTRAIN_BUILD
 # Tools are built into their part's folder (build/pipeline, build/trainer); skytrain-fs at the build root.
 FS_BIN=$SKYTRAIN_BUILD/skytrain-fs
-export PATH="$SKYTRAIN_BUILD:$SKYTRAIN_BUILD/pipeline:$SKYTRAIN_BUILD/trainer:$PATH"
+# python3 is the project virtualenv's (moto, torch and the reference packages; see setup.sh).
+export PATH="$SKYTRAIN_BUILD:$SKYTRAIN_BUILD/pipeline:$SKYTRAIN_BUILD/trainer:$SKYTRAIN_SRC/.venv/bin:$PATH"
 _H_MOUNTS=()
 _H_SERVERS=()
 _H_PIDS=()

@@ -83,7 +83,7 @@ ModelConfig ModelConfig::parse(std::string_view json, std::string_view ctx) {
   get_int(o, "head_dim", c.head_dim, ctx);
   get_int(o, "max_position_embeddings", c.max_position_embeddings, ctx);
   get_double(o, "rms_norm_eps", c.rms_norm_eps, ctx);
-  get_double(o, "rope_theta", c.rope_theta, ctx);
+  const bool top_level_theta = get_double(o, "rope_theta", c.rope_theta, ctx);
   get_double(o, "initializer_range", c.initializer_range, ctx);
   get_bool(o, "tie_word_embeddings", c.tie_word_embeddings, ctx);
   if (c.model_type == "qwen2") {
@@ -132,14 +132,27 @@ ModelConfig ModelConfig::parse(std::string_view json, std::string_view ctx) {
         fail("{}: sliding_window={} is smaller than max_position_embeddings: sliding-window attention is not supported", ctx, w);
     }
   }
+  // RoPE: the classic fields (rope_theta, rope_scaling) or transformers 5's rope_parameters
+  // {rope_type, rope_theta, factor, ...}, which it writes instead of both.
   {
     element e;
+    object rp;
+    const bool has_params = !o.at_key("rope_parameters").get(e) && !e.is_null();
+    if (has_params && e.get(rp)) fail("{}: \"rope_parameters\" must be an object or null", ctx);
+    if (has_params && !top_level_theta) get_double(rp, "rope_theta", c.rope_theta, fmt::format("{}: rope_parameters", ctx));
+    object rs;
+    std::string where;
     if (!o.at_key("rope_scaling").get(e) && !e.is_null()) {
-      object rs;
       if (e.get(rs)) fail("{}: \"rope_scaling\" must be an object or null", ctx);
+      where = "rope_scaling";
+    } else if (has_params) {
+      rs = rp;
+      where = "rope_parameters";
+    }
+    if (!where.empty()) {
       std::string type;
       if (!get_string(rs, "rope_type", type, ctx)) get_string(rs, "type", type, ctx);
-      const std::string rctx = fmt::format("{}: rope_scaling", ctx);
+      const std::string rctx = fmt::format("{}: {}", ctx, where);
       if (type == "default" || type.empty()) {
         c.rope_scaling.type = RopeScaling::Type::none;
       } else if (type == "linear" || type == "dynamic" || type == "llama3") {

@@ -5,8 +5,8 @@
 #include <numbers>
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <torch/autograd.h>
-#include <torch/version.h>
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/trainer/lora.hpp"
@@ -15,6 +15,37 @@
 namespace skytrain::trainer {
 
 namespace {
+
+// torch.autocast(device, dtype) for the model's compute dtype while the scope lives, as PEFT
+// trains: the frozen base is stored in bf16, LoRA weights stay fp32 and autocast runs every
+// matmul in bf16 (fp32 accumulation); norms, softmax and the loss are fp32 by construction.
+// A no-op for fp32 models. Nested scopes are fine; the outermost one drops autocast's cache of
+// casted weights on exit, as Python's context manager does.
+class AutocastScope {
+ public:
+  explicit AutocastScope(const Model& m) : device_(m.device.type()), on_(m.dtype != torch::kFloat) {
+    if (!on_) return;
+    prev_enabled_ = at::autocast::is_autocast_enabled(device_);
+    prev_dtype_ = at::autocast::get_autocast_dtype(device_);
+    at::autocast::set_autocast_enabled(device_, true);
+    at::autocast::set_autocast_dtype(device_, m.dtype);
+    at::autocast::increment_nesting();
+  }
+  ~AutocastScope() {
+    if (!on_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(device_, prev_enabled_);
+    at::autocast::set_autocast_dtype(device_, prev_dtype_);
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  c10::DeviceType device_;
+  bool on_;
+  bool prev_enabled_ = false;
+  at::ScalarType prev_dtype_ = at::kBFloat16;
+};
 
 // RMSNorm: x / sqrt(mean(x^2) + eps) in fp32, cast back to x's dtype, THEN times the weight.
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
@@ -28,12 +59,11 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
 // y = x W^T + b, plus the LoRA path (B (A dropout(x))) * scale when the layer is targeted.
 torch::Tensor linear(const torch::Tensor& x, const Linear& l, const LoraPair* lora, double scale, double dropout,
                      bool training) {
-  torch::Tensor y = at::linear(x, l.weight, l.bias.defined() ? c10::optional<at::Tensor>(l.bias) : c10::nullopt);
-  if (lora) {
-    const auto dt = x.scalar_type();
+  torch::Tensor y = at::linear(x, l.weight, l.bias.defined() ? std::optional<at::Tensor>(l.bias) : std::nullopt);
+  if (lora) {  // A and B are fp32; under autocast the matmuls run in the compute dtype
     torch::Tensor xd = (training && dropout > 0) ? at::dropout(x, dropout, true) : x;
-    torch::Tensor ax = at::linear(xd, lora->A.to(dt));   // [..., r]
-    y = y + at::linear(ax, lora->B.to(dt)) * scale;      // [..., out]
+    torch::Tensor ax = at::linear(xd, lora->A);          // [..., r]
+    y = y + at::linear(ax, lora->B) * scale;             // [..., out]
   }
   return y;
 }
@@ -82,21 +112,12 @@ torch::Tensor attention(const torch::Tensor& q, torch::Tensor k, torch::Tensor v
     k = k.unsqueeze(2).expand({B, KV, rep, S, D}).reshape({B, NH, S, D});
     v = v.unsqueeze(2).expand({B, KV, rep, S, D}).reshape({B, NH, S, D});
   }
-#if TORCH_VERSION_MAJOR >= 2
+  // SDPA picks flash / memory-efficient kernels on CUDA and a fused kernel on CPU; its softmax
+  // accumulates in fp32 whatever the input dtype.
   if (allowed.defined()) return at::scaled_dot_product_attention(q, k, v, allowed, 0.0, false);
-  if (T == S) return at::scaled_dot_product_attention(q, k, v, c10::nullopt, 0.0, /*is_causal=*/true);
+  if (T == S) return at::scaled_dot_product_attention(q, k, v, std::nullopt, 0.0, /*is_causal=*/true);
   torch::Tensor causal = torch::ones({T, S}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril(S - T);
   return at::scaled_dot_product_attention(q, k, v, causal, 0.0, false);
-#else
-  const double scale = 1.0 / std::sqrt(static_cast<double>(D));
-  torch::Tensor scores = (torch::matmul(q, k.transpose(-2, -1)) * scale).to(torch::kFloat);  // [B,NH,T,S]
-  torch::Tensor mask = allowed.defined()
-      ? allowed
-      : torch::ones({T, S}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril(S - T);
-  scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
-  torch::Tensor probs = torch::softmax(scores, -1).to(q.scalar_type());  // fp32 softmax
-  return torch::matmul(probs, v);
-#endif
 }
 
 }  // namespace
@@ -131,6 +152,7 @@ torch::Tensor decoder_layer(const Model& m, size_t i, const torch::Tensor& x, co
   const auto& c = m.config;
   const auto& L = m.layers[i];
   const int64_t B = x.size(0), T = x.size(1), NH = c.num_attention_heads, KV = c.num_key_value_heads, D = c.head_dim;
+  const AutocastScope autocast(m);
   const LoraAdapter* lora = ctx.lora;
   const double scale = lora ? lora->scale : 0.0, p = lora ? lora->config.dropout : 0.0;
   auto lp = [&](Target t) { return lora ? lora->pair(i, t) : nullptr; };
@@ -168,6 +190,7 @@ torch::Tensor final_norm(const Model& m, const torch::Tensor& x) {
 }
 
 torch::Tensor lm_logits(const Model& m, const torch::Tensor& h) {
+  const AutocastScope autocast(m);
   return at::linear(h, m.lm_head).to(torch::kFloat);  // [..., V]
 }
 

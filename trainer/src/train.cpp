@@ -23,6 +23,7 @@
 #include "skytrain/common/sha256.hpp"
 #include "skytrain/common/stage_manifest.hpp"
 #include "skytrain/trainer/checkpoint.hpp"
+#include "skytrain/trainer/lm_head_loss.hpp"
 #include "skytrain/trainer/model.hpp"
 #include "skytrain/trainer/model_files.hpp"
 #include "skytrain/trainer/safetensors.hpp"
@@ -36,6 +37,9 @@ void TrainOptions::validate() const {
   lora.validate();
   if (lr <= 0) fail("--lr must be positive, got {}", lr);
   if (weight_decay < 0) fail("--weight-decay must be >= 0, got {}", weight_decay);
+  if (!(adam_beta1 >= 0 && adam_beta1 < 1)) fail("--adam-beta1 must be in [0, 1), got {}", adam_beta1);
+  if (!(adam_beta2 >= 0 && adam_beta2 < 1)) fail("--adam-beta2 must be in [0, 1), got {}", adam_beta2);
+  if (!(adam_eps > 0)) fail("--adam-epsilon must be positive, got {}", adam_eps);
   if (warmup_steps < 0) fail("--warmup-steps must be >= 0, got {}", warmup_steps);
   if (batch_size <= 0) fail("--batch-size must be positive, got {}", batch_size);
   if (grad_accum <= 0) fail("--grad-accum must be positive, got {}", grad_accum);
@@ -45,6 +49,19 @@ void TrainOptions::validate() const {
   if (save_steps < 0) fail("--save-steps must be >= 0, got {}", save_steps);
   if (keep_checkpoints < 1) fail("--keep-checkpoints must be at least 1, got {}", keep_checkpoints);
   if (device != "auto" && device != "cpu" && device != "cuda") fail("--device must be auto, cpu or cuda, got \"{}\"", device);
+  if (gradient_checkpointing != "auto" && gradient_checkpointing != "on" && gradient_checkpointing != "off")
+    fail("--gradient-checkpointing must be auto, on or off, got \"{}\"", gradient_checkpointing);
+}
+
+bool use_gradient_checkpointing(const TrainOptions& o, int64_t longest_example) {
+  if (o.gradient_checkpointing != "auto") return o.gradient_checkpointing == "on";
+  const int64_t row = o.packing ? o.max_seq_len : std::min(o.max_seq_len, longest_example);
+  return o.batch_size * row >= kAutoCheckpointTokens;
+}
+
+LoraAdapter initial_adapter(const ModelConfig& mc, const TrainOptions& o, torch::Device device) {
+  torch::manual_seed(o.seed);
+  return LoraAdapter::init(mc, o.lora, device);
 }
 
 double lr_at(int64_t step, int64_t warmup, int64_t total, double lr) {
@@ -192,9 +209,13 @@ TrainResult run_training(const TrainOptions& o) {
 
   // ---- 4. Model, adapter, optimizer ---------------------------------------------------------
   Model model = load_model(model_dir, device, dtype);
+  int64_t longest = 0;
+  for (const auto& e : data.examples()) longest = std::max<int64_t>(longest, e.length);
+  const bool checkpointing = use_gradient_checkpointing(o, longest);
+  log::info("gradient checkpointing {} (--gradient-checkpointing {}; {} tokens per micro-batch at most)", checkpointing ? "on" : "off",
+            o.gradient_checkpointing, o.packing ? o.batch_size * o.max_seq_len : o.batch_size * std::min(o.max_seq_len, longest));
   const int64_t H = model.config.hidden_size;
-  torch::manual_seed(o.seed);
-  LoraAdapter lora = LoraAdapter::init(model.config, o.lora, device);
+  LoraAdapter lora = initial_adapter(model.config, o, device);
   std::vector<torch::Tensor> params = lora.parameters();
   int64_t n_params = 0;
   for (const auto& p : params) n_params += p.numel();
@@ -246,17 +267,15 @@ TrainResult run_training(const TrainOptions& o) {
     for (const HostBatch& hb : host) {
       DeviceBatch b = to_device(hb, device);
       ForwardContext ctx = make_forward_context(model, b.positions, b.doc_ids, &lora, /*training=*/true);
-      // Head: final norm, then lm_head ONLY at the labelled positions [N,H] -> [N,V] (the full
-      // [B,T,V] logits would dominate memory for a 152k vocabulary), summed CE / step_labels.
+      // Head: final norm, then lm_head + CE ONLY at the labelled positions and chunk by chunk
+      // (lm_head_loss.hpp): [B,T,V] logits would dominate memory for a 152k vocabulary.
       auto head_loss = [&](const torch::Tensor& x_last) {                      // [B,T,H]
         torch::Tensor h = final_norm(model, x_last).reshape({-1, H});           // [B*T,H]
-        torch::Tensor logits = lm_logits(model, h.index_select(0, b.label_pos));  // [N,V] fp32
-        return torch::nn::functional::cross_entropy(
-                   logits, b.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
-               static_cast<double>(step_labels);
+        return chunked_lm_head_cross_entropy(h.index_select(0, b.label_pos), model.lm_head, b.labels,  // [N,H] -> scalar
+                                             static_cast<double>(step_labels));
       };
       torch::Tensor loss;
-      if (o.gradient_checkpointing) {
+      if (checkpointing) {
         loss = forward_backward_checkpointed(model, b.ids, ctx, head_loss);
       } else {
         torch::Tensor x = embed_tokens(model, b.ids);                                          // [B,T,H]

@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
   app.add_flag("--use-rslora", o.lora.use_rslora, "Rank-stabilised LoRA scale alpha/sqrt(r)");
   app.add_option("--lr", o.lr, "Peak learning rate (AdamW)");
   app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay");
+  app.add_option("--adam-beta1", o.adam_beta1, "AdamW beta1");
+  app.add_option("--adam-beta2", o.adam_beta2, "AdamW beta2");
+  app.add_option("--adam-epsilon", o.adam_eps, "AdamW epsilon");
   app.add_option("--warmup-steps", o.warmup_steps, "Linear warmup steps (then linear decay to 0)");
   app.add_option("--max-grad-norm", o.max_grad_norm, "Gradient clipping norm (0 disables)");
   app.add_option("--batch-size", o.batch_size, "Sequences (rows) per micro-batch");
@@ -54,7 +57,9 @@ int main(int argc, char** argv) {
   app.add_option("--save-steps", o.save_steps, "Checkpoint every N steps (0 = only at the end)");
   app.add_option("--keep-checkpoints", o.keep_checkpoints, "Keep the newest N checkpoints");
   app.add_flag("--packing", o.packing, "Pack several examples per row (attention stays within each example)");
-  app.add_flag("--gradient-checkpointing", o.gradient_checkpointing, "Recompute layer activations in backward to save memory");
+  app.add_option("--gradient-checkpointing", o.gradient_checkpointing,
+                 "Recompute layer activations in backward to save memory: auto (on from 1024 tokens per micro-batch), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("--device", o.device, "auto | cpu | cuda (auto picks CUDA when libtorch has a device)");
   app.add_option("--threads", o.threads, "CPU threads for libtorch (0 = all cores)");
   app.add_option("--logging-steps", o.logging_steps, "Log a line every N steps when stderr is not a terminal");

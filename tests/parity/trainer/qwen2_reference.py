@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference forward pass of the Qwen2/Llama-family causal LM, written from the equations in
 DESIGN.md ("trainer") with Debian's python3-torch, independently of the C++ trainer.
 

@@ -46,7 +46,7 @@ torch::Tensor python_logits(const std::filesystem::path& model_dir, const torch:
     }
     f << "]";
   }
-  const std::string cmd = fmt::format("/usr/bin/python3 {}/tests/parity/trainer/qwen2_reference.py {} {} {} {}", SKYTRAIN_SOURCE_DIR,
+  const std::string cmd = fmt::format("{} {}/tests/parity/trainer/qwen2_reference.py {} {} {} {}", SKYTRAIN_PYTHON, SKYTRAIN_SOURCE_DIR,
                                       model_dir.string(), ids_json.string(), out.string(), adapter);
   REQUIRE(std::system(cmd.c_str()) == 0);
   const std::string bytes = read_file(out);

@@ -8,13 +8,12 @@
 // Numerics follow transformers: RMSNorm computes in fp32 and casts back to the input dtype
 // BEFORE multiplying by the weight; RoPE is the half-split (rotate_half) layout with cos/sin
 // computed in fp32; attention softmax runs in fp32; the MLP is SwiGLU down(silu(gate(x))*up(x)).
-// Base weights are held in the compute dtype: fp32 on CPU, bf16 on CUDA (the explicit form of
-// bf16 autocast: matmuls in bf16, norms/softmax/loss in fp32, LoRA master weights in fp32).
-// Doing the casts explicitly rather than through the autocast API keeps one code path for
-// libtorch 1.13 and 2.x and lets the bf16 path run (slowly) in CPU tests.
+// Precision as PEFT trains: the frozen base weights are held in the compute dtype (fp32 on CPU,
+// bf16 on CUDA); LoRA weights, their gradients and the AdamW state are fp32; with a bf16 base
+// every layer runs under libtorch's autocast (bf16 matmuls with fp32 accumulation) and norms,
+// softmax and the loss are computed in fp32. The same code runs bf16 on CPU (slowly) in tests.
 //
-// Attention uses at::scaled_dot_product_attention when libtorch >= 2.0 (flash/mem-efficient
-// kernels on CUDA) and the explicit fp32-softmax formula otherwise.
+// Attention is at::scaled_dot_product_attention (flash / memory-efficient kernels on CUDA).
 #pragma once
 #include <filesystem>
 #include <functional>

@@ -27,7 +27,8 @@ struct TrainOptions {
   int64_t save_steps = 50;
   int keep_checkpoints = 2;
   bool packing = false;
-  bool gradient_checkpointing = false;
+  // auto | on | off. auto turns it on when a micro-batch can hold kAutoCheckpointTokens tokens.
+  std::string gradient_checkpointing = "auto";
   bool restart = false;         // discard existing checkpoints of another configuration
   bool write_fused = true;
   std::string device = "auto";  // auto | cpu | cuda
@@ -47,6 +48,18 @@ struct TrainResult {
 };
 
 TrainResult run_training(const TrainOptions& opt);
+
+// --gradient-checkpointing auto switches recomputation on at this many tokens per micro-batch
+// (batch size x the longest example, capped by max_seq_len; batch x max_seq_len with packing).
+// Measured on the Qwen2.5-0.5B config in fp32 on CPU (README, "Memory"): activations cost about
+// 6-7 MB per token across its 24 layers, so 1024 tokens already hold ~7 GB of them while one
+// recomputed forward costs ~25-30% more step time; below it the memory is small and the time is not.
+inline constexpr int64_t kAutoCheckpointTokens = 1024;
+bool use_gradient_checkpointing(const TrainOptions& o, int64_t longest_example);
+
+// The adapter a run starts from: torch's generator seeded with --seed, then LoraAdapter::init.
+// The parity tests export it to PEFT to train both from the same start.
+LoraAdapter initial_adapter(const ModelConfig& mc, const TrainOptions& o, torch::Device device);
 
 // Linear warmup to lr over `warmup` steps, then linear decay to 0 at `total` (transformers'
 // get_linear_schedule_with_warmup); `step` is the 0-based index of the optimizer step.
