@@ -3,6 +3,8 @@
 #   - parity: for the Qwen2.5 and Qwen3 templates, every example's rendered text equals Python
 #     jinja2's (set up as transformers does), its ids equal the HF tokenizers library's encoding
 #     of that text, and its loss mask equals an independent train_on_responses_only computation;
+#     and against transformers' apply_chat_template, the Python tokenizers package and TRL's
+#     assistant-only masks (hf_parity.py);
 #   - the seed's strawberry conversation renders and tokenizes exactly as transformers would;
 #   - identical bytes for 1 and 2 threads; a second run does nothing; a changed template or
 #     max length rebuilds; a killed run, re-run, ends with the bytes of an uninterrupted run;
@@ -45,6 +47,27 @@ for i, line in enumerate(open(sys.argv[1], encoding="utf-8")):
     echo -n "$model/$shard: "
     python3 "$P/check_parity.py" "$std" "$T/ours.jsonl" "$T/texts.jsonl" "$T/ids.jsonl" "$QWEN3/tokenizer.json"
   done
+done
+
+# The Hugging Face stack itself (tests/parity/pretokenize/hf_parity.py): text equals
+# transformers' apply_chat_template, ids equal the Python tokenizers package's, masks equal
+# TRL's assistant-only masks where TRL has a training template. TRL knows Qwen2.5-Instruct's
+# template (the base model's differs in its default system prompt), so a third model carries the
+# template TRL ships for it.
+mkdir -p "$root/models/test/qwen25instruct"
+cp "$QWEN3/tokenizer.json" "$root/models/test/qwen25instruct/"
+python3 - "$QWEN25_CONFIG" "$root/models/test/qwen25instruct/tokenizer_config.json" <<'PY'
+import json, sys
+import trl.chat_template_utils as c
+cfg = json.load(open(sys.argv[1], encoding="utf-8"))
+cfg["chat_template"] = (c._CHAT_TEMPLATES_DIR / "qwen2_5.jinja").read_text(encoding="utf-8")
+json.dump(cfg, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=2)
+PY
+"$PRE" --root "$root" --model test/qwen25instruct --dataset test/convs --threads 2 >/dev/null
+for model in qwen25 qwen3 qwen25instruct; do
+  "$PRE" inspect "$root/model-ready/test/$model/test/convs/00000" >"$T/ours.jsonl"
+  echo -n "$model/00000 vs transformers/tokenizers/TRL: "
+  python3 "$P/hf_parity.py" "$root/standardized/test/convs/00000/data.jsonl" "$T/ours.jsonl" "$root/models/test/$model"
 done
 
 # The seed's example, Qwen2.5-0.5B's template: exact text and ids (ids from the HF library).

@@ -6,7 +6,13 @@ with indent/separators/sort_keys passed through, raise_exception, strftime_now),
 transformers calls it: render(messages=..., tools=..., documents=..., add_generation_prompt=...,
 **special_tokens_map, **other_kwargs).
 
-usage: render_reference.py [--template PATH] --fixtures FILE.jsonl --out FILE.jsonl
+With --transformers TOKENIZER_JSON the reference is transformers itself:
+AutoTokenizer.from_pretrained(PATH) (with TOKENIZER_JSON copied beside the template's files when
+PATH has no tokenizer.json) and tokenizer.apply_chat_template(..., tokenize=False), the seed's
+code path. Fixtures with an inline "template" are template-engine cases, not model templates: in
+this mode they are rendered through apply_chat_template(chat_template=...) too.
+
+usage: render_reference.py [--template PATH] [--transformers TOKENIZER_JSON] --fixtures FILE.jsonl --out FILE.jsonl
   PATH is a model directory (tokenizer_config.json, else chat_template.jinja), a
   tokenizer_config.json, or a bare .jinja file (then no special tokens).
 Each fixture line is {"name": ..., "context": {...}}, optionally with its own "template" source
@@ -113,12 +119,69 @@ def load(path):
     return source, special
 
 
+def transformers_tokenizer(path, tokenizer_json):
+    """AutoTokenizer for a model directory, a tokenizer_config.json or a bare .jinja file."""
+    import shutil
+    import tempfile
+    import warnings
+
+    from transformers import AutoTokenizer
+
+    with tempfile.TemporaryDirectory() as d:
+        if os.path.isdir(path):
+            for name in ("tokenizer_config.json", "chat_template.jinja", "tokenizer.json", "special_tokens_map.json"):
+                if os.path.exists(os.path.join(path, name)):
+                    shutil.copy(os.path.join(path, name), d)
+        elif path.endswith(".json"):
+            shutil.copy(path, os.path.join(d, "tokenizer_config.json"))
+        else:
+            shutil.copy(path, os.path.join(d, "chat_template.jinja"))
+        if not os.path.exists(os.path.join(d, "tokenizer.json")):
+            shutil.copy(tokenizer_json, d)
+        if not os.path.exists(os.path.join(d, "tokenizer_config.json")):
+            json.dump({"tokenizer_class": "PreTrainedTokenizerFast"}, open(os.path.join(d, "tokenizer_config.json"), "w"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return AutoTokenizer.from_pretrained(d)
+
+
+def main_transformers(args):
+    tok = transformers_tokenizer(args.template, args.transformers)
+    out = []
+    with open(args.fixtures, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("//"):
+                continue
+            fx = json.loads(line)
+            ctx = dict(fx["context"])
+            messages = ctx.pop("messages", None)
+            tools = ctx.pop("tools", None)
+            documents = ctx.pop("documents", None)
+            agp = ctx.pop("add_generation_prompt", False)
+            rec = {"name": fx["name"]}
+            try:
+                text = tok.apply_chat_template(messages, tools=tools, documents=documents, add_generation_prompt=agp,
+                                               tokenize=False, chat_template=fx.get("template"), **ctx)
+                rec.update(ok=True, text=text)
+            except Exception as e:
+                rec.update(ok=False, error=f"{type(e).__name__}: {e}")
+            out.append(json.dumps(rec, ensure_ascii=True))
+    tmp = args.out + ".tmp"
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write("\n".join(out) + "\n")
+    os.replace(tmp, args.out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--template")
+    ap.add_argument("--transformers", metavar="TOKENIZER_JSON")
     ap.add_argument("--fixtures", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    if args.transformers:
+        return main_transformers(args)
     env = make_env()
 
     def compile_source(source):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Parity of skytrain-tokenize with the HF tokenizers library on one tokenizer.json:
+# Parity of skytrain-tokenize with the HF tokenizers library on one tokenizer.json (the npm binding
+# for everything, and the Python package for the ids too):
 # ids (with and without special tokens), decode round trips, decodes of cut id lists, byte offsets,
 # and raw invalid UTF-8 input. Exits non-zero on the first kind of difference.
 # usage: run_parity.sh TOKENIZER_JSON WORK_DIR MEGABYTES [no-offsets]   (needs SKYTRAIN_BUILD, SKYTRAIN_SRC)
@@ -16,10 +17,14 @@ cd "$work"
 status=0
 "$bin" --tokenizer "$tok" encode --jsonl --stats <corpus.jsonl >ours_ids.jsonl
 node "$here/compare.js" ids.jsonl ours_ids.jsonl "ids" corpus.jsonl || status=1
+python3 "$here/reference_py.py" "$tok" corpus.jsonl py_ids.jsonl
+node "$here/compare.js" py_ids.jsonl ours_ids.jsonl "ids vs the Python tokenizers package" corpus.jsonl || status=1
+python3 "$here/reference_py.py" "$tok" corpus_head.jsonl py_special.jsonl --add-special-tokens
 "$bin" --tokenizer "$tok" encode --jsonl --threads 2 <corpus.jsonl >ours_ids_mt.jsonl
 node "$here/compare.js" ids.jsonl ours_ids_mt.jsonl "ids (2 threads)" corpus.jsonl || status=1
 "$bin" --tokenizer "$tok" encode --jsonl --add-special-tokens <corpus_head.jsonl >ours_special.jsonl
 node "$here/compare.js" ids_special.jsonl ours_special.jsonl "ids with special tokens" corpus_head.jsonl || status=1
+node "$here/compare.js" py_special.jsonl ours_special.jsonl "ids with special tokens vs the Python tokenizers package" corpus_head.jsonl || status=1
 "$bin" --tokenizer "$tok" decode --jsonl <ids.jsonl >ours_decoded.jsonl
 node "$here/compare.js" decoded.jsonl ours_decoded.jsonl "decode round trip" || status=1
 "$bin" --tokenizer "$tok" decode --jsonl <slices.jsonl >ours_slices.jsonl
