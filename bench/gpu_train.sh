@@ -24,7 +24,7 @@ cd "$SRC"
 echo "== build"
 ./setup.sh --node >/dev/null
 PY=$SRC/.venv/bin/python3
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+[ -f "$BUILD/CMakeCache.txt" ] || cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target skytrain-train skytrain-init-model trainer-test-write-shard trainer-test-parity >/dev/null
 "$PY" -c 'import torch; print("torch", torch.__version__, "CUDA available:", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
 "$PY" -m pip install --quiet -c requirements.txt transformers peft trl datasets accelerate
