@@ -11,6 +11,8 @@ apt_packages=(
   libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libpugixml-dev libexpat1-dev
   libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libboost-filesystem-dev
   libsnappy-dev libzstd-dev zlib1g-dev libicu-dev
+  # headers only: torch's ProcessGroupGloo.hpp includes <gloo/...>, which the torch wheel lacks
+  libgloo-dev
   # Python (the project's .venv below holds torch and the reference packages), peers and tools
   # used by tests, benchmarks and the quickstart
   python3 python3-venv awscli curl jq
