@@ -91,7 +91,8 @@ std::string error_text(const std::exception& x) {
 
 #ifndef SKYTRAIN_WITH_NCCL
 c10::intrusive_ptr<c10d::Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>&, int, int, torch::Device, std::chrono::seconds) {
-  fail("this skytrain-train was built against a torch without CUDA: no NCCL backend");
+  fail("--device cuda with several ranks: this skytrain-train was built without the NCCL backend (the torch wheel has no CUDA, or its "
+       "CUDA headers were incomplete at configure time: see the CMake warning; re-run ./setup.sh and reconfigure)");
 }
 #endif
 
