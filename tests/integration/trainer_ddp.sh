@@ -6,7 +6,8 @@
 # - only rank 0 writes: one metrics line per step, one set of outputs;
 # - kill -9 of rank 1 mid-run: the job exits non-zero naming rank 1, publishes nothing, and a
 #   re-launch at world size 1 resumes from rank 0's checkpoint and finishes;
-# - a rank that fails with an error: the other rank's error names it and says why.
+# - a rank that fails with an error: the other rank's error names it and says why;
+# - kill -9 of rank 0 hosting the store (no launcher): rank 1 exits non-zero naming rank 0.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
 source "$SKYTRAIN_SRC/tests/integration/trainer/setup_color_task.sh"
@@ -87,4 +88,27 @@ cat "$T/r0.log" "$T/r1.log" >&2
 check "rank 1 failed" test "$rc1" -eq 1
 check "rank 0 failed too" test "$rc0" -eq 1
 check "rank 0's error names rank 1 and why" grep -q "rank 1 failed: .*no config.json" "$T/r0.log"
+
+# kill -9 of rank 0, the store's host when no launcher runs: rank 1 exits non-zero, naming it.
+cp -al "$ROOT" "$T/kill0"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ranks=(--root "$T/kill0" --model "$MODEL" --dataset "$DATASET" --max-steps 2000 --threads 1 --no-fused --batch-size 2
+       --grad-accum 1 --save-steps 0 --dist-timeout 60)
+env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrain-train" "${ranks[@]}" 2> /dev/null &
+r0=$!
+track_pid "$r0"
+env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrain-train" "${ranks[@]}" 2> "$T/k1.log" &
+r1=$!
+track_pid "$r1"
+for _ in $(seq 1 36000); do
+  [ -s "$(out kill0)/checkpoints/metrics.jsonl" ] && break
+  kill -0 "$r0" 2>/dev/null || break
+  sleep 0.1
+done
+kill -9 "$r0"
+rc1=0
+wait "$r1" || rc1=$?
+cat "$T/k1.log" >&2
+check "rank 1 exited non-zero" test "$rc1" -eq 1
+check "rank 1 names rank 0" grep -q "rank 1: .*rank 0 has failed" "$T/k1.log"
 echo "trainer_ddp: OK"
