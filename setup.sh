@@ -23,13 +23,15 @@ apt_packages=(
   libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libpugixml-dev libexpat1-dev
   libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libboost-filesystem-dev
   libsnappy-dev libzstd-dev zlib1g-dev libicu-dev
+  # headers only: torch's ProcessGroupGloo.hpp includes <gloo/...>, which the torch wheel lacks
+  libgloo-dev
   # Python: the project's .venv below holds torch (the trainer's libtorch)
   python3 python3-venv curl procps psmisc util-linux
 )
 if [ "$mode" = all ]; then
   apt_packages+=(
     # peers and tools used by tests, benchmarks and the quickstart
-    awscli jq s3fs rclone fio gnuplot-nox shellcheck systemd time
+    awscli jq s3fs rclone fio gnuplot-nox shellcheck systemd time iproute2
   )
 fi
 
@@ -60,7 +62,8 @@ stamp=.venv/.skytrain-requirements
 if [ "$mode" = node ]; then
   if ! cmp -s requirements.txt "$stamp" && ! cmp -s requirements.txt "$stamp.node"; then
     echo "setup: installing the pinned torch into .venv (brings ~5 GB of CUDA libraries)"
-    .venv/bin/python3 -m pip install --quiet --disable-pip-version-check -c requirements.txt torch
+    .venv/bin/python3 -m pip install --quiet --disable-pip-version-check -c requirements.txt \
+      torch nvidia-cuda-crt nvidia-cuda-cccl  # the last two: CUDA headers for the NCCL backend
     cp requirements.txt "$stamp.node"
   fi
   exit 0

@@ -4,6 +4,8 @@
 #   s3-server.sh start STATE_DIR [moto|s3rver|s3rver3] [PORT]
 #       Starts the server on 127.0.0.1 (a free port unless PORT is given), waits until it answers,
 #       and writes STATE_DIR/{pid,port,endpoint,kind,log}. Prints the endpoint URL.
+#       S3_SERVER_HOST (moto only) binds another address instead: tests that run it inside a
+#       network namespace of their own give 0.0.0.0 there, which reaches only their namespaces.
 #   s3-server.sh stop STATE_DIR
 #       Kills the server whose PID is in STATE_DIR/pid (and only that one).
 #
@@ -36,7 +38,7 @@ start)
       python3 -c 'import moto.server' 2>/dev/null || {
         echo "s3-server.sh: python3 has no 'moto': run ./setup.sh (it installs requirements.txt into .venv)" >&2; exit 1; }
       # setsid: the server gets its own process group, so stop can kill it and its children.
-      setsid python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
+      setsid python3 -m moto.server -H "${S3_SERVER_HOST:-127.0.0.1}" -p "$port" >"$log" 2>&1 </dev/null &
       ;;
     s3rver|s3rver3)
       [ -d "$root/tests/node/node_modules" ] || { echo "s3-server.sh: run ./setup.sh first (npm fixtures missing)" >&2; exit 1; }

@@ -35,6 +35,22 @@ int main(int argc, char** argv) {
   app.add_option("--max-seq-len", o.max_seq_len, "Truncate examples to this many tokens")->capture_default_str();
   app.add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "Examples in flight at once (bounds memory)")->capture_default_str();
+  // SkyPilot's variables give a multi-node task's defaults; the flags override them.
+  for (auto [name, dst] : {std::pair{"SKYPILOT_NUM_NODES", &o.num_nodes}, std::pair{"SKYPILOT_NODE_RANK", &o.node_rank}}) {
+    const std::string v = env_or(name, "");
+    if (v.empty()) continue;
+    char* end = nullptr;
+    const long x = std::strtol(v.c_str(), &end, 10);
+    if (*end || x < 0 || x > 1 << 16) {
+      std::cerr << "skytrain-pretokenize: environment variable " << name << "=" << v << " is not a node count/index\n";
+      return 2;
+    }
+    *dst = static_cast<int>(x);
+  }
+  app.add_option("--num-nodes", o.num_nodes, "Nodes sharing the shards (env SKYPILOT_NUM_NODES); node 0 writes the manifest")
+      ->capture_default_str();
+  app.add_option("--node-rank", o.node_rank, "This node's index in [0, --num-nodes) (env SKYPILOT_NODE_RANK)")->capture_default_str();
+  app.add_option("--wait-timeout", o.wait_timeout_s, "Seconds node 0 waits for the other nodes' shards")->capture_default_str();
   app.add_flag("--skip-bad-rows", o.skip_bad_rows,
                "Skip (and count in the manifest) conversations the template rejects, instead of failing");
 
@@ -56,7 +72,10 @@ int main(int argc, char** argv) {
     if (o.dataset.empty()) throw skytrain::Error("--dataset is required (or set DATASET_NAME)");
     o.root = root;
     PretokenizeResult r = run_pretokenize(o);
-    if (r.already_done) {
+    if (!r.already_done && !r.manifest_written) {
+      std::cout << "pretokenize: node " << o.node_rank << " of " << o.num_nodes << " wrote its " << r.shards << " shard(s) ("
+                << r.shards_reused << " reused) under " << r.output_dir.string() << "\n";
+    } else if (r.already_done) {
       std::cout << "pretokenize: nothing to do, " << r.output_dir.string() << " is up to date\n";
     } else {
       std::cout << "pretokenize: wrote " << r.output_dir.string() << ": " << r.shards << " shard(s) (" << r.shards_reused

@@ -73,7 +73,8 @@ void save_checkpoint(const fs::path& checkpoints_dir, const TrainProgress& p, co
   w.begin_object();
   w.key("step").value(p.step);
   w.key("epoch").value(p.epoch);
-  w.key("micro_batch").value(p.micro_batch);
+  w.key("row").value(p.row);
+  w.key("world_size").value(p.world_size);
   w.key("tokens_seen").value(p.tokens_seen);
   w.key("last_loss").value(p.last_loss);
   w.key("fingerprint").value(fingerprint);
@@ -103,71 +104,86 @@ void save_checkpoint(const fs::path& checkpoints_dir, const TrainProgress& p, co
   }
 }
 
+namespace {
+
+TrainProgress load_checkpoint_dir(const fs::path& checkpoints_dir, const fs::path& dir, LoraAdapter& lora, torch::optim::Optimizer& opt,
+                                  const std::string& fingerprint, torch::Device device, int64_t batch_size) {
+  const fs::path state = dir / "state.json";
+  if (!fs::exists(state)) fail("{}: no state.json (the save was interrupted)", dir.string());
+  simdjson::dom::parser parser;
+  simdjson::padded_string text = read_json_file(state);
+  simdjson::dom::element root;
+  if (auto err = parser.parse(text).get(root)) fail("{}: not valid JSON: {}", state.string(), simdjson::error_message(err));
+  std::string_view fp;
+  if (root["fingerprint"].get(fp)) fail("{}: no fingerprint", state.string());
+  if (fp != fingerprint)
+    throw FingerprintMismatch(fmt::format("{}: this checkpoint belongs to a run with different options or inputs (fingerprint {} != {}); "
+                            "delete {} or pass --restart to start over",
+                            dir.string(), fp, fingerprint, checkpoints_dir.string()));
+  for (const char* f : kFiles) {
+    uint64_t size;
+    std::string_view sha;
+    if (root["files"][f]["size"].get(size) || root["files"][f]["sha256"].get(sha)) fail("{}: no entry for {}", state.string(), f);
+    if (!fs::exists(dir / f) || fs::file_size(dir / f) != size || sha256_file_hex(dir / f) != sha)
+      fail("{}: {} is missing or does not match its recorded size/sha256", dir.string(), f);
+  }
+  TrainProgress p;
+  int64_t v;
+  uint64_t u;
+  double d;
+  if (root["step"].get(v)) fail("{}: no step", state.string());
+  p.step = v;
+  if (root["epoch"].get(v)) fail("{}: no epoch", state.string());
+  p.epoch = v;
+  if (!root["row"].get(v)) {
+    p.row = v;
+  } else if (!root["micro_batch"].get(v)) {  // written before rows were counted: by one process
+    p.row = v * batch_size;
+  } else {
+    fail("{}: no row", state.string());
+  }
+  if (!root["world_size"].get(v)) p.world_size = v;
+  if (!root["tokens_seen"].get(u)) p.tokens_seen = u;
+  if (!root["last_loss"].get(d)) p.last_loss = d;
+
+  // Adapter: copy into the live parameters so the optimizer keeps tracking the same tensors.
+  SafetensorsFile f(dir / kFiles[0]);
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, t] : lora.named_tensors()) {
+    const TensorInfo* info = f.find(name);
+    if (!info || info->shape != std::vector<int64_t>(t.sizes().begin(), t.sizes().end()))
+      fail("{}: tensor \"{}\" missing or of the wrong shape", f.path().string(), name);
+    t.copy_(read_tensor(f, *info).to(t.device(), t.scalar_type()));
+  }
+  {
+    torch::serialize::InputArchive ar;
+    ar.load_from((dir / kFiles[1]).string(), device);
+    opt.load(ar);
+  }
+  {
+    torch::serialize::InputArchive ar;
+    ar.load_from((dir / kFiles[2]).string());
+    torch::Tensor s;
+    ar.read("cpu", s);
+    at::Generator cpu_gen = at::globalContext().defaultGenerator(torch::kCPU);  // a handle to the global one
+    cpu_gen.set_state(s);
+    if (device.is_cuda() && ar.try_read("cuda", s)) {
+      at::Generator cuda_gen = at::globalContext().defaultGenerator(device);
+      cuda_gen.set_state(s);
+    }
+  }
+  log::info("resuming from {} (step {}, epoch {}, row {}, written by {} rank(s))", dir.string(), p.step, p.epoch, p.row, p.world_size);
+  return p;
+}
+
+}  // namespace
+
 std::optional<TrainProgress> load_latest_checkpoint(const fs::path& checkpoints_dir, LoraAdapter& lora,
                                                     torch::optim::Optimizer& opt, const std::string& fingerprint,
-                                                    torch::Device device) {
+                                                    torch::Device device, int64_t batch_size) {
   for (const auto& [step, dir] : list_checkpoints(checkpoints_dir)) {
-    const fs::path state = dir / "state.json";
     try {
-      if (!fs::exists(state)) fail("{}: no state.json (the save was interrupted)", dir.string());
-      simdjson::dom::parser parser;
-      simdjson::padded_string text = read_json_file(state);
-      simdjson::dom::element root;
-      if (auto err = parser.parse(text).get(root)) fail("{}: not valid JSON: {}", state.string(), simdjson::error_message(err));
-      std::string_view fp;
-      if (root["fingerprint"].get(fp)) fail("{}: no fingerprint", state.string());
-      if (fp != fingerprint)
-        throw FingerprintMismatch(fmt::format("{}: this checkpoint belongs to a run with different options or inputs (fingerprint {} != {}); "
-                                "delete {} or pass --restart to start over",
-                                dir.string(), fp, fingerprint, checkpoints_dir.string()));
-      for (const char* f : kFiles) {
-        uint64_t size;
-        std::string_view sha;
-        if (root["files"][f]["size"].get(size) || root["files"][f]["sha256"].get(sha)) fail("{}: no entry for {}", state.string(), f);
-        if (!fs::exists(dir / f) || fs::file_size(dir / f) != size || sha256_file_hex(dir / f) != sha)
-          fail("{}: {} is missing or does not match its recorded size/sha256", dir.string(), f);
-      }
-      TrainProgress p;
-      int64_t v;
-      uint64_t u;
-      double d;
-      if (root["step"].get(v)) fail("{}: no step", state.string());
-      p.step = v;
-      if (root["epoch"].get(v)) fail("{}: no epoch", state.string());
-      p.epoch = v;
-      if (root["micro_batch"].get(v)) fail("{}: no micro_batch", state.string());
-      p.micro_batch = v;
-      if (!root["tokens_seen"].get(u)) p.tokens_seen = u;
-      if (!root["last_loss"].get(d)) p.last_loss = d;
-
-      // Adapter: copy into the live parameters so the optimizer keeps tracking the same tensors.
-      SafetensorsFile f(dir / kFiles[0]);
-      torch::NoGradGuard no_grad;
-      for (const auto& [name, t] : lora.named_tensors()) {
-        const TensorInfo* info = f.find(name);
-        if (!info || info->shape != std::vector<int64_t>(t.sizes().begin(), t.sizes().end()))
-          fail("{}: tensor \"{}\" missing or of the wrong shape", f.path().string(), name);
-        t.copy_(read_tensor(f, *info).to(t.device(), t.scalar_type()));
-      }
-      {
-        torch::serialize::InputArchive ar;
-        ar.load_from((dir / kFiles[1]).string(), device);
-        opt.load(ar);
-      }
-      {
-        torch::serialize::InputArchive ar;
-        ar.load_from((dir / kFiles[2]).string());
-        torch::Tensor s;
-        ar.read("cpu", s);
-        at::Generator cpu_gen = at::globalContext().defaultGenerator(torch::kCPU);  // a handle to the global one
-        cpu_gen.set_state(s);
-        if (device.is_cuda() && ar.try_read("cuda", s)) {
-          at::Generator cuda_gen = at::globalContext().defaultGenerator(device);
-          cuda_gen.set_state(s);
-        }
-      }
-      log::info("resuming from {} (step {}, epoch {}, micro-batch {})", dir.string(), p.step, p.epoch, p.micro_batch);
-      return p;
+      return load_checkpoint_dir(checkpoints_dir, dir, lora, opt, fingerprint, device, batch_size);
     } catch (const FingerprintMismatch&) {
       throw;
     } catch (const Error& e) {
@@ -175,6 +191,11 @@ std::optional<TrainProgress> load_latest_checkpoint(const fs::path& checkpoints_
     }
   }
   return std::nullopt;
+}
+
+TrainProgress load_checkpoint_at(const fs::path& checkpoints_dir, int64_t step, LoraAdapter& lora, torch::optim::Optimizer& opt,
+                                 const std::string& fingerprint, torch::Device device, int64_t batch_size) {
+  return load_checkpoint_dir(checkpoints_dir, checkpoints_dir / step_dir_name(step), lora, opt, fingerprint, device, batch_size);
 }
 
 }  // namespace skytrain::trainer

@@ -49,6 +49,7 @@ void TrainOptions::validate() const {
   if (save_steps < 0) fail("--save-steps must be >= 0, got {}", save_steps);
   if (keep_checkpoints < 1) fail("--keep-checkpoints must be at least 1, got {}", keep_checkpoints);
   if (device != "auto" && device != "cpu" && device != "cuda") fail("--device must be auto, cpu or cuda, got \"{}\"", device);
+  if (dist_timeout_s <= 0) fail("--dist-timeout must be positive, got {}", dist_timeout_s);
   if (gradient_checkpointing != "auto" && gradient_checkpointing != "on" && gradient_checkpointing != "off")
     fail("--gradient-checkpointing must be auto, on or off, got \"{}\"", gradient_checkpointing);
 }
@@ -102,22 +103,31 @@ std::string run_fingerprint(const TrainOptions& o, const std::string& tokenizer_
   return f.hex();
 }
 
-torch::Device pick_device(const std::string& want) {
+// A rank takes the GPU of its local rank, like torchrun's LOCAL_RANK convention.
+torch::Device pick_device(const std::string& want, int local_rank) {
   const bool cuda = torch::cuda::is_available();
   if (want == "cuda" && !cuda) fail("--device cuda: libtorch reports no usable CUDA device");
-  return (want == "cuda" || (want == "auto" && cuda)) ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (!(want == "cuda" || (want == "auto" && cuda))) return torch::Device(torch::kCPU);
+  if (local_rank >= static_cast<int>(torch::cuda::device_count()))
+    fail("LOCAL_RANK {} but libtorch sees {} CUDA device(s) on this node", local_rank, torch::cuda::device_count());
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
+}
+
+// The optimizer steps left from (epoch, row) when each takes `global_batch` rows of the epoch's
+// row stream (the last one of an epoch takes what is left).
+int64_t steps_from(const std::vector<int64_t>& rows_per_epoch, int64_t epoch, int64_t row, int64_t global_batch) {
+  int64_t n = 0;
+  for (size_t e = static_cast<size_t>(epoch); e < rows_per_epoch.size(); ++e) {
+    const int64_t left = rows_per_epoch[e] - (static_cast<int64_t>(e) == epoch ? std::min(row, rows_per_epoch[e]) : 0);
+    n += (left + global_batch - 1) / global_batch;
+  }
+  return n;
 }
 
 std::string format_duration(double s) {
   const auto t = static_cast<int64_t>(s);
   return t >= 3600 ? fmt::format("{}h{:02d}m{:02d}s", t / 3600, (t / 60) % 60, t % 60) : fmt::format("{}m{:02d}s", t / 60, t % 60);
 }
-
-// Where each epoch's micro-batches fall into optimizer steps.
-struct Schedule {
-  std::vector<int64_t> micro_batches;  // per epoch
-  int64_t total_steps = 0;
-};
 
 // Device tensors of one micro-batch plus the flat indices of its labelled positions.
 struct DeviceBatch {
@@ -167,18 +177,86 @@ void progress_bar(int64_t step, int64_t total, double loss, double lr, double tp
   std::fflush(stderr);
 }
 
+// Sums the step's LoRA gradients, loss and token count over all ranks in ONE all-reduce of a
+// flat fp32 bucket, copied back into the gradients (not left as views of the bucket: the
+// optimizer's zero_grad detaches gradients in place, which views forbid). A rank whose share
+// of the step was empty contributes zeros.
+void all_reduce_step(ProcessGroup& pg, const std::vector<torch::Tensor>& params, int64_t n_params, double& loss, int64_t& tokens) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor flat = torch::empty({n_params + 2}, params.front().options());  // [P+2] fp32
+  int64_t at = 0;
+  for (const auto& p : params) {
+    auto dst = flat.narrow(0, at, p.numel());
+    if (p.grad().defined()) {
+      dst.copy_(p.grad().reshape({-1}));
+    } else {
+      dst.zero_();
+    }
+    at += p.numel();
+  }
+  flat.narrow(0, n_params, 2).copy_(torch::tensor({loss, static_cast<double>(tokens)}, torch::kDouble));
+  pg.all_reduce_sum(flat);
+  at = 0;
+  for (const auto& p : params) {
+    auto summed = flat.narrow(0, at, p.numel()).view_as(p);
+    if (p.grad().defined()) {
+      p.mutable_grad().copy_(summed);
+    } else {
+      p.mutable_grad() = summed.clone();
+    }
+    at += p.numel();
+  }
+  auto tail = flat.narrow(0, n_params, 2).to(torch::kCPU, torch::kDouble);
+  loss = tail[0].item<double>();
+  tokens = std::llround(tail[1].item<double>());
+}
+
+TrainResult train(const TrainOptions& o, torch::Device device, ProcessGroup* pg);
+
 }  // namespace
 
 TrainResult run_training(const TrainOptions& o) {
   o.validate();
-  TrainResult result;
 
-  // ---- 1. Device, precision, threads -------------------------------------------------------
-  const torch::Device device = pick_device(o.device);
+  // ---- 1. Device, precision, threads, the process group --------------------------------------
+  const int local_rank = o.dist ? o.dist->local_rank : 0, local_world = o.dist ? o.dist->local_world : 1;
+  const torch::Device device = pick_device(o.device, local_rank);
   const torch::ScalarType dtype = device.is_cuda() ? torch::kBFloat16 : torch::kFloat;  // bf16 "autocast" on CUDA
-  // 0 = every core: Debian's libtorch otherwise starts with one intra-op thread.
-  at::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  // 0 = every core, shared between this node's ranks: libtorch otherwise starts with one
+  // intra-op thread, and N ranks with all cores each would oversubscribe the CPU N times.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(o.threads > 0 ? o.threads : std::max(1, cores / std::max(1, local_world)));
+  std::unique_ptr<ProcessGroup> pg;
+  if (o.dist && o.dist->world > 1) {
+    pg = ProcessGroup::connect(*o.dist, device, std::chrono::seconds(o.dist_timeout_s));
+    log::info("rank {} of {} (local rank {} of {}): joined the {} process group", pg->rank(), pg->world(), local_rank, local_world,
+              device.is_cuda() ? "NCCL" : "Gloo");
+    if (!pg->is_main() && log::level() > log::Level::warn) log::set_level(log::Level::warn);  // one rank tells the story
+  }
   log::info("device {} ({}), {} CPU threads", device.str(), dtype == torch::kFloat ? "fp32" : "bf16 compute, fp32 LoRA", at::get_num_threads());
+  try {
+    return train(o, device, pg.get());
+  } catch (const PeerFailure&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (pg) pg->report_failure(error_text(e));
+    throw;
+  }
+}
+
+namespace {
+
+TrainResult train(const TrainOptions& o, torch::Device device, ProcessGroup* pg) {
+  TrainResult result;
+  const torch::ScalarType dtype = device.is_cuda() ? torch::kBFloat16 : torch::kFloat;
+  const bool main_rank = !pg || pg->is_main();
+  const int rank = pg ? pg->rank() : 0, world = pg ? pg->world() : 1;
+  // Ends the job's collectives: after this no rank's exit is another's failure.
+  auto finish_collectives = [&] {
+    if (!pg) return;
+    pg->barrier();
+    pg->stop_monitor();
+  };
 
   // ---- 2. Inputs and the done-check ---------------------------------------------------------
   const fs::path model_dir = o.model_dir(), data_dir = o.data_dir(), out = o.out_dir();
@@ -189,23 +267,27 @@ TrainResult run_training(const TrainOptions& o) {
   const std::string tokenizer_sha = sha256_file_hex(model_dir / "tokenizer.json");
   const std::string fingerprint = run_fingerprint(o, tokenizer_sha);
   const fs::path manifest = out / "manifest.json", ckpt_dir = out / "checkpoints";
-  remove_stale_temp_files(out);  // lora_model/ and fused/ temps of a killed run
-  if (stage_is_done(manifest, fingerprint)) {
+  bool done = false;
+  if (main_rank) {
+    remove_stale_temp_files(out);  // lora_model/ and fused/ temps of a killed run
+    done = stage_is_done(manifest, fingerprint);
+  }
+  // Rank 0 decides for all: the other ranks may see the bucket through their own mount's caches.
+  if (pg) done = pg->broadcast_from_main(done ? 1 : 0) != 0;
+  if (done) {
     log::info("{}: already trained with these inputs and options (manifest.json matches); nothing to do", out.string());
+    finish_collectives();
     result.already_done = true;
     return result;
   }
 
-  // ---- 3. Data and the schedule: one continuous LR schedule over all shards and epochs -------
+  // ---- 3. Data: one continuous row stream over all shards and epochs ------------------------
   TrainingData data(data_dir, tokenizer_sha, o.max_seq_len);
-  Schedule sched;
-  for (int64_t e = 0; e < o.epochs; ++e) {
-    sched.micro_batches.push_back(static_cast<int64_t>(plan_epoch(data, o.seed, e, o.batch_size, o.packing, o.max_seq_len).size()));
-    sched.total_steps += (sched.micro_batches.back() + o.grad_accum - 1) / o.grad_accum;
-  }
-  if (o.max_steps > 0) sched.total_steps = o.max_steps;  // like transformers: max_steps overrides epochs
-  log::info("{}: {} examples in {} shard(s), {} trained tokens; {} optimizer steps of {} x {} sequences",
-            data_dir.string(), data.examples().size(), data.num_shards(), data.trained_tokens(), sched.total_steps, o.batch_size, o.grad_accum);
+  // A step takes the next global_batch rows of the epoch's stream, split across the ranks.
+  const int64_t global_batch = o.batch_size * o.grad_accum * world;
+  std::vector<int64_t> rows_per_epoch;
+  for (int64_t e = 0; e < o.epochs; ++e)
+    rows_per_epoch.push_back(static_cast<int64_t>(plan_epoch_rows(data, o.seed, e, o.packing, o.max_seq_len).size()));
 
   // ---- 4. Model, adapter, optimizer ---------------------------------------------------------
   Model model = load_model(model_dir, device, dtype);
@@ -215,7 +297,7 @@ TrainResult run_training(const TrainOptions& o) {
   log::info("gradient checkpointing {} (--gradient-checkpointing {}; {} tokens per micro-batch at most)", checkpointing ? "on" : "off",
             o.gradient_checkpointing, o.packing ? o.batch_size * o.max_seq_len : o.batch_size * std::min(o.max_seq_len, longest));
   const int64_t H = model.config.hidden_size;
-  LoraAdapter lora = initial_adapter(model.config, o, device);
+  LoraAdapter lora = initial_adapter(model.config, o, device);  // the same seed on every rank: the same start
   std::vector<torch::Tensor> params = lora.parameters();
   int64_t n_params = 0;
   for (const auto& p : params) n_params += p.numel();
@@ -226,39 +308,65 @@ TrainResult run_training(const TrainOptions& o) {
                                       .eps(o.adam_eps)
                                       .weight_decay(o.weight_decay));
 
-  // ---- 5. Resume -----------------------------------------------------------------------------
-  if (o.restart && fs::exists(ckpt_dir)) {
-    log::warn("--restart: removing {}", ckpt_dir.string());
-    fs::remove_all(ckpt_dir);
+  // ---- 5. Resume: rank 0 picks the checkpoint, every rank loads that one --------------------
+  if (main_rank) {
+    if (o.restart && fs::exists(ckpt_dir)) {
+      log::warn("--restart: removing {}", ckpt_dir.string());
+      fs::remove_all(ckpt_dir);
+    }
+    make_dirs(ckpt_dir);
   }
-  make_dirs(ckpt_dir);
   TrainProgress prog;
-  if (auto p = load_latest_checkpoint(ckpt_dir, lora, opt, fingerprint, device)) prog = *p;
-  MetricsLog metrics(ckpt_dir / "metrics.jsonl");
-  if (prog.step > 0) metrics.write(fmt::format("{{\"event\":\"resume\",\"step\":{}}}\n", prog.step));
+  if (main_rank) {
+    if (auto p = load_latest_checkpoint(ckpt_dir, lora, opt, fingerprint, device, o.batch_size)) prog = *p;
+  }
+  if (pg) {
+    const int64_t step = pg->broadcast_from_main(prog.step > 0 ? prog.step : -1);
+    if (!main_rank && step > 0) prog = load_checkpoint_at(ckpt_dir, step, lora, opt, fingerprint, device, o.batch_size);
+    // Dropout masks differ between ranks as they would between micro-batches.
+    if (!main_rank) torch::manual_seed(o.seed + 1000003ull * static_cast<uint64_t>(rank) + static_cast<uint64_t>(prog.step));
+  }
+  if (prog.step > 0 && prog.world_size != world)
+    log::info("resuming at world size {} from a checkpoint written at world size {}: the remaining rows are cut into steps of {}", world,
+              prog.world_size, global_batch);
+  const int64_t total_steps = o.max_steps > 0 ? o.max_steps  // like transformers: max_steps overrides epochs
+                                              : prog.step + steps_from(rows_per_epoch, prog.epoch, prog.row, global_batch);
+  log::info("{}: {} examples in {} shard(s), {} trained tokens; {} optimizer steps of {} sequences ({} x {} x {} rank(s))",
+            data_dir.string(), data.examples().size(), data.num_shards(), data.trained_tokens(), total_steps, global_batch, o.batch_size,
+            o.grad_accum, world);
+  std::optional<MetricsLog> metrics;
+  if (main_rank) {
+    metrics.emplace(ckpt_dir / "metrics.jsonl");
+    if (prog.step > 0) metrics->write(fmt::format("{{\"event\":\"resume\",\"step\":{}}}\n", prog.step));
+  }
 
   // ---- 6. The step loop ----------------------------------------------------------------------
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  std::vector<MicroBatch> plan = plan_epoch(data, o.seed, prog.epoch, o.batch_size, o.packing, o.max_seq_len);
+  const bool tty = main_rank && isatty(STDERR_FILENO) != 0;
+  std::vector<Row> rows = plan_epoch_rows(data, o.seed, prog.epoch, o.packing, o.max_seq_len);
   const auto t_start = std::chrono::steady_clock::now();
   const int64_t first_step = prog.step;
   uint64_t tokens_this_run = 0;
-  for (int64_t step = prog.step; step < sched.total_steps; ++step) {
-    const double lr = lr_at(step, o.warmup_steps, sched.total_steps, o.lr);
+  double allreduce_s = 0;
+  for (int64_t step = prog.step; step < total_steps; ++step) {
+    const double lr = lr_at(step, o.warmup_steps, total_steps, o.lr);
     for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
-    // This step's micro-batches: the next grad_accum of the epoch (fewer at the epoch's end).
-    if (prog.micro_batch >= static_cast<int64_t>(plan.size())) {  // epoch finished (max_steps may cycle)
+    // This step's rows: the next global_batch of the epoch (fewer at its end); this rank's
+    // share of them in micro-batches of batch_size rows.
+    if (prog.row >= static_cast<int64_t>(rows.size())) {  // epoch finished (max_steps may cycle)
       ++prog.epoch;
-      prog.micro_batch = 0;
-      plan = plan_epoch(data, o.seed, prog.epoch, o.batch_size, o.packing, o.max_seq_len);
+      prog.row = 0;
+      rows = plan_epoch_rows(data, o.seed, prog.epoch, o.packing, o.max_seq_len);
     }
-    const int64_t mb_end = std::min<int64_t>(static_cast<int64_t>(plan.size()), prog.micro_batch + o.grad_accum);
+    const size_t g_begin = static_cast<size_t>(prog.row), g_end = std::min(rows.size(), g_begin + static_cast<size_t>(global_batch));
+    // Trained tokens in the whole global step: the loss denominator, known to every rank.
+    const int64_t step_labels = trained_labels(data, rows, g_begin, g_end);
+    const RowRange mine = rank_share(g_end - g_begin, rank, world);
     std::vector<HostBatch> host;
-    int64_t step_labels = 0;  // trained tokens in the whole step: the loss denominator
-    for (int64_t i = prog.micro_batch; i < mb_end; ++i) {
-      host.push_back(collate(data, plan[static_cast<size_t>(i)], o.packing, 0));
-      step_labels += host.back().num_labels;
+    for (size_t i = g_begin + mine.begin; i < g_begin + mine.end; i += static_cast<size_t>(o.batch_size)) {
+      MicroBatch mb;
+      for (size_t j = i; j < std::min(g_begin + mine.end, i + static_cast<size_t>(o.batch_size)); ++j) mb.rows.push_back(rows[j]);
+      host.push_back(collate(data, mb, o.packing, 0));
     }
 
     opt.zero_grad();
@@ -286,35 +394,46 @@ TrainResult run_training(const TrainOptions& o) {
       step_loss += loss.item<double>();
       step_tokens += b.num_tokens;
     }
+    if (pg) {  // every rank's loss was divided by the global step's labels: the sums are the global means
+      const auto t0 = std::chrono::steady_clock::now();
+      all_reduce_step(*pg, params, n_params, step_loss, step_tokens);
+      allreduce_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
     if (o.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(params, o.max_grad_norm);
     opt.step();
 
     prog.step = step + 1;
-    prog.micro_batch = mb_end;
+    prog.row = static_cast<int64_t>(g_end);
+    prog.world_size = world;
     prog.tokens_seen += static_cast<uint64_t>(step_tokens);
     prog.last_loss = step_loss;
     tokens_this_run += static_cast<uint64_t>(step_tokens);
     if (step == first_step) result.first_loss = step_loss;
+    if (!main_rank) continue;
 
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     const double tps = static_cast<double>(tokens_this_run) / std::max(1e-9, elapsed);
-    const double eta = elapsed / static_cast<double>(prog.step - first_step) * static_cast<double>(sched.total_steps - prog.step);
-    metrics.write(fmt::format("{{\"step\":{},\"epoch\":{},\"loss\":{:.6f},\"lr\":{:.6e},\"trained_tokens\":{},\"tokens\":{},"
-                              "\"tokens_per_s\":{:.1f},\"elapsed_s\":{:.2f}}}\n",
-                              prog.step, prog.epoch, step_loss, lr, step_labels, step_tokens, tps, elapsed));
+    const double eta = elapsed / static_cast<double>(prog.step - first_step) * static_cast<double>(total_steps - prog.step);
+    metrics->write(fmt::format("{{\"step\":{},\"epoch\":{},\"loss\":{:.6f},\"lr\":{:.6e},\"trained_tokens\":{},\"tokens\":{},"
+                               "\"tokens_per_s\":{:.1f},\"elapsed_s\":{:.2f}{}}}\n",
+                               prog.step, prog.epoch, step_loss, lr, step_labels, step_tokens, tps, elapsed,
+                               pg ? fmt::format(",\"world_size\":{},\"allreduce_s\":{:.4f}", world, allreduce_s) : std::string()));
     if (tty) {
-      progress_bar(prog.step, sched.total_steps, step_loss, lr, tps, eta);
-    } else if (prog.step % o.logging_steps == 0 || prog.step == sched.total_steps) {
-      log::info("step {}/{} epoch {} loss {:.4f} lr {:.3e} {:.0f} tok/s ETA {}", prog.step, sched.total_steps, prog.epoch, step_loss,
-                lr, tps, format_duration(eta));
+      progress_bar(prog.step, total_steps, step_loss, lr, tps, eta);
+    } else if (prog.step % o.logging_steps == 0 || prog.step == total_steps) {
+      log::info("step {}/{} epoch {} loss {:.4f} lr {:.3e} {:.0f} tok/s ETA {}", prog.step, total_steps, prog.epoch, step_loss, lr, tps,
+                format_duration(eta));
     }
-    if (o.save_steps > 0 && prog.step % o.save_steps == 0 && prog.step < sched.total_steps)
+    if (o.save_steps > 0 && prog.step % o.save_steps == 0 && prog.step < total_steps)
       save_checkpoint(ckpt_dir, prog, lora, opt, fingerprint, device, o.keep_checkpoints);
   }
   if (tty) fmt::print(stderr, "\n");
+  finish_collectives();
+  result.steps = prog.step;
+  result.last_loss = prog.last_loss;
+  if (!main_rank) return result;  // rank 0 alone writes checkpoints and outputs
   // The final state is a checkpoint too: a crash while writing outputs resumes here, not at 0.
   if (prog.step > first_step || prog.step == 0) save_checkpoint(ckpt_dir, prog, lora, opt, fingerprint, device, o.keep_checkpoints);
-
   // ---- 7. Outputs, manifest last -------------------------------------------------------------
   const fs::path lora_dir = out / "lora_model", fused_dir = out / "fused";
   lora.save(lora_dir, o.model);
@@ -347,9 +466,9 @@ TrainResult run_training(const TrainOptions& o) {
   w.end_object();
   write_file_atomic(manifest, w.take() + "\n");
   log::info("done: {} steps, final loss {:.4f}; wrote {}", prog.step, prog.last_loss, out.string());
-  result.steps = prog.step;
-  result.last_loss = prog.last_loss;
   return result;
 }
+
+}  // namespace
 
 }  // namespace skytrain::trainer

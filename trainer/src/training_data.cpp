@@ -72,7 +72,7 @@ TrainingData::TrainingData(const fs::path& dir, const std::string& expected_sha,
         continue;
       }
       trained_tokens_ += trained;
-      examples_.push_back({s, i, len});
+      examples_.push_back({s, i, len, static_cast<uint32_t>(trained)});
     }
   }
   if (examples_.empty())
@@ -87,8 +87,7 @@ pipeline::ExampleView TrainingData::view(const ExampleRef& e) const {
   return {v.ids.first(e.length), v.mask.first(e.length)};
 }
 
-std::vector<MicroBatch> plan_epoch(const TrainingData& data, uint64_t seed, int64_t epoch, int64_t batch_size, bool packing,
-                                   int64_t max_seq_len) {
+std::vector<Row> plan_epoch_rows(const TrainingData& data, uint64_t seed, int64_t epoch, bool packing, int64_t max_seq_len) {
   std::vector<uint32_t> order(data.examples().size());
   std::iota(order.begin(), order.end(), 0u);
   std::mt19937_64 rng(seed * 1000003ull + static_cast<uint64_t>(epoch));
@@ -96,9 +95,9 @@ std::vector<MicroBatch> plan_epoch(const TrainingData& data, uint64_t seed, int6
   // and the plan must be identical wherever a run is resumed.
   for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
 
-  std::vector<std::vector<uint32_t>> rows;
+  std::vector<Row> rows;
   if (packing) {
-    std::vector<uint32_t> row;
+    Row row;
     int64_t used = 0;
     for (uint32_t e : order) {
       const int64_t len = data.examples()[e].length;
@@ -114,6 +113,12 @@ std::vector<MicroBatch> plan_epoch(const TrainingData& data, uint64_t seed, int6
   } else {
     for (uint32_t e : order) rows.push_back({e});
   }
+  return rows;
+}
+
+std::vector<MicroBatch> plan_epoch(const TrainingData& data, uint64_t seed, int64_t epoch, int64_t batch_size, bool packing,
+                                   int64_t max_seq_len) {
+  std::vector<Row> rows = plan_epoch_rows(data, seed, epoch, packing, max_seq_len);
   std::vector<MicroBatch> plan;
   for (size_t i = 0; i < rows.size(); i += static_cast<size_t>(batch_size)) {
     MicroBatch mb;
@@ -121,6 +126,20 @@ std::vector<MicroBatch> plan_epoch(const TrainingData& data, uint64_t seed, int6
     plan.push_back(std::move(mb));
   }
   return plan;
+}
+
+int64_t trained_labels(const TrainingData& data, const std::vector<Row>& rows, size_t begin, size_t end) {
+  int64_t n = 0;
+  for (size_t i = begin; i < end; ++i)
+    for (uint32_t e : rows[i]) n += data.examples()[e].trained;
+  return n;
+}
+
+RowRange rank_share(size_t n, int rank, int world) {
+  const size_t w = static_cast<size_t>(world), r = static_cast<size_t>(rank);
+  const size_t base = n / w, extra = n % w;
+  const size_t begin = r * base + std::min(r, extra);
+  return {begin, begin + base + (r < extra ? 1 : 0)};
 }
 
 HostBatch collate(const TrainingData& data, const MicroBatch& mb, bool packing, int64_t pad_id) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include <CLI/CLI.hpp>
+#include <torch/cuda.h>
 
 #include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   o.dataset = env_or("DATASET_NAME", "");
   std::string targets = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj";
   bool no_fused = false;
+  int nproc_per_node = 0;
 
   CLI::App app{"skytrain-train: LoRA fine-tuning (libtorch) of ROOT/models/MODEL on the pretokenized\n"
                "ROOT/model-ready/MODEL/DATASET. Writes ROOT/done/MODEL/DATASET/{lora_model,fused,checkpoints}\n"
@@ -65,6 +67,15 @@ int main(int argc, char** argv) {
   app.add_option("--logging-steps", o.logging_steps, "Log a line every N steps when stderr is not a terminal");
   app.add_flag("--no-fused", no_fused, "Do not write the merged model fused/");
   app.add_flag("--restart", o.restart, "Delete checkpoints of a run with other options/inputs and start over");
+  app.add_option("--nproc-per-node", nproc_per_node,
+                 "Data parallel: start this many ranks on this node (0 = the node's GPUs, or 1 on CPU). Ranks also come from "
+                 "torchrun's RANK/WORLD_SIZE/LOCAL_RANK/LOCAL_WORLD_SIZE/MASTER_ADDR/MASTER_PORT or SkyPilot's "
+                 "SKYPILOT_NODE_RANK/SKYPILOT_NODE_IPS/SKYPILOT_NUM_NODES/SKYPILOT_NUM_GPUS_PER_NODE; the global batch is "
+                 "batch-size x grad-accum x world size")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--dist-timeout", o.dist_timeout_s,
+                 "Seconds a rank waits for the others (rendezvous, a collective, a silent heartbeat) before the job fails")
+      ->check(CLI::PositiveNumber);
   if (auto status = parse_command_line(app, argc, argv, "skytrain-train")) return *status;
 
   try {
@@ -83,8 +94,21 @@ int main(int argc, char** argv) {
       if (!t.empty()) o.lora.targets.push_back(parse_target(t, "--lora-targets"));
       start = comma + 1;
     }
+    o.dist = rank_env_from_environment();
+    if (!o.dist && (nproc_per_node > 0 || std::getenv("SKYPILOT_NODE_IPS"))) {
+      const int gpus = o.device == "cpu" ? 0 : static_cast<int>(torch::cuda::device_count());
+      const LaunchPlan plan = launch_plan_from_environment(nproc_per_node, gpus);
+      if (plan.world() > 1) return run_launcher(plan, argv, std::chrono::seconds(o.dist_timeout_s));
+    } else if (o.dist && nproc_per_node > 0 && !std::getenv("SKYTRAIN_LAUNCHER_STORE") && nproc_per_node != o.dist->local_world) {
+      fail("--nproc-per-node {} but RANK/WORLD_SIZE are set (LOCAL_WORLD_SIZE {}): the launcher (torchrun) already started the ranks",
+           nproc_per_node, o.dist->local_world);
+    }
     run_training(o);
   } catch (const std::exception& e) {
+    if (o.dist && o.dist->world > 1) {
+      log::error("skytrain-train rank {}: {}", o.dist->rank, error_text(e));
+      return 1;
+    }
     log::error("skytrain-train: {}", e.what());
     return 1;
   }

@@ -13,12 +13,19 @@
 // redoes the rest. The stage manifest is written last; with a matching fingerprint the whole
 // stage is skipped. Changing the template or max length changes the fingerprint: a rebuild,
 // never a silent reuse.
+//
+// Several nodes: each tokenizes its share of the shards (index mod node count), and node 0
+// publishes the manifest after it has seen every shard's shard.json carrying this fingerprint
+// (polling the shared bucket); the other nodes return once that manifest is there. Shards are the unit of work, so the bytes are the same for any
+// node count, and a node that dies leaves shards without shard.json, which any later run
+// redoes and keeps the rest.
 #include "skytrain/pipeline/pretokenize.hpp"
 
 #include <simdjson.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -330,6 +337,9 @@ PretokenizeResult run_pretokenize(const PretokenizeOptions& opts) {
   validate_hub_id(opts.dataset, "--dataset");
   if (opts.max_seq_len < 2) fail("--max-seq-len must be at least 2 (got {})", opts.max_seq_len);
   if (opts.batch_size == 0) fail("--batch-size must be positive");
+  if (opts.num_nodes < 1) fail("--num-nodes must be at least 1 (got {})", opts.num_nodes);
+  if (opts.node_rank < 0 || opts.node_rank >= opts.num_nodes)
+    fail("--node-rank must be in [0, {}) for --num-nodes {} (got {})", opts.num_nodes, opts.num_nodes, opts.node_rank);
 
   const stdfs::path model_dir = opts.root / "models" / opts.model;
   const stdfs::path in_dir = opts.root / "standardized" / opts.dataset;
@@ -359,7 +369,8 @@ PretokenizeResult run_pretokenize(const PretokenizeOptions& opts) {
   PretokenizeResult result;
   result.output_dir = out_dir;
   const stdfs::path manifest = out_dir / "manifest.json";
-  remove_stale_temp_files(out_dir);
+  const bool multi = opts.num_nodes > 1;
+  if (!multi) remove_stale_temp_files(out_dir);  // with several nodes: only in this node's shards, below
   if (stage_is_done(manifest, fingerprint)) {
     result.already_done = true;
     log::info("pretokenize: {} is up to date (manifest matches); nothing to do", out_dir.string());
@@ -369,6 +380,52 @@ PretokenizeResult run_pretokenize(const PretokenizeOptions& opts) {
   std::vector<InputShard> shards = list_input_shards(in_dir);
   if (shards.empty()) fail("{}: no shards (directories with .jsonl files) found", in_dir.string());
   Encoder enc{tokenizer, tmpl, markers, opts.max_seq_len};
+
+  // This node's shards.
+  for (size_t i = 0; multi && i < shards.size(); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(opts.num_nodes)) != opts.node_rank) continue;
+    const stdfs::path dir = out_dir / shards[i].name;
+    remove_stale_temp_files(dir);
+    if (reusable_shard(dir, fingerprint)) {
+      ++result.shards_reused;
+      log::info("pretokenize: shard {} already done, kept", shards[i].name);
+    } else {
+      log::info("pretokenize: node {} of {}: shard {} ({} file(s))", opts.node_rank, opts.num_nodes, shards[i].name, shards[i].files.size());
+      process_shard(enc, shards[i], dir, opts, fingerprint, opts.root);
+    }
+    ++result.shards;
+  }
+  if (multi && opts.node_rank != 0) {
+    // Returning only once node 0 has published the manifest makes "pretokenize exited 0" mean
+    // "the stage is done" on every node, so the next stage (training) can start right away.
+    log::info("pretokenize: node {} of {}: {} shard(s) done; waiting for node 0's manifest", opts.node_rank, opts.num_nodes, result.shards);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opts.wait_timeout_s);
+    while (!stage_is_done(manifest, fingerprint)) {
+      if (std::chrono::steady_clock::now() >= deadline)
+        fail("pretokenize: node {}: after --wait-timeout {}s node 0 has not published {} (see node 0's log; a re-run on any number "
+             "of nodes finishes the missing shards)",
+             opts.node_rank, opts.wait_timeout_s, manifest.string());
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+    return result;
+  }
+  if (multi) {  // node 0: every other node's shards, as their shard.json files appear
+    result = PretokenizeResult{};
+    result.output_dir = out_dir;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opts.wait_timeout_s);
+    for (;;) {
+      std::vector<std::string> missing;
+      for (const auto& s : shards)
+        if (!reusable_shard(out_dir / s.name, fingerprint)) missing.push_back(s.name);
+      if (missing.empty()) break;
+      if (std::chrono::steady_clock::now() >= deadline)
+        fail("pretokenize: after --wait-timeout {}s, {} shard(s) have no finished shard.json (first: {}): a node died or is still "
+             "working; re-run skytrain-pretokenize on any number of nodes to finish them",
+             opts.wait_timeout_s, missing.size(), missing.front());
+      log::info("pretokenize: node 0 waits for {} shard(s) of the other nodes (first: {})", missing.size(), missing.front());
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+  }
 
   JsonWriter shard_list(true);
   shard_list.begin_array();
@@ -420,6 +477,7 @@ PretokenizeResult run_pretokenize(const PretokenizeOptions& opts) {
   w.key("shards").raw(shard_list.str());
   w.end_object();
   write_file_atomic(manifest, w.take() + "\n");
+  result.manifest_written = true;
   return result;
 }
 

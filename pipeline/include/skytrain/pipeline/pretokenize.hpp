@@ -15,6 +15,11 @@ struct PretokenizeOptions {
   int threads = 0;             // 0 = all cores
   size_t batch_size = 1024;    // examples in flight; bounds memory
   bool skip_bad_rows = false;  // count rows whose template raises instead of failing
+  // Multi-node: node k of n tokenizes the shards whose index (in name order) is k mod n; a
+  // shard's bytes do not depend on which node made it. Node 0 then waits (up to
+  // wait_timeout_s) for every shard's shard.json and writes the manifest, once.
+  int node_rank = 0, num_nodes = 1;
+  int64_t wait_timeout_s = 7200;
 };
 
 struct ShardStats {
@@ -24,7 +29,8 @@ struct ShardStats {
 
 struct PretokenizeResult {
   bool already_done = false;
-  size_t shards = 0, shards_reused = 0;
+  size_t shards = 0, shards_reused = 0;  // every shard for node 0; this node's shards otherwise
+  bool manifest_written = false;
   ShardStats totals;
   std::filesystem::path output_dir;
 };

@@ -3,8 +3,10 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
+#include "skytrain/trainer/distributed.hpp"
 #include "skytrain/trainer/lora.hpp"
 
 namespace skytrain::trainer {
@@ -34,6 +36,11 @@ struct TrainOptions {
   std::string device = "auto";  // auto | cpu | cuda
   int threads = 0;              // 0: libtorch's default
   int64_t logging_steps = 1;
+  // Data parallel: this process's place in the job (unset or world 1: the single process).
+  // The global batch is batch_size x grad_accum x world; the fingerprint leaves the world size
+  // out, so a job resumes at another world size.
+  std::optional<RankEnv> dist;
+  int64_t dist_timeout_s = 300;
 
   std::filesystem::path model_dir() const { return root / "models" / model; }
   std::filesystem::path data_dir() const { return root / "model-ready" / model / dataset; }

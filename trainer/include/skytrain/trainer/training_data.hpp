@@ -29,6 +29,7 @@ struct ExampleRef {
   uint32_t shard = 0;
   uint64_t index = 0;   // within the shard
   uint32_t length = 0;  // after truncation
+  uint32_t trained = 0; // labels it yields (loss mask 1 at positions 1..length-1)
 };
 
 class TrainingData {
@@ -51,14 +52,33 @@ class TrainingData {
   uint64_t dropped_ = 0, truncated_ = 0, trained_tokens_ = 0;
 };
 
-// A micro-batch: rows of example indices (into TrainingData::examples()); one example per row
-// unless packing.
+// A row: example indices (into TrainingData::examples()); one example unless packing.
+using Row = std::vector<uint32_t>;
+
+// A micro-batch: up to batch_size rows.
 struct MicroBatch {
-  std::vector<std::vector<uint32_t>> rows;
+  std::vector<Row> rows;
 };
 
+// The epoch's rows in training order. This stream is what every rank agrees on: an optimizer
+// step consumes the next (batch x grad-accum x world size) rows of it, whatever the split.
+std::vector<Row> plan_epoch_rows(const TrainingData& data, uint64_t seed, int64_t epoch, bool packing, int64_t max_seq_len);
+
+// plan_epoch_rows cut into micro-batches of batch_size rows (the single-process view).
 std::vector<MicroBatch> plan_epoch(const TrainingData& data, uint64_t seed, int64_t epoch, int64_t batch_size, bool packing,
                                    int64_t max_seq_len);
+
+// Labels (trained tokens) in rows [begin, end): known to every rank without communication, so
+// each rank can normalise its loss by the whole global step's count before backward.
+int64_t trained_labels(const TrainingData& data, const std::vector<Row>& rows, size_t begin, size_t end);
+
+// Rank `rank`'s share of a global step holding `n` rows: a contiguous range, sizes differing by
+// at most one (a full step gives every rank batch x grad-accum rows). The ranges are disjoint
+// and cover [0, n); with world 1 it is all of them, in order.
+struct RowRange {
+  size_t begin = 0, end = 0;
+};
+RowRange rank_share(size_t n, int rank, int world);
 
 // Host-side batch arrays, row-major [B, T].
 struct HostBatch {
