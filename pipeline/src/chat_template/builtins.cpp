@@ -66,10 +66,12 @@ Value range_fn(Interp&, CallArgs& args) {
   }
   if (step == 0) throw Error("range() arg 3 must not be zero");
   std::vector<Value> out;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+  for (int64_t i = start; step > 0 ? i < stop : i > stop;) {
     if (out.size() >= 100000)
       throw Error("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
     out.emplace_back(i);
+    // Python's ints do not overflow: a step past INT64_MAX simply leaves the range.
+    if (__builtin_add_overflow(i, step, &i)) break;
   }
   return Value::list(std::move(out));
 }

@@ -21,6 +21,13 @@ namespace skytrain::pipeline::jinja {
 
 namespace {
 
+// `n` spaces (none for n <= 0), within the size limit.
+std::string padding(int64_t n, const char* what) {
+  if (n <= 0) return {};
+  check_size(size_t(n), what);
+  return std::string(size_t(n), ' ');
+}
+
 using FilterFn = std::function<Value(Interp&, const Value&, CallArgs&)>;
 
 int64_t length_of(const Value& v) {
@@ -91,7 +98,7 @@ Value do_tojson(Interp&, const Value& v, CallArgs& args) {
   if (a[1] && !a[1]->is_none()) {
     opt.has_indent = true;
     if (a[1]->is_int())
-      opt.indent = std::string(size_t(std::max<int64_t>(0, a[1]->as_int())), ' ');
+      opt.indent = padding(a[1]->as_int(), "tojson indent");
     else if (a[1]->is_string())
       opt.indent = a[1]->str();
     else
@@ -115,7 +122,7 @@ Value do_indent(Interp&, const Value& v, CallArgs& args) {
   if (a[0] && a[0]->is_string())
     indention = a[0]->str();
   else
-    indention = std::string(size_t(std::max<int64_t>(0, a[0] ? (a[0]->is_int() ? a[0]->as_int() : 4) : 4)), ' ');
+    indention = padding(a[0] ? (a[0]->is_int() ? a[0]->as_int() : 4) : 4, "indent");
   std::string s = to_str(v) + "\n";
   std::vector<std::string> lines = py_splitlines(s, false);
   std::string rv;
@@ -362,6 +369,7 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
     for (size_t i = 0; i < items->items.size(); ++i) {
       if (i) out += sep;
       append_str(out, a[1] && !a[1]->is_none() ? get_attribute(in, items->items[i], *a[1]) : items->items[i]);
+      check_size(out.size(), "join");
     }
     return Value(std::move(out));
   };

@@ -39,6 +39,7 @@ bool ExprParser::tuple_ends(std::initializer_list<const char*> extra_end) const 
 }
 
 ExprPtr ExprParser::parse_condexpr() {
+  Nest nest(*this);  // `a if b else c if d else ...` recurses here
   size_t off = cur().offset;
   ExprPtr e = parse_or();
   while (skip_name("if")) {
@@ -77,6 +78,7 @@ ExprPtr ExprParser::parse_and() {
 }
 
 ExprPtr ExprParser::parse_not() {
+  Nest nest(*this);
   if (is_name("not")) {
     size_t off = advance().offset;
     auto e = make(ExprKind::Unary, off);
@@ -160,6 +162,7 @@ ExprPtr ExprParser::parse_pow() {
 }
 
 ExprPtr ExprParser::parse_unary(bool with_filter) {
+  Nest nest(*this);  // every nested primary (parentheses, lists, call arguments) passes here
   size_t off = cur().offset;
   ExprPtr node;
   if (is_op("-") || is_op("+")) {

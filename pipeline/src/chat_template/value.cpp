@@ -2,12 +2,33 @@
 #include "chat_template/value.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 #include "chat_template/interp.hpp"
 #include "chat_template/py_text.hpp"
 #include "skytrain/common/error.hpp"
 
 namespace skytrain::pipeline::jinja {
+
+namespace {
+thread_local size_t t_max_built_bytes = SIZE_MAX;
+}
+
+void check_size(size_t bytes, const char* what) {
+  if (bytes > t_max_built_bytes)
+    throw Error(std::string(what) + " would build " + std::to_string(bytes) + " bytes, over the limit of " +
+                std::to_string(t_max_built_bytes) + " (--template-max-output-bytes)");
+}
+
+void check_list_size(size_t elements, const char* what) {
+  if (elements > t_max_built_bytes / sizeof(Value))
+    throw Error(std::string(what) + " would build a list of " + std::to_string(elements) +
+                " items, over the limit of " + std::to_string(t_max_built_bytes) +
+                " bytes (--template-max-output-bytes)");
+}
+
+SizeLimitScope::SizeLimitScope(size_t max_bytes) : saved_(t_max_built_bytes) { t_max_built_bytes = max_bytes; }
+SizeLimitScope::~SizeLimitScope() { t_max_built_bytes = saved_; }
 
 const Value* DictData::find(std::string_view key) const {
   for (auto& kv : items)

@@ -136,6 +136,26 @@ std::string to_str(const Value& v);
 void append_repr(std::string& out, const Value& v);
 std::string to_repr(const Value& v);
 
+// ---- the size limit on built values (TemplateLimits::max_output_bytes) ---------------------
+// Operations whose result can outgrow their operands many times over (repetition, `+` and `~`,
+// join, tojson, replace, padding to a width) call check_size() with the size they are about to
+// build, so that a hostile template ends in an Error before the allocation, not in an
+// out-of-memory kill. The limit is per thread because these are free functions without an
+// Interp at hand; Interp::render installs it with a SizeLimitScope. Outside a render, none.
+void check_size(size_t bytes, const char* what);
+// For lists: elements count as sizeof(Value) bytes each.
+void check_list_size(size_t elements, const char* what);
+class SizeLimitScope {
+ public:
+  explicit SizeLimitScope(size_t max_bytes);
+  ~SizeLimitScope();
+  SizeLimitScope(const SizeLimitScope&) = delete;
+  SizeLimitScope& operator=(const SizeLimitScope&) = delete;
+
+ private:
+  size_t saved_;
+};
+
 // Python ==.
 bool values_equal(const Value& a, const Value& b);
 // Python <; throws skytrain::Error naming both types when they do not order.

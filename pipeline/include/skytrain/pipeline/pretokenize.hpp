@@ -5,6 +5,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "skytrain/pipeline/chat_template.hpp"
+
 namespace skytrain::pipeline {
 
 struct PretokenizeOptions {
@@ -15,6 +17,9 @@ struct PretokenizeOptions {
   int threads = 0;             // 0 = all cores
   size_t batch_size = 1024;    // examples in flight; bounds memory
   bool skip_bad_rows = false;  // count rows whose template raises instead of failing
+  // Bounds on each render (a row past one is an error naming it); they change no output bytes,
+  // so they are not part of the stage's fingerprint.
+  TemplateLimits template_limits;
 };
 
 struct ShardStats {
