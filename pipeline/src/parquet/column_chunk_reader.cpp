@@ -1,5 +1,6 @@
 #include "skytrain/pipeline/parquet/column_chunk_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "skytrain/pipeline/parquet/codecs.hpp"
@@ -12,7 +13,9 @@ namespace skytrain::pipeline::parquet {
 
 namespace {
 // Pages larger than this are treated as corrupt rather than allocated.
-constexpr int64_t kMaxPageBytes = int64_t{1} << 31;
+// Largest decoded page accepted (a page header's size is a claim; real pages are ~1 MiB, one
+// huge cell makes one page as large as the cell).
+constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
 }
 
 ColumnChunkReader::ColumnChunkReader(int fd, uint64_t file_size, const std::string& what, const LeafColumn& leaf)
@@ -79,7 +82,8 @@ bool ColumnChunkReader::load_next_page() {
     if (h.compressed_page_size > static_cast<int64_t>(chunk_.size() - pos_ - header_size)) {
       fail_corrupt(fmt::format("page of {} bytes runs past the end of the column chunk", h.compressed_page_size));
     }
-    if (h.uncompressed_page_size > kMaxPageBytes) fail_corrupt("page declares an implausible size");
+    if (h.uncompressed_page_size > kMaxPageBytes)
+      fail_corrupt(fmt::format("page declares {} bytes decoded, over the 1 GiB limit", h.uncompressed_page_size));
     std::span<const uint8_t> body(chunk_.data() + pos_ + header_size, static_cast<size_t>(h.compressed_page_size));
     pos_ += header_size + static_cast<size_t>(h.compressed_page_size);
     try {
@@ -161,7 +165,7 @@ void ColumnChunkReader::decode_data_page(const PageHeader& h, std::span<const ui
   if (max_rep_ > 0) {
     RleHybridDecoder(rep_bytes, bit_width_for(max_rep_)).decode(reps_.data(), count);
   } else {
-    std::memset(reps_.data(), 0, count);
+    std::fill(reps_.begin(), reps_.end(), 0);  // (memset of an empty vector's null data() is UB)
   }
   size_t non_null = count;
   if (max_def_ > 0) {
@@ -173,7 +177,7 @@ void ColumnChunkReader::decode_data_page(const PageHeader& h, std::span<const ui
       non_null += d == max_def_;
     }
   } else {
-    std::memset(defs_.data(), 0, count);
+    std::fill(defs_.begin(), defs_.end(), 0);
   }
   if (max_rep_ > 0) {
     for (size_t k = 0; k < count; ++k)

@@ -58,7 +58,7 @@ void decode_plain(std::span<const uint8_t> data, PhysicalType type, int type_len
       need(data, count * 8, count, "PLAIN INT64");
       size_t old = out.ints.size();
       out.ints.resize(old + count);
-      std::memcpy(out.ints.data() + old, p, count * 8);
+      if (count > 0) std::memcpy(out.ints.data() + old, p, count * 8);  // (null data() when empty)
       return;
     }
     case PhysicalType::Float: {
@@ -71,7 +71,7 @@ void decode_plain(std::span<const uint8_t> data, PhysicalType type, int type_len
       need(data, count * 8, count, "PLAIN DOUBLE");
       size_t old = out.reals.size();
       out.reals.resize(old + count);
-      std::memcpy(out.reals.data() + old, p, count * 8);
+      if (count > 0) std::memcpy(out.reals.data() + old, p, count * 8);
       return;
     }
     case PhysicalType::Int96:
