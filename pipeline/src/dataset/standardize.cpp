@@ -233,6 +233,7 @@ void Standardizer::standardize(std::string& row, std::string& out) {
         if (s.style == ConversationStyle::openai_messages && key == "conversations") continue;  // replaced
         if (s.style == ConversationStyle::alpaca && (key == "instruction" || key == "input" || key == "output")) {
           if (key == "output") {
+            output_json.clear();  // a repeated key: the last value wins, as for the other columns
             JsonCursor::append_compact(output_json, v);
             have_output = true;
           } else if (v == "null" && key == "input") {
