@@ -83,8 +83,10 @@ std::shared_ptr<DictData> dict_from_args(const CallArgs& args, const char* what)
     const Value& init = args.pos[0];
     if (init.is_dict()) {
       d->items = init.dict().items;
+      d->depth = init.dict().depth;
     } else if (init.is_namespace()) {
       d->items = init.ns().items;
+      d->depth = init.ns().depth;
     } else if (init.is_list()) {
       for (const Value& pair : init.items()) {
         if (!pair.is_list() || pair.items().size() != 2 || !pair.items()[0].is_string())
@@ -106,7 +108,11 @@ std::map<std::string, Value, std::less<>> make_globals() {
   };
   add("range", range_fn);
   add("dict", [](Interp&, CallArgs& args) { return Value(std::shared_ptr<const DictData>(dict_from_args(args, "dict"))); });
-  add("namespace", [](Interp&, CallArgs& args) { return Value(NamespaceRef{dict_from_args(args, "namespace")}); });
+  add("namespace", [](Interp& in, CallArgs& args) {
+    auto data = dict_from_args(args, "namespace");
+    in.own_namespace(data);
+    return Value(NamespaceRef{std::move(data)});
+  });
   add("raise_exception", [](Interp&, CallArgs& args) -> Value {
     std::string msg = args.pos.empty() ? std::string() : to_str(args.pos[0]);
     throw TemplateRaised(msg);

@@ -87,6 +87,16 @@ class MacroValue : public Callable {
 Interp::Interp(const ParsedTemplate& tpl, const DictData& context, const TemplateLimits& limits)
     : tpl_(tpl), context_(context), limits_(limits) {}
 
+Interp::~Interp() {
+  // Nothing made while rendering outlives the render (it returns text), so emptying the
+  // namespaces is safe; each one's values are freed here while the list still holds every
+  // namespace, so a chain of namespaces is freed one link at a time, not recursively.
+  for (auto& ns : namespaces_) {
+    auto values = std::move(ns->items);
+    ns->items.clear();
+  }
+}
+
 void Interp::count_iteration() {
   if (++iterations_ > limits_.max_iterations)
     throw Error("more than " + std::to_string(limits_.max_iterations) +

@@ -66,6 +66,9 @@ class Interp {
  public:
   // `context` are the render variables (messages, tools, special tokens, ...).
   Interp(const ParsedTemplate& tpl, const DictData& context, const TemplateLimits& limits);
+  ~Interp();
+  Interp(const Interp&) = delete;
+  Interp& operator=(const Interp&) = delete;
 
   // Renders the template. With `generation_spans`, also records the byte range of the output
   // produced by each top-level {% generation %} block (transformers' assistant-token tracking).
@@ -87,6 +90,9 @@ class Interp {
   Value run_macro(const Stmt& def, const std::vector<std::pair<std::string_view, Value>>& closure, CallArgs& args,
                   bool is_caller);
   const Frame& template_frame() const { return top_; }
+  // Every namespace() made while rendering: ~Interp empties them, which breaks the reference
+  // cycles a namespace can form (`{% set ns.me = ns %}`) that shared_ptr alone would leak.
+  void own_namespace(std::shared_ptr<DictData> ns) { namespaces_.push_back(std::move(ns)); }
 
  private:
   const ParsedTemplate& tpl_;
@@ -98,6 +104,7 @@ class Interp {
   int macro_depth_ = 0;  // runaway recursion becomes an error, not a stack overflow
   int eval_depth_ = 0;   // exec() and eval() frames active, against kMaxEvalDepth
   uint64_t iterations_ = 0;
+  std::vector<std::shared_ptr<DictData>> namespaces_;
   std::vector<std::pair<size_t, size_t>>* generation_spans_ = nullptr;
 
   Flow exec_block(const std::vector<StmtPtr>& body, std::string& out);

@@ -27,8 +27,14 @@ class Value;
 class Interp;
 struct CallArgs;
 
+// Containers record how deeply they nest (1 = holds no container), capped at kMaxValueDepth when
+// built: a loop can wrap a value once per iteration (`{% set ns.x = [ns.x] %}`), and printing,
+// comparing and freeing such a value recurse once per level.
+inline constexpr uint32_t kMaxValueDepth = 2000;
+
 struct ListData {
   std::vector<Value> items;
+  uint32_t depth = 1;
   bool is_tuple = false;
   // dict.items()/keys()/values() return views in Python: they iterate like lists but print as
   // "dict_items([...])", are not subscriptable and are not JSON serializable.
@@ -38,6 +44,7 @@ struct ListData {
 // Insertion-ordered mapping with string keys (JSON objects, dict literals, namespaces).
 struct DictData {
   std::vector<std::pair<std::string, Value>> items;
+  uint32_t depth = 1;  // kept by set() and Value::dict(); see kMaxValueDepth
   const Value* find(std::string_view key) const;
   Value* find(std::string_view key);
   void set(std::string key, Value v);

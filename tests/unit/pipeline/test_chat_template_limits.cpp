@@ -114,3 +114,24 @@ TEST_CASE("chat template limits: defaults and validation") {
   l.max_iterations = 0;
   CHECK_THROWS_AS(t.set_limits(l), Error);
 }
+
+TEST_CASE("chat template limits: namespaces that hold themselves print like Python and do not leak") {
+  // jinja2 prints the inner namespace as Python prints a recursive dict.
+  ChatTemplate self("{% set ns = namespace(a=1) %}{% set ns.self = ns %}{{ ns }}");
+  CHECK(self.render(kCtx) == "<Namespace {'a': 1, 'self': <Namespace {...}>}>");
+  ChatTemplate via_list("{% set ns = namespace(a=1) %}{% set ns.l = [ns] %}{{ ns }}");
+  CHECK(via_list.render(kCtx) == "<Namespace {'a': 1, 'l': [<Namespace {...}>]}>");
+}
+
+TEST_CASE("chat template limits: values nested by a loop stop at kMaxValueDepth") {
+  for (const char* src : {
+           "{% set ns = namespace(x=1) %}{% for i in range(5000) %}{% set ns.x = [ns.x] %}{% endfor %}",
+           "{% set ns = namespace(x=1) %}{% for i in range(5000) %}{% set ns.x = {'a': ns.x} %}{% endfor %}",
+           "{% set ns = namespace(x=1) %}{% for i in range(5000) %}{% set ns.x = namespace(y=ns.x) %}{% endfor %}",
+       }) {
+    ChatTemplate t(src);
+    CHECK_THROWS_WITH_AS(t.render(kCtx), doctest::Contains("levels deep"), TemplateError);
+  }
+  ChatTemplate ok("{% set ns = namespace(x=1) %}{% for i in range(100) %}{% set ns.x = [ns.x] %}{% endfor %}ok");
+  CHECK(ok.render(kCtx) == "ok");
+}
