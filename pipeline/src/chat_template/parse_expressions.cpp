@@ -39,14 +39,16 @@ bool ExprParser::tuple_ends(std::initializer_list<const char*> extra_end) const 
 }
 
 ExprPtr ExprParser::parse_condexpr() {
-  Nest nest(*this);  // `a if b else c if d else ...` recurses here
   size_t off = cur().offset;
   ExprPtr e = parse_or();
   while (skip_name("if")) {
     auto c = make(ExprKind::CondExpr, off);
     ExprPtr test = parse_or();
     ExprPtr otherwise;
-    if (skip_name("else")) otherwise = parse_condexpr();
+    if (skip_name("else")) {
+      Nest nest(*this);  // `a if b else c if d else ...` recurses here
+      otherwise = parse_condexpr();
+    }
     c->args.push_back(std::move(test));
     c->args.push_back(std::move(e));
     c->args.push_back(std::move(otherwise));
@@ -78,8 +80,8 @@ ExprPtr ExprParser::parse_and() {
 }
 
 ExprPtr ExprParser::parse_not() {
-  Nest nest(*this);
   if (is_name("not")) {
+    Nest nest(*this);  // `not not not ...` recurses here
     size_t off = advance().offset;
     auto e = make(ExprKind::Unary, off);
     e->op = Op::Not;

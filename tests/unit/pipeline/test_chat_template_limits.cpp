@@ -45,8 +45,10 @@ TEST_CASE("chat template limits: nesting 100,000 levels deep is a syntax error, 
 }
 
 TEST_CASE("chat template limits: macro recursion depth") {
-  const std::string src = "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{% else %}x{% endif %}{% endmacro %}{{ f(N) }}";
-  auto with_n = [&](int n) { return ChatTemplate(src.substr(0, src.size() - 6) + std::to_string(n) + ") }}"); };
+  auto with_n = [](int n) {
+    return ChatTemplate("{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{% else %}x{% endif %}{% endmacro %}{{ f(" +
+                        std::to_string(n) + ") }}");
+  };
   CHECK(with_n(150).render(kCtx) == "x");
   ChatTemplate deep = with_n(100000);
   CHECK_THROWS_WITH_AS(deep.render(kCtx), doctest::Contains("--template-max-depth"), TemplateError);
