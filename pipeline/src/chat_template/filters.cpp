@@ -439,7 +439,10 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
   f["sort"] = [](Interp& in, const Value& v, CallArgs& args) {
     auto a = bind_args(args, {"reverse", "case_sensitive", "attribute"}, "sort");
     std::vector<std::pair<Value, Value>> keyed;
-    for (const Value& item : in.iterate(v)->items) keyed.emplace_back(key_of(in, item, a[2], flag(a[1], false)), item);
+    // The list must be held: a range-for over iterate(v)->items would free a list made
+    // just for this loop (a string's characters) before the first item (use-after-free).
+    const auto items_of_v = in.iterate(v);
+    for (const Value& item : items_of_v->items) keyed.emplace_back(key_of(in, item, a[2], flag(a[1], false)), item);
     return Value::list(sorted_by(std::move(keyed), flag(a[0], false)));
   };
   f["dictsort"] = [](Interp& in, const Value& v, CallArgs& args) {
@@ -456,7 +459,8 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
   f["unique"] = [](Interp& in, const Value& v, CallArgs& args) {
     auto a = bind_args(args, {"case_sensitive", "attribute"}, "unique");
     std::vector<Value> seen, out;
-    for (const Value& item : in.iterate(v)->items) {
+    const auto items_of_v = in.iterate(v);
+    for (const Value& item : items_of_v->items) {
       Value k = key_of(in, item, a[1], flag(a[0], false));
       if (std::none_of(seen.begin(), seen.end(), [&](const Value& s) { return values_equal(s, k); })) {
         seen.push_back(k);
@@ -470,7 +474,8 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
   f["sum"] = [](Interp& in, const Value& v, CallArgs& args) {
     auto a = bind_args(args, {"attribute", "start"}, "sum");
     Value total = a[1] ? *a[1] : Value(int64_t(0));
-    for (const Value& item : in.iterate(v)->items)
+    const auto items_of_v = in.iterate(v);
+    for (const Value& item : items_of_v->items)
       total = binary_op(Op::Add, total, a[0] && !a[0]->is_none() ? get_attribute(in, item, *a[0]) : item);
     return total;
   };
@@ -500,7 +505,8 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
     if (!a[0]->is_int() || a[0]->as_int() <= 0) throw Error("batch: linecount must be a positive integer");
     size_t n = size_t(a[0]->as_int());
     std::vector<Value> out, cur;
-    for (const Value& item : in.iterate(v)->items) {
+    const auto items_of_v = in.iterate(v);
+    for (const Value& item : items_of_v->items) {
       cur.push_back(item);
       if (cur.size() == n) {
         out.push_back(Value::list(std::move(cur)));
