@@ -182,6 +182,7 @@ void append_conversation(std::string& out, std::string_view value, const Convers
             role = JsonCursor::unescape(v);
             have_role = true;
           } else if (key == s.content_key) {
+            scratch.clear();  // a repeated key: the last value wins (the role does the same)
             JsonCursor::append_compact(scratch, v);
             have_content = true;
           }
