@@ -16,6 +16,10 @@ namespace {
 // Largest decoded page accepted (a page header's size is a claim; real pages are ~1 MiB, one
 // huge cell makes one page as large as the cell).
 constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
+// Most values in one page. Levels are decoded into one byte per value, and an RLE run encodes a
+// billion levels in six bytes, so a page header's count is checked before sizing those arrays.
+// Writers keep pages to about 20,000 rows (Arrow) or 1 MiB; 2^26 leaves ample room.
+constexpr int64_t kMaxPageValues = int64_t{1} << 26;
 }
 
 ColumnChunkReader::ColumnChunkReader(int fd, uint64_t file_size, const std::string& what, const LeafColumn& leaf)
@@ -124,6 +128,8 @@ void ColumnChunkReader::decode_dictionary_page(const PageHeader& h, std::span<co
 void ColumnChunkReader::decode_data_page(const PageHeader& h, std::span<const uint8_t> body) {
   size_t count = static_cast<size_t>(h.num_values);
   if (static_cast<int64_t>(count) > values_left_) fail("page holds more values than the column chunk declares");
+  if (h.num_values > kMaxPageValues)
+    fail("page declares {} values, over the {} supported in one page", h.num_values, kMaxPageValues);
   values_left_ -= static_cast<int64_t>(count);
   std::span<const uint8_t> rep_bytes, def_bytes, value_bytes;
   if (h.type == PageType::DataPage) {
