@@ -118,6 +118,8 @@ void ColumnChunkReader::decode_dictionary_page(const PageHeader& h, std::span<co
   if (h.encoding != Encoding::Plain && h.encoding != Encoding::PlainDictionary) {
     fail("dictionary page with unsupported encoding {}", encoding_name(h.encoding));
   }
+  if (h.num_values > kMaxPageValues)
+    fail("dictionary page declares {} values, over the {} supported in one page", h.num_values, kMaxPageValues);
   dict_.clear();
   std::span<const uint8_t> data = maybe_decompress(body, static_cast<size_t>(h.uncompressed_page_size), dict_buf_);
   // Uncompressed dictionaries are decoded in place: chunk_ outlives dict_.

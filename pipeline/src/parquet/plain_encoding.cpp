@@ -83,6 +83,8 @@ void decode_plain(std::span<const uint8_t> data, PhysicalType type, int type_len
       return;
     }
     case PhysicalType::ByteArray: {
+      // Each value has a 4-byte length: check the count against the data before reserving for it.
+      if (count > data.size() / 4) fail("PLAIN BYTE_ARRAY data holds {} bytes, too few for {} values", data.size(), count);
       out.bytes.reserve(out.bytes.size() + count);
       size_t pos = 0, n = data.size();
       for (size_t i = 0; i < count; ++i) {
