@@ -7,6 +7,7 @@
 #include "skytrain/common/command_line.hpp"
 #include "skytrain/common/error.hpp"
 #include "skytrain/pipeline/pretokenize.hpp"
+#include "skytrain/pipeline/template_limit_flags.hpp"
 
 namespace {
 std::string env_or(const char* name, std::string fallback) {
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   app.add_option("--wait-timeout", o.wait_timeout_s, "Seconds node 0 waits for the other nodes' shards")->capture_default_str();
   app.add_flag("--skip-bad-rows", o.skip_bad_rows,
                "Skip (and count in the manifest) conversations the template rejects, instead of failing");
+  add_template_limit_flags(app, o.template_limits);
 
   auto* inspect = app.add_subcommand("inspect", "Print a token shard's examples as JSON lines {ids, mask, text}");
   std::string shard;

@@ -21,6 +21,7 @@
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/pipeline/chat_template.hpp"
+#include "skytrain/pipeline/template_limit_flags.hpp"
 #include "skytrain/pipeline/tokenizer.hpp"
 
 namespace {
@@ -211,6 +212,8 @@ int main(int argc, char** argv) {
   std::string conv_file;
   bool render_ids = false;
   ren->add_option("--file", conv_file, "Read the conversation from this file instead of standard input");
+  skytrain::pipeline::TemplateLimits limits;
+  skytrain::pipeline::add_template_limit_flags(*ren, limits);
   ren->add_flag("--ids", render_ids, "Print the token ids of the rendered text instead of the text");
 
   auto* cnt = app.add_subcommand("count", "Number of tokens in a file (or stdin with -)");
@@ -244,6 +247,7 @@ int main(int argc, char** argv) {
       if (!std::filesystem::is_directory(dir)) dir = dir.parent_path();
       if (dir.empty()) dir = ".";
       auto tmpl = skytrain::pipeline::ChatTemplate::from_model_dir(dir);
+      tmpl.set_limits(limits);
       std::string conv = conv_file.empty() ? read_stdin() : skytrain::read_file(conv_file);
       std::string rendered = tmpl.render(conv);
       if (render_ids) write_stdout(ids_json(tok.encode(rendered, false)) + "\n");

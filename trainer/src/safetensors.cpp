@@ -53,6 +53,10 @@ DType parse_dtype(std::string_view name, std::string_view for_errors) {
 }
 
 int64_t TensorInfo::numel() const {
+  // A zero dimension anywhere makes the product 0 even when the others alone would overflow
+  // (the reader accepts [2^32, 2^32, 0]: it holds no bytes); otherwise the reader has checked
+  // that the product times the dtype size is the tensor's byte count, so it fits.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
   for (auto d : shape) n *= d;
   return n;
@@ -113,9 +117,15 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& file) : path_(file
     if (e < b) fail("{}: data_offsets [{}, {}] end before they begin", ctx, b, e);
     info.begin = b;
     info.end = e;
-    // numel * size, guarding against overflow from absurd shapes.
+    // numel * size, guarding against overflow from absurd shapes: a product past 2^64 bytes can
+    // never match (and must not wrap around to match, as [2^62, 2^62, 16] would in 128 bits).
     unsigned __int128 bytes = dtype_size(info.dtype);
-    for (auto d : info.shape) bytes *= static_cast<uint64_t>(d);
+    const bool empty = std::find(info.shape.begin(), info.shape.end(), 0) != info.shape.end();
+    for (auto d : info.shape) {
+      if (empty || bytes > std::numeric_limits<uint64_t>::max()) break;
+      bytes *= static_cast<uint64_t>(d);
+    }
+    if (empty) bytes = 0;
     if (bytes != static_cast<unsigned __int128>(e - b))
       fail("{}: data_offsets [{}, {}] hold {} bytes but shape and dtype {} need {}", ctx, b, e, e - b, dt,
            static_cast<uint64_t>(std::min<unsigned __int128>(bytes, std::numeric_limits<uint64_t>::max())));

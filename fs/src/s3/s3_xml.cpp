@@ -124,7 +124,18 @@ int64_t parse_iso8601_ns(std::string_view s) {
     int mm = num(mpos, 2);
     offset_s = sign * (hh * 3600 + mm * 60);
   }
-  return (static_cast<int64_t>(timegm(&tm)) - offset_s) * 1'000'000'000 + frac_ns;
+  // Ranges first: timegm() normalizes nonsense like month 13 instead of rejecting it.
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
+    fail("bad timestamp '{}'", s);
+  }
+  // Nanoseconds since 1970 fit in an int64 only from 1677 to 2262.
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(static_cast<int64_t>(timegm(&tm)) - offset_s, int64_t{1'000'000'000}, &ns) ||
+      __builtin_add_overflow(ns, frac_ns, &ns)) {
+    fail("timestamp '{}' is out of range (years 1678 to 2261)", s);
+  }
+  return ns;
 }
 
 std::optional<ErrorBody> parse_error(std::string_view body) {

@@ -47,6 +47,13 @@ struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
 struct Expr {
+  Expr() = default;
+  Expr(const Expr&) = delete;
+  Expr& operator=(const Expr&) = delete;
+  // Frees the subtree without recursion (parser.cpp): a chain such as `a+a+...+a` is a tree as
+  // deep as it is long, and the parser rejects one past kMaxTemplateNesting only once built.
+  ~Expr();
+
   ExprKind kind;
   size_t offset = 0;
   Value constant;

@@ -66,10 +66,12 @@ Value range_fn(Interp&, CallArgs& args) {
   }
   if (step == 0) throw Error("range() arg 3 must not be zero");
   std::vector<Value> out;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+  for (int64_t i = start; step > 0 ? i < stop : i > stop;) {
     if (out.size() >= 100000)
       throw Error("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
     out.emplace_back(i);
+    // Python's ints do not overflow: a step past INT64_MAX simply leaves the range.
+    if (__builtin_add_overflow(i, step, &i)) break;
   }
   return Value::list(std::move(out));
 }
@@ -81,8 +83,10 @@ std::shared_ptr<DictData> dict_from_args(const CallArgs& args, const char* what)
     const Value& init = args.pos[0];
     if (init.is_dict()) {
       d->items = init.dict().items;
+      d->depth = init.dict().depth;
     } else if (init.is_namespace()) {
       d->items = init.ns().items;
+      d->depth = init.ns().depth;
     } else if (init.is_list()) {
       for (const Value& pair : init.items()) {
         if (!pair.is_list() || pair.items().size() != 2 || !pair.items()[0].is_string())
@@ -104,7 +108,11 @@ std::map<std::string, Value, std::less<>> make_globals() {
   };
   add("range", range_fn);
   add("dict", [](Interp&, CallArgs& args) { return Value(std::shared_ptr<const DictData>(dict_from_args(args, "dict"))); });
-  add("namespace", [](Interp&, CallArgs& args) { return Value(NamespaceRef{dict_from_args(args, "namespace")}); });
+  add("namespace", [](Interp& in, CallArgs& args) {
+    auto data = dict_from_args(args, "namespace");
+    in.own_namespace(data);
+    return Value(NamespaceRef{std::move(data)});
+  });
   add("raise_exception", [](Interp&, CallArgs& args) -> Value {
     std::string msg = args.pos.empty() ? std::string() : to_str(args.pos[0]);
     throw TemplateRaised(msg);

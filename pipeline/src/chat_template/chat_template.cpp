@@ -31,6 +31,7 @@ struct ChatTemplate::Impl {
   jinja::ParsedTemplate parsed;
   std::vector<std::pair<std::string, Value>> defaults;
   bool has_generation = false;
+  TemplateLimits limits;
 };
 
 namespace {
@@ -173,7 +174,7 @@ DictData merged_context(const std::vector<std::pair<std::string, Value>>& defaul
 
 std::string ChatTemplate::render(std::string_view context_json) const {
   DictData merged = merged_context(impl_->defaults, context_json);
-  return jinja::Interp(impl_->parsed, merged).render();
+  return jinja::Interp(impl_->parsed, merged, impl_->limits).render();
 }
 
 std::string ChatTemplate::render_parsed(const simdjson::dom::element& messages,
@@ -184,19 +185,29 @@ std::string ChatTemplate::render_parsed(const simdjson::dom::element& messages,
   merged.set("messages", jinja::json_element_value(messages, "chat template context.messages"));
   if (tools) merged.set("tools", jinja::json_element_value(*tools, "chat template context.tools"));
   merged.set("add_generation_prompt", Value(false));
-  return jinja::Interp(impl_->parsed, merged).render();
+  return jinja::Interp(impl_->parsed, merged, impl_->limits).render();
 }
 
 std::string ChatTemplate::render(std::string_view context_json, std::vector<Span>& generation_spans) const {
   DictData merged = merged_context(impl_->defaults, context_json);
   std::vector<std::pair<size_t, size_t>> spans;
-  std::string out = jinja::Interp(impl_->parsed, merged).render(&spans);
+  std::string out = jinja::Interp(impl_->parsed, merged, impl_->limits).render(&spans);
   generation_spans.clear();
   for (auto& [b, e] : spans) generation_spans.push_back({b, e});
   return out;
 }
 
 bool ChatTemplate::has_generation_blocks() const { return impl_->has_generation; }
+
+void ChatTemplate::set_limits(const TemplateLimits& limits) {
+  if (limits.max_depth < 1 || limits.max_depth > kMaxTemplateDepth)
+    fail("chat template limits: the depth limit must be 1 to {}, not {}", kMaxTemplateDepth, limits.max_depth);
+  if (limits.max_iterations == 0) fail("chat template limits: the iteration limit must be at least 1");
+  if (limits.max_output_bytes == 0) fail("chat template limits: the output limit must be at least 1 byte");
+  impl_->limits = limits;
+}
+
+const TemplateLimits& ChatTemplate::limits() const { return impl_->limits; }
 
 const std::string& ChatTemplate::source() const { return impl_->source; }
 const std::string& ChatTemplate::sha256() const { return impl_->sha256; }

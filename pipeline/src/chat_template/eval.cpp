@@ -255,6 +255,7 @@ Value Interp::eval_call(const Expr& e) {
 
 Value Interp::eval(const Expr& e) {
   try {
+    EvalDepth depth(*this);
     return eval_inner(e);
   } catch (...) {
     rethrow_at(e.offset);
@@ -360,7 +361,10 @@ Value Interp::eval_inner(const Expr& e) {
       return Value::undefined("the inline if-expression evaluated to false and no else section was defined");
     case ExprKind::Concat: {
       std::string s;
-      for (auto& a : e.args) append_str(s, eval(*a));
+      for (auto& a : e.args) {
+        append_str(s, eval(*a));
+        check_size(s.size(), "'~' concatenation");
+      }
       return Value(std::move(s));
     }
   }

@@ -21,6 +21,13 @@ namespace skytrain::pipeline::jinja {
 
 namespace {
 
+// `n` spaces (none for n <= 0), within the size limit.
+std::string padding(int64_t n, const char* what) {
+  if (n <= 0) return {};
+  check_size(size_t(n), what);
+  return std::string(size_t(n), ' ');
+}
+
 using FilterFn = std::function<Value(Interp&, const Value&, CallArgs&)>;
 
 int64_t length_of(const Value& v) {
@@ -91,7 +98,7 @@ Value do_tojson(Interp&, const Value& v, CallArgs& args) {
   if (a[1] && !a[1]->is_none()) {
     opt.has_indent = true;
     if (a[1]->is_int())
-      opt.indent = std::string(size_t(std::max<int64_t>(0, a[1]->as_int())), ' ');
+      opt.indent = padding(a[1]->as_int(), "tojson indent");
     else if (a[1]->is_string())
       opt.indent = a[1]->str();
     else
@@ -115,7 +122,7 @@ Value do_indent(Interp&, const Value& v, CallArgs& args) {
   if (a[0] && a[0]->is_string())
     indention = a[0]->str();
   else
-    indention = std::string(size_t(std::max<int64_t>(0, a[0] ? (a[0]->is_int() ? a[0]->as_int() : 4) : 4)), ' ');
+    indention = padding(a[0] ? (a[0]->is_int() ? a[0]->as_int() : 4) : 4, "indent");
   std::string s = to_str(v) + "\n";
   std::vector<std::string> lines = py_splitlines(s, false);
   std::string rv;
@@ -362,6 +369,7 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
     for (size_t i = 0; i < items->items.size(); ++i) {
       if (i) out += sep;
       append_str(out, a[1] && !a[1]->is_none() ? get_attribute(in, items->items[i], *a[1]) : items->items[i]);
+      check_size(out.size(), "join");
     }
     return Value(std::move(out));
   };
@@ -431,7 +439,10 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
   f["sort"] = [](Interp& in, const Value& v, CallArgs& args) {
     auto a = bind_args(args, {"reverse", "case_sensitive", "attribute"}, "sort");
     std::vector<std::pair<Value, Value>> keyed;
-    for (const Value& item : in.iterate(v)->items) keyed.emplace_back(key_of(in, item, a[2], flag(a[1], false)), item);
+    // The list must be held: a range-for over iterate(v)->items would free a list made
+    // just for this loop (a string's characters) before the first item (use-after-free).
+    const auto items_of_v = in.iterate(v);
+    for (const Value& item : items_of_v->items) keyed.emplace_back(key_of(in, item, a[2], flag(a[1], false)), item);
     return Value::list(sorted_by(std::move(keyed), flag(a[0], false)));
   };
   f["dictsort"] = [](Interp& in, const Value& v, CallArgs& args) {
@@ -448,7 +459,8 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
   f["unique"] = [](Interp& in, const Value& v, CallArgs& args) {
     auto a = bind_args(args, {"case_sensitive", "attribute"}, "unique");
     std::vector<Value> seen, out;
-    for (const Value& item : in.iterate(v)->items) {
+    const auto items_of_v = in.iterate(v);
+    for (const Value& item : items_of_v->items) {
       Value k = key_of(in, item, a[1], flag(a[0], false));
       if (std::none_of(seen.begin(), seen.end(), [&](const Value& s) { return values_equal(s, k); })) {
         seen.push_back(k);
@@ -462,7 +474,8 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
   f["sum"] = [](Interp& in, const Value& v, CallArgs& args) {
     auto a = bind_args(args, {"attribute", "start"}, "sum");
     Value total = a[1] ? *a[1] : Value(int64_t(0));
-    for (const Value& item : in.iterate(v)->items)
+    const auto items_of_v = in.iterate(v);
+    for (const Value& item : items_of_v->items)
       total = binary_op(Op::Add, total, a[0] && !a[0]->is_none() ? get_attribute(in, item, *a[0]) : item);
     return total;
   };
@@ -492,7 +505,8 @@ std::map<std::string, FilterFn, std::less<>> make_filters() {
     if (!a[0]->is_int() || a[0]->as_int() <= 0) throw Error("batch: linecount must be a positive integer");
     size_t n = size_t(a[0]->as_int());
     std::vector<Value> out, cur;
-    for (const Value& item : in.iterate(v)->items) {
+    const auto items_of_v = in.iterate(v);
+    for (const Value& item : items_of_v->items) {
       cur.push_back(item);
       if (cur.size() == n) {
         out.push_back(Value::list(std::move(cur)));

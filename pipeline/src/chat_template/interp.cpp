@@ -84,9 +84,27 @@ class MacroValue : public Callable {
 
 }  // namespace
 
-Interp::Interp(const ParsedTemplate& tpl, const DictData& context) : tpl_(tpl), context_(context) {}
+Interp::Interp(const ParsedTemplate& tpl, const DictData& context, const TemplateLimits& limits)
+    : tpl_(tpl), context_(context), limits_(limits) {}
+
+Interp::~Interp() {
+  // Nothing made while rendering outlives the render (it returns text), so emptying the
+  // namespaces is safe; each one's values are freed here while the list still holds every
+  // namespace, so a chain of namespaces is freed one link at a time, not recursively.
+  for (auto& ns : namespaces_) {
+    auto values = std::move(ns->items);
+    ns->items.clear();
+  }
+}
+
+void Interp::count_iteration() {
+  if (++iterations_ > limits_.max_iterations)
+    throw Error("more than " + std::to_string(limits_.max_iterations) +
+                " loop iterations and macro calls (--template-max-iterations)");
+}
 
 std::string Interp::render(std::vector<std::pair<size_t, size_t>>* generation_spans) {
+  SizeLimitScope size_limit(limits_.max_output_bytes);
   std::string out;
   out.reserve(4096);
   top_out_ = &out;
@@ -115,6 +133,13 @@ void Interp::rethrow_at(size_t offset) {
 Flow Interp::exec_block(const std::vector<StmtPtr>& body, std::string& out) {
   for (const auto& s : body) {
     Flow f = exec(*s, out);
+    if (out.size() > limits_.max_output_bytes) {
+      try {
+        check_size(out.size(), "the template's output");
+      } catch (...) {
+        rethrow_at(s->offset);
+      }
+    }
     if (f != Flow::Normal) return f;
   }
   return Flow::Normal;
@@ -139,7 +164,10 @@ Value Interp::run_macro(const Stmt& def, const std::vector<std::pair<std::string
     int& d;
     ~DepthGuard() { --d; }
   } depth_guard{++macro_depth_};
-  if (macro_depth_ > 200) throw Error("maximum recursion depth exceeded in macro '" + def.text + "'");
+  if (macro_depth_ > limits_.max_depth)
+    throw Error("maximum recursion depth exceeded in macro '" + def.text + "' (more than " +
+                std::to_string(limits_.max_depth) + " calls deep, --template-max-depth)");
+  count_iteration();
   Frame closure_frame{&top_, closure};
   Frame f{&closure_frame, {}};
   FrameGuard guard(frame_, &f);
@@ -233,6 +261,7 @@ std::optional<Value> Interp::output_sum(const Expr& e, std::string& out, size_t 
 
 Flow Interp::exec(const Stmt& s, std::string& out) {
   try {
+    EvalDepth depth(*this);
     switch (s.kind) {
       case StmtKind::Data: out += s.text; return Flow::Normal;
       case StmtKind::Output:
@@ -299,6 +328,7 @@ Flow Interp::exec_for(const Stmt& s, std::string& out) {
   if (s.cond) {
     auto kept = std::make_shared<ListData>();
     for (const Value& item : items->items) {
+      count_iteration();
       Frame f{frame_, {}};
       FrameGuard guard(frame_, &f);
       assign(*s.target, item);
@@ -317,6 +347,7 @@ Flow Interp::exec_for(const Stmt& s, std::string& out) {
     Frame f{frame_, {}};
     FrameGuard guard(frame_, &f);
     for (size_t i = 0; i < n; ++i) {
+      count_iteration();
       state->index = i;
       f.vars.clear();
       f.vars.emplace_back("loop", loop_value);

@@ -11,6 +11,12 @@
 // A macro sees the variables of the frames that enclosed its definition as they were when it was
 // defined, plus the template frame as it is when called (what jinja2 does for top-level names).
 //
+// Limits (TemplateLimits): macro calls active at once, for-loop iterations plus macro calls per
+// render, and the size of the output and of every string or list built (see check_size in
+// value.hpp); past one, rendering stops with a TemplateError at the statement or expression
+// that crossed it. Independently, statements and expressions evaluated inside one another are
+// capped at kMaxEvalDepth, which bounds the stack whatever the macro depth limit is set to.
+//
 // Runtime errors are rethrown as TemplateError at the innermost expression or statement that
 // failed, so the message carries its line and column; raise_exception() becomes TemplateRaised.
 #pragma once
@@ -23,6 +29,8 @@
 
 #include "chat_template/ast.hpp"
 #include "chat_template/value.hpp"
+#include "skytrain/common/error.hpp"
+#include "skytrain/pipeline/chat_template.hpp"
 
 namespace skytrain::pipeline::jinja {
 
@@ -57,7 +65,10 @@ enum class Flow { Normal, Break, Continue };
 class Interp {
  public:
   // `context` are the render variables (messages, tools, special tokens, ...).
-  Interp(const ParsedTemplate& tpl, const DictData& context);
+  Interp(const ParsedTemplate& tpl, const DictData& context, const TemplateLimits& limits);
+  ~Interp();
+  Interp(const Interp&) = delete;
+  Interp& operator=(const Interp&) = delete;
 
   // Renders the template. With `generation_spans`, also records the byte range of the output
   // produced by each top-level {% generation %} block (transformers' assistant-token tracking).
@@ -79,6 +90,9 @@ class Interp {
   Value run_macro(const Stmt& def, const std::vector<std::pair<std::string_view, Value>>& closure, CallArgs& args,
                   bool is_caller);
   const Frame& template_frame() const { return top_; }
+  // Every namespace() made while rendering: ~Interp empties them, which breaks the reference
+  // cycles a namespace can form (`{% set ns.me = ns %}`) that shared_ptr alone would leak.
+  void own_namespace(std::shared_ptr<DictData> ns) { namespaces_.push_back(std::move(ns)); }
 
  private:
   const ParsedTemplate& tpl_;
@@ -86,7 +100,11 @@ class Interp {
   Frame top_;
   Frame* frame_ = &top_;
   const std::string* top_out_ = nullptr;
+  const TemplateLimits& limits_;
   int macro_depth_ = 0;  // runaway recursion becomes an error, not a stack overflow
+  int eval_depth_ = 0;   // exec() and eval() frames active, against kMaxEvalDepth
+  uint64_t iterations_ = 0;
+  std::vector<std::shared_ptr<DictData>> namespaces_;
   std::vector<std::pair<size_t, size_t>>* generation_spans_ = nullptr;
 
   Flow exec_block(const std::vector<StmtPtr>& body, std::string& out);
@@ -100,6 +118,27 @@ class Interp {
   Value eval_call(const Expr& e);
   void collect_args(const Expr& e, size_t first, CallArgs& args);
   [[noreturn]] void rethrow_at(size_t offset);
+  void count_iteration();
+  class EvalDepth;
+};
+
+// Nested exec()/eval() frames per render. Each is a few hundred bytes of stack (a few KiB
+// under ASan), so this stays far below a thread's 8 MiB stack; real templates use tens.
+inline constexpr int kMaxEvalDepth = 3000;
+
+// Counts one exec()/eval() frame for its lifetime.
+class Interp::EvalDepth {
+ public:
+  explicit EvalDepth(Interp& in) : in_(in) {
+    if (++in_.eval_depth_ > kMaxEvalDepth)
+      throw Error("template evaluation nested more than " + std::to_string(kMaxEvalDepth) + " levels deep");
+  }
+  ~EvalDepth() { --in_.eval_depth_; }
+  EvalDepth(const EvalDepth&) = delete;
+  EvalDepth& operator=(const EvalDepth&) = delete;
+
+ private:
+  Interp& in_;
 };
 
 // `a op b` with Python semantics (arithmetic, concatenation, repetition).

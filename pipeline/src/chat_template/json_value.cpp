@@ -136,6 +136,7 @@ void dump(std::string& out, const Value& v, const JsonDumpOptions& opt, int leve
         if (i) out += opt.item_sep;
         if (opt.has_indent) newline_indent(out, opt, level + 1);
         dump(out, items[i], opt, level + 1);
+        check_size(out.size(), "tojson");
       }
       if (opt.has_indent) newline_indent(out, opt, level);
       out += ']';
@@ -159,6 +160,7 @@ void dump(std::string& out, const Value& v, const JsonDumpOptions& opt, int leve
         dump_string(out, order[i]->first, opt.ensure_ascii);
         out += opt.key_sep;
         dump(out, order[i]->second, opt, level + 1);
+        check_size(out.size(), "tojson");
       }
       if (opt.has_indent) newline_indent(out, opt, level);
       out += '}';

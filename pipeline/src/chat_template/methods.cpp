@@ -131,6 +131,7 @@ std::string justify(const std::string& s, int64_t width, const std::string& fill
   int64_t len = int64_t(utf8_length(s));
   if (width <= len) return s;
   int64_t total = width - len;
+  check_size(s.size() + size_t(total) * std::max<size_t>(1, fill.size()), "padding to a width");
   int64_t left = how == '<' ? 0 : how == '>' ? total : (total / 2 + (total & width & 1));
   std::string out;
   for (int64_t i = 0; i < left; ++i) out += fill;
@@ -168,6 +169,7 @@ Value str_method(Interp& in, const Value& self, std::string_view name, CallArgs&
         if (count < 0 || done < count) {
           out += neu;
           ++done;
+          check_size(out.size(), "replace");
         }
         if (i == s.size()) break;
         size_t b = i;
@@ -183,6 +185,7 @@ Value str_method(Interp& in, const Value& self, std::string_view name, CallArgs&
       if (f == std::string::npos) break;
       out.append(s, pos, f - pos);
       out += neu;
+      check_size(out.size(), "replace");
       pos = f + old.size();
       ++done;
     }
@@ -241,6 +244,7 @@ Value str_method(Interp& in, const Value& self, std::string_view name, CallArgs&
         throw Error("sequence item " + std::to_string(i) + ": expected str instance, " + v.type_name() + " found");
       if (i) out += s;
       out += v.str();
+      check_size(out.size(), "join");
     }
     return Value(std::move(out));
   }
@@ -264,6 +268,7 @@ Value str_method(Interp& in, const Value& self, std::string_view name, CallArgs&
     int64_t width = opt_int(a[0], 0, "zfill");
     int64_t len = int64_t(utf8_length(s));
     if (width <= len) return self;
+    check_size(s.size() + size_t(width - len), "zfill");
     size_t sign = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
     return Value(s.substr(0, sign) + std::string(size_t(width - len), '0') + s.substr(sign));
   }

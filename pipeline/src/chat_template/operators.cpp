@@ -102,6 +102,11 @@ Value float_op(Op op, double x, double y) {
 }
 
 Value repeat(const Value& seq, int64_t times) {
+  if (times <= 0) return seq.is_string() ? Value("") : Value::list({}, seq.is_tuple());
+  const size_t n = seq.is_string() ? seq.str().size() : seq.items().size();
+  if (n != 0 && uint64_t(times) > SIZE_MAX / n) throw Error("repetition result is too large");
+  if (seq.is_string()) check_size(n * size_t(times), "string repetition");
+  else check_list_size(n * size_t(times), "list repetition");
   if (seq.is_string()) {
     std::string out;
     for (int64_t i = 0; i < times; ++i) out += seq.str();
@@ -124,6 +129,7 @@ Value binary_op(Op op, const Value& a, const Value& b) {
   switch (op) {
     case Op::Add:
       if (a.is_string() && b.is_string()) {
+        check_size(a.str().size() + b.str().size(), "string concatenation");
         std::string s;
         s.reserve(a.str().size() + b.str().size());
         s += a.str();
@@ -131,6 +137,7 @@ Value binary_op(Op op, const Value& a, const Value& b) {
         return Value(std::move(s));
       }
       if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple() && !a.view_name() && !b.view_name()) {
+        check_list_size(a.items().size() + b.items().size(), "list concatenation");
         std::vector<Value> items(a.items());
         items.insert(items.end(), b.items().begin(), b.items().end());
         return Value::list(std::move(items), a.is_tuple());

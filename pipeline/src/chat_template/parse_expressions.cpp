@@ -45,7 +45,10 @@ ExprPtr ExprParser::parse_condexpr() {
     auto c = make(ExprKind::CondExpr, off);
     ExprPtr test = parse_or();
     ExprPtr otherwise;
-    if (skip_name("else")) otherwise = parse_condexpr();
+    if (skip_name("else")) {
+      Nest nest(*this);  // `a if b else c if d else ...` recurses here
+      otherwise = parse_condexpr();
+    }
     c->args.push_back(std::move(test));
     c->args.push_back(std::move(e));
     c->args.push_back(std::move(otherwise));
@@ -78,6 +81,7 @@ ExprPtr ExprParser::parse_and() {
 
 ExprPtr ExprParser::parse_not() {
   if (is_name("not")) {
+    Nest nest(*this);  // `not not not ...` recurses here
     size_t off = advance().offset;
     auto e = make(ExprKind::Unary, off);
     e->op = Op::Not;
@@ -160,6 +164,7 @@ ExprPtr ExprParser::parse_pow() {
 }
 
 ExprPtr ExprParser::parse_unary(bool with_filter) {
+  Nest nest(*this);  // every nested primary (parentheses, lists, call arguments) passes here
   size_t off = cur().offset;
   ExprPtr node;
   if (is_op("-") || is_op("+")) {

@@ -19,6 +19,7 @@ class StatementParser : public ExprParser {
     ParsedTemplate t;
     t.body = subparse({});
     if (cur().type != Tok::End) fail("unexpected token");
+    check_expression_depth(t.body);
     t.source = std::move(lx_.source);
     return t;
   }
@@ -37,7 +38,37 @@ class StatementParser : public ExprParser {
   StmtPtr parse_with(size_t off);
   // Name, `ns.attr` (set only), or a tuple of names.
   ExprPtr parse_assign_target(bool with_namespace, std::initializer_list<const char*> extra_end);
+  // Chained operators, attribute accesses and filters (`a+b+c`, `x.a.b`, `x|f|g`) are parsed by
+  // loops, not recursion, yet make trees as deep as the chain is long; the interpreter recurses
+  // over them. So every expression tree's depth is measured (without recursion) and capped here.
+  void check_expression_depth(const std::vector<StmtPtr>& body) const;
+  void check_expression_depth(const Expr* root) const;
 };
+
+void StatementParser::check_expression_depth(const std::vector<StmtPtr>& body) const {
+  for (const auto& s : body) {  // statement nesting is bounded by Nest already
+    for (const Expr* e : {s->expr.get(), s->target.get(), s->cond.get(), s->filter.get()}) check_expression_depth(e);
+    for (const auto& p : s->params) check_expression_depth(p.second.get());
+    check_expression_depth(s->body);
+    check_expression_depth(s->else_body);
+  }
+}
+
+void StatementParser::check_expression_depth(const Expr* root) const {
+  if (!root) return;
+  std::vector<std::pair<const Expr*, int>> stack{{root, 1}};
+  while (!stack.empty()) {
+    auto [e, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxTemplateNesting)
+      fail_at(e->offset, "expression nested more than " + std::to_string(kMaxTemplateNesting) +
+                             " levels deep (a chain of operators, filters or attributes that long)");
+    for (const auto& a : e->args)
+      if (a) stack.emplace_back(a.get(), depth + 1);
+    for (const auto& kv : e->kwargs)
+      if (kv.second) stack.emplace_back(kv.second.get(), depth + 1);
+  }
+}
 
 // ---- statements -------------------------------------------------------------------------
 // Parses until a block tag whose name is in `ends` (not consumed: cur() is that name).
@@ -80,6 +111,7 @@ std::vector<StmtPtr> StatementParser::subparse(std::initializer_list<const char*
 }
 
 StmtPtr StatementParser::parse_statement(std::initializer_list<const char*> open_ends) {
+  Nest nest(*this);  // blocks inside blocks
   const Token& t = cur();
   if (t.type != Tok::Name) fail("expected a tag name");
   const std::string tag = t.value;
@@ -117,6 +149,7 @@ StmtPtr StatementParser::parse_statement(std::initializer_list<const char*> open
 }
 
 StmtPtr StatementParser::parse_if(size_t off) {
+  Nest nest(*this);  // each elif is an If inside the previous one's else
   auto s = make_stmt(StmtKind::If, off);
   s->expr = parse_tuple(false, {});
   expect_block_end();
@@ -279,6 +312,22 @@ ExprPtr StatementParser::parse_assign_target(bool with_namespace, std::initializ
 }
 
 }  // namespace
+
+Expr::~Expr() {
+  std::vector<ExprPtr> pending;
+  auto take_children = [&](Expr& e) {
+    for (auto& a : e.args)
+      if (a) pending.push_back(std::move(a));
+    for (auto& kv : e.kwargs)
+      if (kv.second) pending.push_back(std::move(kv.second));
+  };
+  take_children(*this);
+  while (!pending.empty()) {
+    ExprPtr e = std::move(pending.back());
+    pending.pop_back();
+    take_children(*e);
+  }  // each node is freed here with no children left
+}
 
 ParsedTemplate parse_template(std::string_view source) { return StatementParser(lex_template(source)).run(); }
 

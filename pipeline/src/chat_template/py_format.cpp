@@ -2,6 +2,7 @@
 #include "chat_template/py_format.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "chat_template/interp.hpp"
@@ -22,6 +23,17 @@ struct Spec {
   char type = 0;
 };
 
+// A width or precision written in a format spec: decimal digits from s[i], at most Python's
+// limit (Py_ssize_t there; an int here), so a long digit run is an error, not an overflow.
+int parse_count(std::string_view s, size_t& i) {
+  int64_t v = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    v = v * 10 + (s[i++] - '0');
+    if (v > INT32_MAX) throw Error("ValueError: Too many decimal digits in format string");
+  }
+  return int(v);
+}
+
 void pad(std::string& out, std::string body, const Spec& sp, char default_align) {
   size_t len = utf8_length(body);
   if (sp.width < 0 || len >= size_t(sp.width)) {
@@ -29,6 +41,7 @@ void pad(std::string& out, std::string body, const Spec& sp, char default_align)
     return;
   }
   size_t fill_n = size_t(sp.width) - len;
+  check_size(out.size() + body.size() + fill_n, "format width");
   char align = sp.align ? sp.align : default_align;
   std::string fill(1, sp.fill);
   auto fills = [&](size_t n) {
@@ -124,14 +137,12 @@ Spec parse_spec(std::string_view s) {
     ++i;
   }
   if (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-    sp.width = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') sp.width = sp.width * 10 + (s[i++] - '0');
+    sp.width = parse_count(s, i);
   }
   if (i < s.size() && (s[i] == ',' || s[i] == '_')) sp.grouping = s[i++];
   if (i < s.size() && s[i] == '.') {
     ++i;
-    sp.precision = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') sp.precision = sp.precision * 10 + (s[i++] - '0');
+    sp.precision = parse_count(s, i);
   }
   if (i < s.size()) sp.type = s[i++];
   if (i != s.size()) throw Error("invalid format specifier '" + std::string(s) + "'");
@@ -263,11 +274,10 @@ std::string percent_format(std::string_view fmt, const Value& args) {
       else if (f == '0') sp.zero = true;
       else break;
     }
-    while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') sp.width = std::max(sp.width, 0) * 10 + (fmt[i++] - '0');
+    if (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') sp.width = parse_count(fmt, i);
     if (i < fmt.size() && fmt[i] == '.') {
       ++i;
-      sp.precision = 0;
-      while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') sp.precision = sp.precision * 10 + (fmt[i++] - '0');
+      sp.precision = parse_count(fmt, i);
     }
     if (i >= fmt.size()) throw Error("incomplete format");
     char conv = fmt[i];

@@ -18,6 +18,25 @@ class TokenCursor {
  protected:
   LexedTemplate lx_;
   size_t pos_ = 0;
+  int nesting_ = 0;
+
+  // Counts one level of the parser's recursion (a parenthesis, a unary operator, a nested block,
+  // an elif) for its lifetime, failing past kMaxTemplateNesting: a template of 100,000 '(' must
+  // be a syntax error, not a stack overflow.
+  class Nest {
+   public:
+    explicit Nest(TokenCursor& c) : c_(c) {
+      if (++c_.nesting_ > kMaxTemplateNesting)
+        c_.fail_at(c_.cur().offset, "expressions or blocks nested more than " + std::to_string(kMaxTemplateNesting) +
+                                        " levels deep");
+    }
+    ~Nest() { --c_.nesting_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+
+   private:
+    TokenCursor& c_;
+  };
 
   const Token& cur() const { return lx_.tokens[pos_]; }
   const Token& peek(size_t n = 1) const { return lx_.tokens[std::min(pos_ + n, lx_.tokens.size() - 1)]; }

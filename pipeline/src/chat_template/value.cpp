@@ -1,13 +1,58 @@
 // Value construction, Python str()/repr(), truthiness, == and < (see value.hpp).
 #include "chat_template/value.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "chat_template/interp.hpp"
 #include "chat_template/py_text.hpp"
 #include "skytrain/common/error.hpp"
 
 namespace skytrain::pipeline::jinja {
+
+namespace {
+thread_local size_t t_max_built_bytes = SIZE_MAX;
+}
+
+void check_size(size_t bytes, const char* what) {
+  if (bytes > t_max_built_bytes)
+    throw Error(std::string(what) + " would build " + std::to_string(bytes) + " bytes, over the limit of " +
+                std::to_string(t_max_built_bytes) + " (--template-max-output-bytes)");
+}
+
+void check_list_size(size_t elements, const char* what) {
+  if (elements > t_max_built_bytes / sizeof(Value))
+    throw Error(std::string(what) + " would build a list of " + std::to_string(elements) +
+                " items, over the limit of " + std::to_string(t_max_built_bytes) +
+                " bytes (--template-max-output-bytes)");
+}
+
+SizeLimitScope::SizeLimitScope(size_t max_bytes) : saved_(t_max_built_bytes) { t_max_built_bytes = max_bytes; }
+SizeLimitScope::~SizeLimitScope() { t_max_built_bytes = saved_; }
+
+namespace {
+
+// Levels of containers in v (0 for a scalar): the depth its container records.
+uint32_t nesting_of(const Value& v) {
+  if (v.is_list()) return v.list_ptr()->depth;
+  if (v.is_dict()) return v.dict_ptr()->depth;
+  if (v.is_namespace()) return v.ns().depth;
+  return 0;
+}
+
+uint32_t container_depth(uint32_t child_nesting) {
+  if (child_nesting + 1 > kMaxValueDepth)
+    throw Error("values nested more than " + std::to_string(kMaxValueDepth) + " levels deep");
+  return child_nesting + 1;
+}
+
+// Namespaces are the one mutable container, so the one that can hold itself
+// (`{% set ns.me = ns %}`); repr() prints a namespace met again inside itself as Python prints a
+// recursive dict, `{...}`, instead of recursing forever.
+thread_local std::vector<const DictData*> t_namespaces_printing;
+
+}  // namespace
 
 const Value* DictData::find(std::string_view key) const {
   for (auto& kv : items)
@@ -23,9 +68,11 @@ Value* DictData::find(std::string_view key) {
 
 void DictData::set(std::string key, Value v) {
   if (Value* existing = find(key)) {
+    depth = std::max(depth, container_depth(nesting_of(v)));  // (never lowered: an upper bound)
     *existing = std::move(v);
     return;
   }
+  depth = std::max(depth, container_depth(nesting_of(v)));
   items.emplace_back(std::move(key), std::move(v));
 }
 
@@ -35,6 +82,9 @@ Value Value::undefined(std::string hint) {
 
 Value Value::list(std::vector<Value> items, bool tuple) {
   auto l = std::make_shared<ListData>();
+  uint32_t inner = 0;
+  for (const Value& v : items) inner = std::max(inner, nesting_of(v));
+  l->depth = container_depth(inner);
   l->items = std::move(items);
   l->is_tuple = tuple;
   return Value(std::shared_ptr<const ListData>(std::move(l)));
@@ -42,6 +92,9 @@ Value Value::list(std::vector<Value> items, bool tuple) {
 
 Value Value::dict(std::vector<std::pair<std::string, Value>> items) {
   auto d = std::make_shared<DictData>();
+  uint32_t inner = 0;
+  for (const auto& kv : items) inner = std::max(inner, nesting_of(kv.second));
+  d->depth = container_depth(inner);
   d->items = std::move(items);
   return Value(std::shared_ptr<const DictData>(std::move(d)));
 }
@@ -143,11 +196,22 @@ void append_repr(std::string& out, const Value& v) {
       return;
     }
     case Value::Kind::Dict: append_dict_repr(out, v.dict()); return;
-    case Value::Kind::Namespace:
+    case Value::Kind::Namespace: {
+      auto& printing = t_namespaces_printing;
       out += "<Namespace ";
+      if (std::find(printing.begin(), printing.end(), &v.ns()) != printing.end()) {
+        out += "{...}>";
+        return;
+      }
+      printing.push_back(&v.ns());
+      struct Pop {
+        std::vector<const DictData*>& p;
+        ~Pop() { p.pop_back(); }
+      } pop{printing};
       append_dict_repr(out, v.ns());
       out += '>';
       return;
+    }
     case Value::Kind::Callable: out += "<" + v.callable().describe() + ">"; return;
     case Value::Kind::Loop: out += "<LoopContext>"; return;
   }

@@ -27,8 +27,14 @@ class Value;
 class Interp;
 struct CallArgs;
 
+// Containers record how deeply they nest (1 = holds no container), capped at kMaxValueDepth when
+// built: a loop can wrap a value once per iteration (`{% set ns.x = [ns.x] %}`), and printing,
+// comparing and freeing such a value recurse once per level.
+inline constexpr uint32_t kMaxValueDepth = 2000;
+
 struct ListData {
   std::vector<Value> items;
+  uint32_t depth = 1;
   bool is_tuple = false;
   // dict.items()/keys()/values() return views in Python: they iterate like lists but print as
   // "dict_items([...])", are not subscriptable and are not JSON serializable.
@@ -38,6 +44,7 @@ struct ListData {
 // Insertion-ordered mapping with string keys (JSON objects, dict literals, namespaces).
 struct DictData {
   std::vector<std::pair<std::string, Value>> items;
+  uint32_t depth = 1;  // kept by set() and Value::dict(); see kMaxValueDepth
   const Value* find(std::string_view key) const;
   Value* find(std::string_view key);
   void set(std::string key, Value v);
@@ -135,6 +142,26 @@ std::string to_str(const Value& v);
 // Python repr(): how a value prints inside a list or dict.
 void append_repr(std::string& out, const Value& v);
 std::string to_repr(const Value& v);
+
+// ---- the size limit on built values (TemplateLimits::max_output_bytes) ---------------------
+// Operations whose result can outgrow their operands many times over (repetition, `+` and `~`,
+// join, tojson, replace, padding to a width) call check_size() with the size they are about to
+// build, so that a hostile template ends in an Error before the allocation, not in an
+// out-of-memory kill. The limit is per thread because these are free functions without an
+// Interp at hand; Interp::render installs it with a SizeLimitScope. Outside a render, none.
+void check_size(size_t bytes, const char* what);
+// For lists: elements count as sizeof(Value) bytes each.
+void check_list_size(size_t elements, const char* what);
+class SizeLimitScope {
+ public:
+  explicit SizeLimitScope(size_t max_bytes);
+  ~SizeLimitScope();
+  SizeLimitScope(const SizeLimitScope&) = delete;
+  SizeLimitScope& operator=(const SizeLimitScope&) = delete;
+
+ private:
+  size_t saved_;
+};
 
 // Python ==.
 bool values_equal(const Value& a, const Value& b);

@@ -21,8 +21,8 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 
 class JsonArrayReader final : public RowReader {
  public:
-  JsonArrayReader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before)
-      : in_(file, start), rows_(rows_before), state_(start == 0 ? State::before_array : State::after_element) {}
+  JsonArrayReader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before, size_t read_chunk)
+      : in_(file, start, read_chunk), rows_(rows_before), state_(start == 0 ? State::before_array : State::after_element) {}
 
   ReadStatus next(std::string& row) override {
     for (;;) {
@@ -166,8 +166,9 @@ class JsonArrayReader final : public RowReader {
 
 }  // namespace
 
-std::unique_ptr<RowReader> open_json_array_reader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before) {
-  return std::make_unique<JsonArrayReader>(file, start, rows_before);
+std::unique_ptr<RowReader> open_json_array_reader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before,
+                                                  size_t read_chunk) {
+  return std::make_unique<JsonArrayReader>(file, start, rows_before, read_chunk);
 }
 
 }  // namespace skytrain::pipeline::dataset

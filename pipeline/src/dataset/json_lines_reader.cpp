@@ -18,8 +18,8 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 
 class JsonLinesReader final : public RowReader {
  public:
-  JsonLinesReader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before)
-      : in_(file, start), rows_(rows_before) {}
+  JsonLinesReader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before, size_t read_chunk)
+      : in_(file, start, read_chunk), rows_(rows_before) {}
 
   ReadStatus next(std::string& row) override {
     for (;;) {
@@ -73,8 +73,9 @@ class JsonLinesReader final : public RowReader {
 
 }  // namespace
 
-std::unique_ptr<RowReader> open_json_lines_reader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before) {
-  return std::make_unique<JsonLinesReader>(file, start, rows_before);
+std::unique_ptr<RowReader> open_json_lines_reader(const std::filesystem::path& file, uint64_t start, uint64_t rows_before,
+                                                  size_t read_chunk) {
+  return std::make_unique<JsonLinesReader>(file, start, rows_before, read_chunk);
 }
 
 }  // namespace skytrain::pipeline::dataset

@@ -182,6 +182,7 @@ void append_conversation(std::string& out, std::string_view value, const Convers
             role = JsonCursor::unescape(v);
             have_role = true;
           } else if (key == s.content_key) {
+            scratch.clear();  // a repeated key: the last value wins (the role does the same)
             JsonCursor::append_compact(scratch, v);
             have_content = true;
           }
@@ -233,6 +234,7 @@ void Standardizer::standardize(std::string& row, std::string& out) {
         if (s.style == ConversationStyle::openai_messages && key == "conversations") continue;  // replaced
         if (s.style == ConversationStyle::alpaca && (key == "instruction" || key == "input" || key == "output")) {
           if (key == "output") {
+            output_json.clear();  // a repeated key: the last value wins, as for the other columns
             JsonCursor::append_compact(output_json, v);
             have_output = true;
           } else if (v == "null" && key == "input") {

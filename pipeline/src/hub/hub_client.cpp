@@ -16,6 +16,7 @@
 
 #include "hub/http_request.hpp"
 #include "skytrain/common/error.hpp"
+#include "skytrain/common/hub_id.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/common/sha256.hpp"
@@ -159,6 +160,9 @@ std::vector<HubFile> parse_tree_page(std::string_view json, const std::string& w
     if (e["type"].get_string().get(type) || e["path"].get_string().get(path))
       fail("hub: {}: a tree entry lacks type/path", what);
     if (type != "file") continue;
+    // The importers join these paths to their cache and output directories: a listing (from a
+    // hostile or broken endpoint) must not name '../x', '/x', 'a//b' or control characters.
+    validate_hub_id(path, fmt::format("hub: {}: tree entry path", what));
     HubFile f;
     f.path = path;
     uint64_t size = 0;

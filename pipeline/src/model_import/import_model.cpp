@@ -121,8 +121,8 @@ ModelImportResult import_model(const ModelImportOptions& opt, const hub::HubConf
     // Another revision or listing: drop the manifest first, then files the new one does not have.
     auto old = manifest_files(manifest);
     if (::unlink(manifest.c_str()) != 0) fail_errno("cannot remove " + manifest.string());
-    for (auto& [path, size] : old) {
-      (void)size;
+    for (const auto& entry : old) {
+      const std::string& path = entry.first;  // (a structured binding cannot be captured by clang 14)
       bool kept = std::any_of(plan.begin(), plan.end(), [&](const Planned& p) { return p.file.path == path; });
       if (!kept && path.find("..") == std::string::npos) stdfs::remove(dir / path, ec);
     }

@@ -2,6 +2,7 @@
 
 #include <snappy.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_decompressBound (stable since zstd 1.4.0, still in this section)
 #include <zstd.h>
 
 #include "skytrain/common/error.hpp"
@@ -44,7 +45,27 @@ void gunzip(std::span<const uint8_t> in, size_t size, ByteBuffer& out) {
 
 }  // namespace
 
+// The most bytes `in` can decompress to, from the codec's own bounds: a page header's size is
+// only a claim, and allocating it before checking would let a 100-byte page ask for 2 GiB.
+// Snappy emits at most 64 bytes per 3-byte copy tag; deflate at most 258 bytes per 2 bits
+// (1032:1); zstd's frame headers bound it (ZSTD_decompressBound; a real zstd "bomb" can still
+// reach kMaxPageBytes, but then the bytes are really there).
+uint64_t decompressed_bound(Codec codec, std::span<const uint8_t> in) {
+  switch (codec) {
+    case Codec::Snappy: return uint64_t(in.size()) * 22 + 64;
+    case Codec::Gzip: return uint64_t(in.size()) * 1032 + 1024;
+    case Codec::Zstd: {
+      unsigned long long b = ZSTD_decompressBound(in.data(), in.size());
+      if (b == ZSTD_CONTENTSIZE_ERROR) fail("ZSTD data is corrupt (bad frame header)");
+      return b;
+    }
+    default: return in.size();
+  }
+}
+
 void decompress(Codec codec, std::span<const uint8_t> in, size_t size, ByteBuffer& out) {
+  if (codec_supported(codec) && size > decompressed_bound(codec, in))
+    fail("{} page declares {} bytes, more than its {} compressed bytes can hold", codec_name(codec), size, in.size());
   out.resize_for_overwrite(size);
   switch (codec) {
     case Codec::Uncompressed:

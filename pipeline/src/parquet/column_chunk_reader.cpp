@@ -1,5 +1,6 @@
 #include "skytrain/pipeline/parquet/column_chunk_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "skytrain/pipeline/parquet/codecs.hpp"
@@ -12,7 +13,13 @@ namespace skytrain::pipeline::parquet {
 
 namespace {
 // Pages larger than this are treated as corrupt rather than allocated.
-constexpr int64_t kMaxPageBytes = int64_t{1} << 31;
+// Largest decoded page accepted (a page header's size is a claim; real pages are ~1 MiB, one
+// huge cell makes one page as large as the cell).
+constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
+// Most values in one page. Levels are decoded into one byte per value, and an RLE run encodes a
+// billion levels in six bytes, so a page header's count is checked before sizing those arrays.
+// Writers keep pages to about 20,000 rows (Arrow) or 1 MiB; 2^26 leaves ample room.
+constexpr int64_t kMaxPageValues = int64_t{1} << 26;
 }
 
 ColumnChunkReader::ColumnChunkReader(int fd, uint64_t file_size, const std::string& what, const LeafColumn& leaf)
@@ -79,7 +86,8 @@ bool ColumnChunkReader::load_next_page() {
     if (h.compressed_page_size > static_cast<int64_t>(chunk_.size() - pos_ - header_size)) {
       fail_corrupt(fmt::format("page of {} bytes runs past the end of the column chunk", h.compressed_page_size));
     }
-    if (h.uncompressed_page_size > kMaxPageBytes) fail_corrupt("page declares an implausible size");
+    if (h.uncompressed_page_size > kMaxPageBytes)
+      fail_corrupt(fmt::format("page declares {} bytes decoded, over the 1 GiB limit", h.uncompressed_page_size));
     std::span<const uint8_t> body(chunk_.data() + pos_ + header_size, static_cast<size_t>(h.compressed_page_size));
     pos_ += header_size + static_cast<size_t>(h.compressed_page_size);
     try {
@@ -110,6 +118,8 @@ void ColumnChunkReader::decode_dictionary_page(const PageHeader& h, std::span<co
   if (h.encoding != Encoding::Plain && h.encoding != Encoding::PlainDictionary) {
     fail("dictionary page with unsupported encoding {}", encoding_name(h.encoding));
   }
+  if (h.num_values > kMaxPageValues)
+    fail("dictionary page declares {} values, over the {} supported in one page", h.num_values, kMaxPageValues);
   dict_.clear();
   std::span<const uint8_t> data = maybe_decompress(body, static_cast<size_t>(h.uncompressed_page_size), dict_buf_);
   // Uncompressed dictionaries are decoded in place: chunk_ outlives dict_.
@@ -120,6 +130,8 @@ void ColumnChunkReader::decode_dictionary_page(const PageHeader& h, std::span<co
 void ColumnChunkReader::decode_data_page(const PageHeader& h, std::span<const uint8_t> body) {
   size_t count = static_cast<size_t>(h.num_values);
   if (static_cast<int64_t>(count) > values_left_) fail("page holds more values than the column chunk declares");
+  if (h.num_values > kMaxPageValues)
+    fail("page declares {} values, over the {} supported in one page", h.num_values, kMaxPageValues);
   values_left_ -= static_cast<int64_t>(count);
   std::span<const uint8_t> rep_bytes, def_bytes, value_bytes;
   if (h.type == PageType::DataPage) {
@@ -161,7 +173,7 @@ void ColumnChunkReader::decode_data_page(const PageHeader& h, std::span<const ui
   if (max_rep_ > 0) {
     RleHybridDecoder(rep_bytes, bit_width_for(max_rep_)).decode(reps_.data(), count);
   } else {
-    std::memset(reps_.data(), 0, count);
+    std::fill(reps_.begin(), reps_.end(), 0);  // (memset of an empty vector's null data() is UB)
   }
   size_t non_null = count;
   if (max_def_ > 0) {
@@ -173,7 +185,7 @@ void ColumnChunkReader::decode_data_page(const PageHeader& h, std::span<const ui
       non_null += d == max_def_;
     }
   } else {
-    std::memset(defs_.data(), 0, count);
+    std::fill(defs_.begin(), defs_.end(), 0);
   }
   if (max_rep_ > 0) {
     for (size_t k = 0; k < count; ++k)

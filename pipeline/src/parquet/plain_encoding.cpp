@@ -58,7 +58,7 @@ void decode_plain(std::span<const uint8_t> data, PhysicalType type, int type_len
       need(data, count * 8, count, "PLAIN INT64");
       size_t old = out.ints.size();
       out.ints.resize(old + count);
-      std::memcpy(out.ints.data() + old, p, count * 8);
+      if (count > 0) std::memcpy(out.ints.data() + old, p, count * 8);  // (null data() when empty)
       return;
     }
     case PhysicalType::Float: {
@@ -71,7 +71,7 @@ void decode_plain(std::span<const uint8_t> data, PhysicalType type, int type_len
       need(data, count * 8, count, "PLAIN DOUBLE");
       size_t old = out.reals.size();
       out.reals.resize(old + count);
-      std::memcpy(out.reals.data() + old, p, count * 8);
+      if (count > 0) std::memcpy(out.reals.data() + old, p, count * 8);
       return;
     }
     case PhysicalType::Int96:
@@ -83,6 +83,8 @@ void decode_plain(std::span<const uint8_t> data, PhysicalType type, int type_len
       return;
     }
     case PhysicalType::ByteArray: {
+      // Each value has a 4-byte length: check the count against the data before reserving for it.
+      if (count > data.size() / 4) fail("PLAIN BYTE_ARRAY data holds {} bytes, too few for {} values", data.size(), count);
       out.bytes.reserve(out.bytes.size() + count);
       size_t pos = 0, n = data.size();
       for (size_t i = 0; i < count; ++i) {

@@ -126,8 +126,16 @@ struct Encoder {
       ex.bad = true;
       ex.error = fmt::format("{}: the chat template refused this conversation: {}", row.where(), e.what());
       return;
+    } catch (const TemplateError& e) {
+      // Evaluation errors and limits: the message has the template's line, not the row.
+      fail("{}: {}", row.where(), e.what());
     }
-    Encoding enc = tokenizer.encode_with_offsets(ex.text, false);
+    Encoding enc;
+    try {
+      enc = tokenizer.encode_with_offsets(ex.text, false);
+    } catch (const Error& e) {  // e.g. a pre-tokenizer regex over its matching budget
+      fail("{}: tokenizing the rendered conversation: {}", row.where(), e.what());
+    }
     ex.mask = token_mask(enc.offsets, trained_spans(ex.text, markers));
     ex.ids = std::move(enc.ids);
     if (ex.ids.size() > max_seq_len) {
@@ -353,6 +361,7 @@ PretokenizeResult run_pretokenize(const PretokenizeOptions& opts) {
 
   Tokenizer tokenizer = Tokenizer::load(model_dir);
   ChatTemplate tmpl = ChatTemplate::from_model_dir(model_dir);
+  tmpl.set_limits(opts.template_limits);
   AssistantMarkers markers = derive_assistant_markers(tmpl);
 
   const std::string fingerprint = Fingerprint()

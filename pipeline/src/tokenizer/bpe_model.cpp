@@ -58,10 +58,15 @@ BpeModel::BpeModel(const JsonNode& model, bool byte_level) : byte_level_(byte_le
   JsonNode vocab = model.at("vocab");
   auto obj = vocab.object();
   vocab_.reserve(obj.size(), obj.size() * 8);
+  // Ids index a table (by_id_), so the largest id sets its size: a hostile 4e9 must be an error,
+  // not a 16 GB allocation. Real vocabularies are dense and under 300,000 tokens.
+  constexpr uint64_t kMaxTokenId = (uint64_t{1} << 24) - 1;
   uint32_t max_id = 0;
   for (auto [k, v] : obj) {
     uint64_t id;
-    if (v.get(id) || id > UINT32_MAX) vocab.child(v, k).error("expected a token id (non-negative integer)");
+    if (v.get(id)) vocab.child(v, k).error("expected a token id (non-negative integer)");
+    if (id > kMaxTokenId)
+      vocab.child(v, k).error("token id {} is implausibly large (ids above {} are not supported)", id, kMaxTokenId);
     vocab_.assign(k, static_cast<uint32_t>(id));
     max_id = std::max(max_id, static_cast<uint32_t>(id));
   }

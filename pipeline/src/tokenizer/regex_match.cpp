@@ -1,12 +1,22 @@
 // Backtracking matcher for the pre-tokenizer regex subset (see regex.hpp).
 #include <unicode/uchar.h>
 
+#include "skytrain/common/error.hpp"
 #include "tokenizer/regex.hpp"
 #include "tokenizer/unicode_props.hpp"
 
 namespace skytrain::pipeline {
 
 namespace {
+// Budgets of one find(), so that a hostile pattern from a tokenizer.json ends in an Error
+// naming it instead of a hang or a stack overflow. Steps: node() calls, the backtracking work
+// (Oniguruma, the reference's engine, stops at 10 million retries per match by default; the
+// shipped patterns take tens per match). Depth: node() calls active at once, which grows with
+// the iterations of a quantified group (`(?:a|b)+`) and the atoms of a sequence; real patterns
+// stay under a hundred, and each level is a few hundred bytes of stack.
+constexpr uint64_t kMaxSteps = 10'000'000;
+constexpr uint32_t kMaxDepth = 5'000;
+
 uint32_t fold(uint32_t cp) { return static_cast<uint32_t>(u_foldCase(static_cast<UChar32>(cp), U_FOLD_CASE_DEFAULT)); }
 }  // namespace
 
@@ -31,6 +41,17 @@ class RegexMatcher {
 
   const Regex& re_;
   std::string_view t_;
+  uint64_t steps_ = 0;
+  uint32_t depth_ = 0;
+
+  struct DepthGuard {
+    uint32_t& d;
+    ~DepthGuard() { --d; }
+  };
+  [[noreturn]] void too_expensive(size_t pos, const char* what) const {
+    fail("pre-tokenizer regex {:?}: {} at text byte offset {}; the pattern backtracks too much for this input",
+         re_.pattern(), what, pos);
+  }
 
   bool run(const Cont* k, size_t pos, size_t& end) {
     while (k && k->rep_node == kNone && k->count == 0) k = k->next;
@@ -70,6 +91,9 @@ class RegexMatcher {
   }
 
   bool node(uint32_t id, size_t pos, const Cont* k, size_t& end) {
+    if (++steps_ > kMaxSteps) too_expensive(pos, "more than 10,000,000 matching steps");
+    DepthGuard guard{++depth_};
+    if (depth_ > kMaxDepth) too_expensive(pos, "matching recursion deeper than 5,000 levels");
     const Regex::Node& n = re_.nodes_[id];
     switch (n.kind) {
       case Regex::Kind::Literal:

@@ -66,6 +66,7 @@ class RegexParser {
   std::string_view p_;
   size_t pos_ = 0;
   bool icase_ = false;
+  int groups_open_ = 0;
 
   [[noreturn]] void error(std::string_view what) const {
     fail("regex {}: {} at offset {}", json_like(p_), what, pos_);
@@ -446,7 +447,11 @@ class RegexParser {
   }
 
   uint32_t group_body() {
+    // Groups parse recursively: 100,000 '(' must be an error, not a stack overflow. Shipped
+    // patterns nest two or three deep.
+    if (++groups_open_ > 200) error("groups nested more than 200 deep");
     uint32_t body = parse_alt(true);
+    --groups_open_;
     if (eof() || p_[pos_] != ')') error("missing ')'");
     ++pos_;
     return body;

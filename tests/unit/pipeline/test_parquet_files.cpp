@@ -206,6 +206,18 @@ TEST_CASE("parquet file: corrupt pages and inconsistent counts are errors") {
     CHECK(contains(err, "definition level 3 exceeds the column's maximum 2"));
     CHECK(contains(err, "column g.n"));
   }
+  SUBCASE("a page claiming two billion values is an error, not a 2 GiB allocation") {
+    parquet_test::TempFile f("huge-count");
+    const int32_t n_values = 2147483647;
+    Column n{{"n"}, kInt32, n_values, {}, 0};
+    // Definition levels: one RLE run of n_values zeros (all null) takes six bytes.
+    parquet_test::ThriftWriter run;
+    run.varint(uint64_t{static_cast<uint32_t>(n_values)} << 1);
+    std::string levels = run.out + std::string(1, '\0');
+    n.pages = parquet_test::data_page_v1(n_values, kPlain, parquet_test::le32(static_cast<uint32_t>(levels.size())) + levels);
+    parquet_test::write_file(f.path, schema, {n}, n_values);
+    CHECK(contains(read_error(f.path), "page declares 2147483647 values"));
+  }
   SUBCASE("values missing from the page") {
     parquet_test::TempFile f("short-values");
     Column n{{"n"}, kInt32, 2, {}, 0};

@@ -2,6 +2,8 @@
 // does with Python jinja2 (trim_blocks, lstrip_blocks, loopcontrols, tojson ensure_ascii=False,
 // raise_exception, special tokens as variables).
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -27,6 +29,28 @@ class TemplateRaised : public Error {
  public:
   using Error::Error;
 };
+
+// Bounds on one render, so that a hostile or broken template (templates come from the model
+// repository) ends in a TemplateError instead of exhausting the stack, the CPU or the memory.
+// Python's jinja2 has only its interpreter's recursion limit; these defaults are far above what
+// real chat templates use (a few macro levels, loops over the messages, a few KiB per turn).
+// The tools that render expose them as --template-max-depth/-iterations/-output-bytes.
+struct TemplateLimits {
+  // Macro and caller() calls active at once (jinja2 hits Python's RecursionError at ~1000
+  // frames, which is ~100-300 macro levels). At most kMaxTemplateDepth.
+  int max_depth = 200;
+  // for-loop iterations plus macro calls, over the whole render.
+  uint64_t max_iterations = 10'000'000;
+  // Bytes of the rendered text, and of any string or list built while rendering (a `set` of
+  // 'x' * n, a join, a block set).
+  size_t max_output_bytes = 64u << 20;
+};
+// Each macro level takes stack (more under sanitizers): the depth cannot be raised past this.
+inline constexpr int kMaxTemplateDepth = 1000;
+// Expressions and blocks nested deeper than this are a syntax error, checked while parsing
+// (parentheses, chained operators and filters, elif chains, nested blocks): the parser, the
+// interpreter and the tree's destructor all recurse over that nesting. Fixed, not a flag.
+inline constexpr int kMaxTemplateNesting = 256;
 
 class ChatTemplate {
  public:
@@ -59,6 +83,11 @@ class ChatTemplate {
   // Python characters). Templates without such blocks report none; see has_generation_blocks().
   std::string render(std::string_view context_json, std::vector<Span>& generation_spans) const;
   bool has_generation_blocks() const;
+
+  // Limits for later render() calls (defaults: TemplateLimits{}). Throws Error when a limit is
+  // out of range (depth outside 1..kMaxTemplateDepth, zero iterations or bytes).
+  void set_limits(const TemplateLimits& limits);
+  const TemplateLimits& limits() const;
 
   const std::string& source() const;
   const std::string& sha256() const;  // of the template source

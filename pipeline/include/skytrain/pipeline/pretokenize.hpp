@@ -5,6 +5,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "skytrain/pipeline/chat_template.hpp"
+
 namespace skytrain::pipeline {
 
 struct PretokenizeOptions {
@@ -20,6 +22,9 @@ struct PretokenizeOptions {
   // wait_timeout_s) for every shard's shard.json and writes the manifest, once.
   int node_rank = 0, num_nodes = 1;
   int64_t wait_timeout_s = 7200;
+  // Bounds on each render (a row past one is an error naming it); they change no output bytes,
+  // so they are not part of the stage's fingerprint.
+  TemplateLimits template_limits;
 };
 
 struct ShardStats {

@@ -4,6 +4,7 @@
 // memset and the page faults of fresh zeroed allocations. Buffers are kept across row groups
 // (capacity only grows to the largest chunk or page seen), which also avoids re-faulting.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,7 +20,7 @@ class ByteBuffer {
       // Headroom: chunks and pages of one column are similar in size, and growing by a few
       // bytes each row group would leave freed blocks behind in the heap (measured: peak
       // RSS drifting from 42 to 75 MiB over 25 row groups). Untouched headroom costs no RSS.
-      size_t cap = n + n / 2;
+      size_t cap = n + std::min<size_t>(n / 2, size_t{16} << 20);  // headroom, up to 16 MiB
       data_ = std::make_unique_for_overwrite<uint8_t[]>(cap);
       capacity_ = cap;
     }
