@@ -13,11 +13,11 @@
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/fs/mount/daemon.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
-#include "skytrain/fs/mount/fuse_session.hpp"
+#include "mount/filesystem.hpp"
+#include "mount/fuse_session.hpp"
 #include "skytrain/fs/mount/mount_options.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
-#include "skytrain/fs/s3_client.hpp"
+#include "mount/write_path.hpp"
+#include "s3/s3_client.hpp"
 
 using namespace skytrain;
 using namespace skytrain::fs;

@@ -1,5 +1,5 @@
 // The filesystem core's read-path operations; see filesystem.hpp for the lookup strategy.
-#include "skytrain/fs/mount/filesystem.hpp"
+#include "mount/filesystem.hpp"
 
 #include <fcntl.h>
 
@@ -7,7 +7,7 @@
 #include <set>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
+#include "mount/write_ops.hpp"
 
 namespace skytrain::fs {
 

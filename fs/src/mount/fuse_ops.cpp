@@ -1,7 +1,7 @@
 // The FUSE low-level operations, all in one table (see fuse_operations() at the bottom), each a
 // thin adapter: decode the request, call the filesystem core, reply. Errors travel as exceptions
 // and become errno replies in exactly one place (reply_error).
-#include "skytrain/fs/mount/fuse_ops.hpp"
+#include "mount/fuse_ops.hpp"
 
 #include <fcntl.h>
 #include <sys/uio.h>
@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
+#include "mount/filesystem.hpp"
+#include "mount/write_ops.hpp"
 
 namespace skytrain::fs {
 

@@ -1,5 +1,5 @@
 // The FUSE session lifecycle; see fuse_session.hpp.
-#include "skytrain/fs/mount/fuse_session.hpp"
+#include "mount/fuse_session.hpp"
 
 #include <climits>
 #include <csignal>
@@ -8,7 +8,7 @@
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/kernel_read_ahead.hpp"
+#include "mount/kernel_read_ahead.hpp"
 
 namespace skytrain::fs {
 

@@ -26,11 +26,11 @@
 #include <cstdio>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/object_attributes.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
-#include "skytrain/fs/upload/job_group.hpp"
-#include "skytrain/fs/upload/server_side_copy.hpp"
+#include "mount/object_attributes.hpp"
+#include "mount/write_ops.hpp"
+#include "mount/write_path.hpp"
+#include "upload/job_group.hpp"
+#include "upload/server_side_copy.hpp"
 
 namespace skytrain::fs {
 

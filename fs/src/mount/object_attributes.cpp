@@ -1,5 +1,5 @@
 // Object <-> POSIX attribute mapping; the policy is described in object_attributes.hpp.
-#include "skytrain/fs/mount/object_attributes.hpp"
+#include "mount/object_attributes.hpp"
 
 #include <charconv>
 #include <cstring>

@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
+#include "mount/write_path.hpp"
 
 namespace skytrain::fs {
 

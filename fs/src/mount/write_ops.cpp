@@ -6,7 +6,7 @@
 // commit writes; on any other file it is stored at once: metadata alone with a server-side copy
 // onto itself (the object's bytes never leave the server), a size change as a new object built
 // from the old one's parts.
-#include "skytrain/fs/mount/write_ops.hpp"
+#include "mount/write_ops.hpp"
 
 #include <fcntl.h>
 #ifndef FUSE_USE_VERSION
@@ -14,8 +14,8 @@
 #endif
 #include <fuse_lowlevel.h>
 
-#include "skytrain/fs/mount/object_attributes.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
+#include "mount/object_attributes.hpp"
+#include "mount/write_path.hpp"
 
 namespace skytrain::fs::write_ops {
 

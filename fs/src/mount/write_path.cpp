@@ -1,12 +1,12 @@
 // The table of files with open write handles or unsaved data; see write_path.hpp.
-#include "skytrain/fs/mount/write_path.hpp"
+#include "mount/write_path.hpp"
 
 #include <fcntl.h>
 
 #include <map>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/object_attributes.hpp"
+#include "mount/object_attributes.hpp"
 
 namespace skytrain::fs {
 

@@ -12,11 +12,11 @@
 #include <string>
 #include <string_view>
 
-#include "s3/curl_pool.hpp"
-#include "s3/http_transfer.hpp"
-#include "skytrain/fs/object_store.hpp"
-#include "skytrain/fs/s3/retry_policy.hpp"
-#include "skytrain/fs/s3/sigv4.hpp"
+#include "skytrain/common/http/curl_pool.hpp"
+#include "skytrain/common/http/transfer.hpp"
+#include "store/object_store.hpp"
+#include "skytrain/common/http/retry.hpp"
+#include "s3/sigv4.hpp"
 #include "skytrain/fs/s3_config.hpp"
 
 namespace skytrain::fs {

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "mount_test_stores.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
+#include "mount/filesystem.hpp"
 
 using namespace skytrain::fs;
 using skytrain::fs::testing::RecordingStore;

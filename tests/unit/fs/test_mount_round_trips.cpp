@@ -14,10 +14,10 @@
 
 #include "forwarding_store.hpp"
 #include "mount_test_stores.hpp"
-#include "skytrain/fs/memory_store.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
+#include "store/memory_store.hpp"
+#include "mount/filesystem.hpp"
+#include "mount/write_ops.hpp"
+#include "mount/write_path.hpp"
 
 using namespace skytrain::fs;
 

@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "skytrain/fs/s3_client.hpp"
+#include "s3/s3_client.hpp"
 
 using namespace skytrain;
 using namespace skytrain::fs;

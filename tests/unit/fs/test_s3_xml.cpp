@@ -4,9 +4,9 @@
 #include <cerrno>
 
 #include "skytrain/common/error.hpp"
-#include "skytrain/fs/s3/metadata_codec.hpp"
-#include "skytrain/fs/s3/retry_policy.hpp"
-#include "skytrain/fs/s3/s3_xml.hpp"
+#include "s3/metadata_codec.hpp"
+#include "skytrain/common/http/retry.hpp"
+#include "s3/s3_xml.hpp"
 
 using namespace skytrain;
 using namespace skytrain::fs;
