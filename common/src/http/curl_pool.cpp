@@ -5,7 +5,7 @@
 
 #include "skytrain/common/error.hpp"
 
-namespace skytrain::fs::curl {
+namespace skytrain::http::curl {
 
 void HeaderList::append(const std::string& line) {
   curl_slist* next = curl_slist_append(list_, line.c_str());
@@ -77,4 +77,4 @@ void Pool::release(Easy h) {
   cv_.notify_one();
 }
 
-}  // namespace skytrain::fs::curl
+}  // namespace skytrain::http::curl

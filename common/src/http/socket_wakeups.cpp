@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace skytrain::fs::http {
+namespace skytrain::http {
 
 namespace {
 
@@ -100,4 +100,4 @@ BodyWakeups::~BodyWakeups() {
   if (low_water_ != 1 && SocketRegistry::instance().has(h_, sock_)) set(1);
 }
 
-}  // namespace skytrain::fs::http
+}  // namespace skytrain::http

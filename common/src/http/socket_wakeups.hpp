@@ -31,7 +31,7 @@
 
 #include <curl/curl.h>
 
-namespace skytrain::fs::http {
+namespace skytrain::http {
 
 // Installs the socket open/close callbacks on `h`; call after every curl_easy_reset.
 void track_sockets(CURL* h);
@@ -59,4 +59,4 @@ class BodyWakeups {
   int low_water_ = 1;
 };
 
-}  // namespace skytrain::fs::http
+}  // namespace skytrain::http

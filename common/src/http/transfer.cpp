@@ -1,14 +1,15 @@
-// One HTTP exchange on a libcurl easy handle; see http_transfer.hpp.
+// One HTTP exchange on a libcurl easy handle; see transfer.hpp.
 #include "skytrain/common/http/transfer.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <exception>
 
 #include "skytrain/common/http/curl_pool.hpp"
 #include "http/socket_wakeups.hpp"
 
-namespace skytrain::fs::http {
+namespace skytrain::http {
 
 namespace {
 
@@ -23,6 +24,7 @@ struct TransferState {
   long status = 0;
   size_t streamed = 0;  // 2xx body bytes handed to req->stream
   curl_off_t content_length = -1;  // of a streamed body; -1 if unknown
+  std::exception_ptr error{};  // thrown by req->stream: never unwound through libcurl
 };
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
@@ -40,7 +42,9 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-  st->resp->headers[name] = std::string(value);
+  std::string& slot = st->resp->headers[name];
+  if (!slot.empty()) slot += ", ";  // a repeated header (Link): one comma-separated value
+  slot.append(value);
   return len;
 }
 
@@ -57,7 +61,12 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     st->resp->body.append(data, len);
     return len;
   }
-  st->req->stream(st->status, std::string_view(data, len));
+  try {
+    st->req->stream(st->status, std::string_view(data, len));
+  } catch (...) {
+    st->error = std::current_exception();
+    return 0;  // CURLE_WRITE_ERROR; perform() rethrows
+  }
   st->streamed += len;
   st->wakeups->on_body(st->streamed, st->content_length);
   return len;
@@ -127,6 +136,12 @@ Response perform(CURL* h, const Request& req, const Options& opts) {
   if (!opts.user_agent.empty()) curl_easy_setopt(h, CURLOPT_USERAGENT, opts.user_agent.c_str());
   if (!opts.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opts.ca_bundle.c_str());
   if (opts.share) curl_easy_setopt(h, CURLOPT_SHARE, opts.share);
+  if (opts.max_redirects > 0) {
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, opts.max_redirects);
+    curl_easy_setopt(h, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  }
+  if (opts.decompress) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &st);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
@@ -156,6 +171,11 @@ Response perform(CURL* h, const Request& req, const Options& opts) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
   const CURLcode rc = curl_easy_perform(h);
+  // The handle outlives this call; don't leave pointers to our stack behind.
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  if (st.error) std::rethrow_exception(st.error);
+  resp.curl_code = static_cast<int>(rc);
   resp.transport = classify(rc);
   if (rc != CURLE_OK) {
     resp.transport_error = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
@@ -167,10 +187,7 @@ Response perform(CURL* h, const Request& req, const Options& opts) {
   curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up);
   resp.bytes_received = static_cast<uint64_t>(down);
   resp.bytes_sent = static_cast<uint64_t>(up);
-  // The handle outlives this call; don't leave pointers to our stack behind.
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   return resp;
 }
 
-}  // namespace skytrain::fs::http
+}  // namespace skytrain::http

@@ -19,7 +19,7 @@
 
 #include <curl/curl.h>
 
-namespace skytrain::fs::curl {
+namespace skytrain::http::curl {
 
 struct EasyDeleter {
   void operator()(CURL* h) const { curl_easy_cleanup(h); }
@@ -94,4 +94,4 @@ class Pool {
   int max_;
 };
 
-}  // namespace skytrain::fs::curl
+}  // namespace skytrain::http::curl

@@ -1,9 +1,10 @@
-// Which S3 failures are worth retrying, how long to wait, and which errno a final failure maps to.
+// Which HTTP failures are worth retrying, and how long to wait: the policy every HTTP client of
+// skytrain shares (fs's S3 client, pipeline's hub client). A caller may add its own transient
+// answers (S3 error codes in fs/src/s3/retry_policy.hpp); it does not loop differently.
 //
-// Transient: HTTP 5xx (but 501 NotImplemented), 429, the S3 codes SlowDown / RequestTimeout / InternalError /
-// ServiceUnavailable / RequestTimeTooSkewed (our clock is re-read on each attempt), and transport
-// failures (connection refused/reset, timeouts, truncated bodies). Everything else (403, 404, 412,
-// other 4xx) is the caller's answer and is returned at once.
+// Transient: transport failures (connection refused/reset, timeouts, truncated bodies) and HTTP
+// 5xx (but 501 Not Implemented, a permanent "this server lacks the feature") and 429. Everything
+// else (403, 404, 412, other 4xx) is the caller's answer and is returned at once.
 //
 // Backoff is "full jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"):
 // sleep = uniform(0, min(cap, base * 2^attempt)). Randomising the whole interval spreads a herd
@@ -12,9 +13,8 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
-#include <string>
 
-namespace skytrain::fs::retry {
+namespace skytrain::http::retry {
 
 enum class Transport {
   ok,
@@ -25,10 +25,7 @@ enum class Transport {
 };
 
 bool is_transient(Transport t);
-bool is_transient_http(long status, const std::string& s3_code);
-
-// errno for a final (non-retried or exhausted) failure.
-int errno_for(long status, const std::string& s3_code, Transport t);
+bool is_transient_status(long status);
 
 class Backoff {
  public:
@@ -41,4 +38,4 @@ class Backoff {
   std::mt19937_64 rng_;
 };
 
-}  // namespace skytrain::fs::retry
+}  // namespace skytrain::http::retry

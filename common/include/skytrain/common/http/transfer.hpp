@@ -1,7 +1,9 @@
-// One HTTP exchange on a pooled libcurl easy handle: no signing, no retries (the layers above
-// do those). The response body of a successful (2xx) request can stream straight into the
-// caller's buffer, so a ranged GET costs one copy from the socket; error bodies are kept apart
-// for the S3 <Error> parser.
+// One HTTP exchange on a libcurl easy handle (pooled: curl_pool.hpp): no signing, no retries
+// (the caller loops, with retry.hpp's policy). The response body of a successful (2xx) request
+// can stream straight into the caller's buffer, so a ranged GET costs one copy from the socket;
+// error bodies are kept apart for the caller's error parser (S3 <Error>, the hub's JSON).
+// What every transfer gets: connect and stall timeouts (curl's low-speed limit), keep-alive, a
+// CA bundle, and fewer wake-ups while a large body streams in (socket_wakeups.hpp).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -14,7 +16,7 @@
 
 #include "skytrain/common/http/retry.hpp"
 
-namespace skytrain::fs::http {
+namespace skytrain::http {
 
 struct Request {
   std::string method;  // GET HEAD PUT POST DELETE
@@ -23,7 +25,8 @@ struct Request {
   std::string_view body;                  // request body (PUT/POST)
   // When set, each piece of a 2xx body is handed to this as it arrives (with the status: a 200
   // to a ranged GET is the whole object), instead of being kept in Response::body. Called with
-  // an empty piece when an attempt starts, so the consumer can tell a retry from a continuation.
+  // status 0 and an empty piece when an attempt starts, so the consumer can tell a retry from a
+  // continuation. An exception it throws stops the transfer and is rethrown by perform().
   std::function<void(long status, std::string_view piece)> stream;
 };
 
@@ -31,16 +34,20 @@ struct Options {
   long connect_timeout_ms = 10'000;
   long low_speed_limit = 1024;
   long low_speed_time_s = 30;
-  std::string ca_bundle;
+  std::string ca_bundle;   // PEM file; empty = libcurl's default
   std::string user_agent;
   CURLSH* share = nullptr;
+  long max_redirects = 0;     // >0: follow up to this many redirects, never sending credentials to another host
+  bool decompress = false;    // Accept-Encoding: every encoding libcurl decodes
 };
 
 struct Response {
   retry::Transport transport = retry::Transport::ok;
   std::string transport_error;  // libcurl's message when transport != ok
+  int curl_code = 0;            // the CURLcode, for callers that report it
   long status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
+  // Of the final response (after redirects); lower-case names, repeated headers joined by ", ".
+  std::map<std::string, std::string> headers;
   std::string body;                            // body when not streamed, or the error body
   uint64_t bytes_received = 0;
   uint64_t bytes_sent = 0;
@@ -53,4 +60,4 @@ struct Response {
 
 Response perform(CURL* handle, const Request& req, const Options& opts);
 
-}  // namespace skytrain::fs::http
+}  // namespace skytrain::http
