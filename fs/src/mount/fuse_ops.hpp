@@ -1,7 +1,6 @@
 // The libfuse low-level operations table of skytrain-fs, wired to a Filesystem (the session's
-// userdata). Each entry decodes its request, calls the filesystem core (filesystem.hpp) or the
-// write path (write_ops.hpp, FileHandle virtuals), and turns the result or the exception into
-// the reply.
+// userdata). Each entry decodes its request, calls the Filesystem method of the same name
+// (filesystem.hpp), and turns the result or the exception into the reply.
 #pragma once
 // 3.12: the API level of struct fuse_loop_config as an opaque object (fuse_loop_cfg_create and
 // its setters). Below 3.12, fuse_session_loop_mt() binds to the 3.2 entry point, which reads the
@@ -11,14 +10,9 @@
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 
-namespace skytrain::fs {
+#include "skytrain/fs/mount/mount_config.hpp"
 
-struct FuseTuning {
-  unsigned max_write = 1u << 20;
-  unsigned max_background = 64;
-  unsigned congestion_threshold = 48;
-  bool writeback_cache = false;  // kernel write-back caching (FUSE_CAP_WRITEBACK_CACHE)
-};
+namespace skytrain::fs {
 
 // The operations table; the session's userdata must be a FuseContext.
 const fuse_lowlevel_ops& fuse_operations();

@@ -99,7 +99,7 @@ void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const
     }
   }
   log::info("unmounted {} (peak of buffered bytes: {} MiB of the {} MiB --memory-limit)", settings.mountpoint,
-            fs.memory().peak() >> 20, fs.memory().limit() >> 20);
+            fs.memory_budget().peak() >> 20, fs.memory_budget().limit() >> 20);
 }
 
 }  // namespace skytrain::fs

@@ -21,6 +21,8 @@ inline constexpr const char* kMetaMode = "mode";    // decimal st_mode including
 inline constexpr const char* kMetaUid = "uid";      // decimal
 inline constexpr const char* kMetaGid = "gid";      // decimal
 inline constexpr const char* kMetaMtime = "mtime";  // seconds since the epoch, decimal, optional fraction
+// A symlink's target, percent-encoded (encode_metadata_value); also the object's body.
+inline constexpr const char* kMetaSymlink = "symlink";
 
 struct Attributes {
   mode_t mode = 0;  // including S_IFMT
@@ -44,5 +46,9 @@ void apply_metadata(const ObjectInfo& info, Attributes& a);
 bool parse_mtime_seconds(const std::string& s, int64_t& ns_out);
 
 void fill_stat(struct stat& st, uint64_t ino, const Attributes& a);
+
+// Percent-encoding for metadata values (HTTP header safe), and back.
+std::string encode_metadata_value(const std::string& raw);
+std::string decode_metadata_value(const std::string& encoded);
 
 }  // namespace skytrain::fs

@@ -1,5 +1,7 @@
-// The mount's write path state: one UploadEngine per mounted Filesystem, and the table of files
-// that are open for writing or still have data on its way to the store.
+// The mount's write path state: the Filesystem's UploadEngine, and the table of files that are
+// open for writing or still have data on its way to the store. A member of Filesystem, which is
+// the only caller; it sees the services it shares with the read path (store, inode table,
+// directory contents, memory budget) and never the Filesystem itself.
 //
 // Every written inode has one OpenFile, shared by all its handles, so two descriptors of one file
 // see each other's writes and read-only opens of a file with unsaved data read it from the
@@ -24,22 +26,17 @@
 #include <string>
 #include <unordered_map>
 
-#include "mount/filesystem.hpp"
+#include "memory/memory_budget.hpp"
+#include "mount/directory_contents.hpp"
+#include "mount/file_handle.hpp"
+#include "mount/inode_table.hpp"
+#include "mount/object_attributes.hpp"
+#include "skytrain/fs/mount/mount_config.hpp"
+#include "store/object_store.hpp"
 #include "upload/upload_engine.hpp"
 #include "upload/write_back_file.hpp"
 
 namespace skytrain::fs {
-
-struct WriteConfig {
-  bool wait_on_close = false;        // --wait-on-close
-  bool abort_stale_uploads = true;   // --no-abort-stale-uploads turns it off
-  size_t upload_parallel = 8;        // --upload-parallel: concurrent part uploads
-  size_t commit_parallel = 32;       // --commit-parallel: files committed concurrently in the background
-  uint64_t part_size = 8ull << 20;   // --part-size: first multipart part size (doubles every 1,000 parts)
-};
-
-// Symlink targets are stored percent-encoded in this metadata key (and as the object's body).
-inline constexpr const char* kMetaSymlink = "symlink";
 
 class WritePath {
  public:
@@ -51,18 +48,12 @@ class WritePath {
     bool explicit_mtime = false; // mtime set by utimens and not overwritten by a write since
   };
 
-  // Creates the write path of `fs` at mount time, aborting stale multipart uploads unless disabled.
-  // Registers a shutdown hook on `fs` that drains it.
-  static WritePath& attach(Filesystem& fs, WriteConfig cfg);
-  // The write path of `fs` (attached with defaults on first use).
-  static WritePath& of(Filesystem& fs);
-
-  WritePath(Filesystem& fs, WriteConfig cfg);
+  WritePath(ObjectStore& store, InodeTable& inodes, DirectoryContents& contents, MemoryBudget& budget,
+            const FilesystemConfig& fs_cfg, WriteConfig cfg);
   ~WritePath();
   WritePath(const WritePath&) = delete;
   WritePath& operator=(const WritePath&) = delete;
 
-  Filesystem& filesystem() { return fs_; }
   UploadEngine& engine() { return engine_; }
   const WriteConfig& config() const { return cfg_; }
 
@@ -87,14 +78,23 @@ class WritePath {
   // The file was unlinked (or replaced by a rename): its data must never be stored.
   void forget_file(InodeNumber ino);
 
+  // Aborts multipart uploads an earlier run left behind (at mount time).
+  void abort_stale_uploads();
+  // Drains queued commits, then stores what is still dirty (unmount, SIGTERM).
+  void shutdown();
+  // Until when attributes read from the store may be cached (--stat-ttl from now).
+  Clock::time_point attr_expiry() const { return Clock::now() + fs_cfg_.stat_ttl; }
+
   static Metadata metadata_for(const Attributes& a, bool with_mtime);
 
  private:
   void after_commit(const std::shared_ptr<OpenFile>& f);
   void release_if_idle_locked(const std::shared_ptr<OpenFile>& f);
-  void shutdown();
 
-  Filesystem& fs_;
+  ObjectStore& store_;
+  InodeTable& inodes_;
+  DirectoryContents& contents_;
+  const FilesystemConfig& fs_cfg_;
   WriteConfig cfg_;
   UploadEngine engine_;
   std::mutex mu_;
@@ -126,9 +126,5 @@ class WriteHandle : public FileHandle {
 // True if process/thread `pid` is exiting because a signal killed it (its descriptors are being
 // closed by the kernel, not by the program): read from /proc/PID/stat (PF_EXITING|PF_SIGNALED).
 bool killed_by_signal(pid_t pid);
-
-// Percent-encoding for metadata values (HTTP header safe), and back.
-std::string encode_metadata_value(const std::string& raw);
-std::string decode_metadata_value(const std::string& encoded);
 
 }  // namespace skytrain::fs

@@ -13,9 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "mount/fuse_ops.hpp"
 #include "skytrain/fs/mount/mount_config.hpp"
-#include "mount/write_path.hpp"
 #include "skytrain/fs/s3_config.hpp"
 
 namespace skytrain::fs {
