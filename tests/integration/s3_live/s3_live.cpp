@@ -1,6 +1,7 @@
-// S3Client against real local servers. These cases are skipped in the plain unit run (they need a
-// server); tests/integration/fs_s3_*.sh start moto / s3rver / the fault proxy on loopback and run
-// them with `unit_fs --no-skip -tc='s3 live*'` and these variables:
+// S3Client against real local servers: the fs_s3_live binary, which is not a unit test (it needs
+// a server; without SKYTRAIN_S3_LIVE every suite is skipped). tests/integration/fs_s3_*.sh start
+// moto / s3rver / the fault proxy on loopback and run it with
+// `fs_s3_live --no-skip -ts='s3 live GROUP'` and these variables:
 //   SKYTRAIN_S3_LIVE    moto | s3rver | retry      which group of cases to run
 //   S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, SKYTRAIN_S3_BUCKET
 //   SKYTRAIN_S3_PROXY, SKYTRAIN_S3_PROXY2  fault-injecting proxies (retry group)
