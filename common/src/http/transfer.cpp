@@ -24,6 +24,9 @@ struct TransferState {
   long status = 0;
   size_t streamed = 0;  // 2xx body bytes handed to req->stream
   curl_off_t content_length = -1;  // of a streamed body; -1 if unknown
+  // Content-Length counts encoded bytes, the stream decoded ones: with decompression the two
+  // cannot be compared, so the body's wake-ups stay at one byte (socket_wakeups.hpp).
+  bool decoded = false;
   std::exception_ptr error{};  // thrown by req->stream: never unwound through libcurl
 };
 
@@ -54,7 +57,8 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   if (!st->status_known) {
     curl_easy_getinfo(st->handle, CURLINFO_RESPONSE_CODE, &st->status);
     st->streaming = st->req->stream && st->status >= 200 && st->status < 300;
-    if (st->streaming) curl_easy_getinfo(st->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &st->content_length);
+    if (st->streaming && !st->decoded)
+      curl_easy_getinfo(st->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &st->content_length);
     st->status_known = true;
   }
   if (!st->streaming) {
@@ -118,6 +122,7 @@ Response perform(CURL* h, const Request& req, const Options& opts) {
   Response resp;
   BodyWakeups wakeups(h);  // declared before the transfer: its destructor resets the socket after it
   TransferState st{h, &req, &resp, 0, &wakeups};
+  st.decoded = opts.decompress;
   if (req.stream) req.stream(0, {});  // a new attempt: the body starts again
 
   curl_easy_reset(h);  // keeps the live connection, caches and share
