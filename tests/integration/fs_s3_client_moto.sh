@@ -6,7 +6,7 @@ harness_init
 start_s3 moto
 export SKYTRAIN_S3_BUCKET=s3-client-test SKYTRAIN_S3_LIVE=moto
 make_bucket "$SKYTRAIN_S3_BUCKET"
-check "S3Client live cases against moto" "$BIN/tests/unit_fs" --no-skip -ts='s3 live moto' -tc='s3 live*'
+check "S3Client live cases against moto" "$BIN/tests/fs_s3_live" --no-skip -ts='s3 live moto' -tc='s3 live*'
 # Cross-check with the AWS CLI: what our client wrote is a proper S3 object (the test removes
 # its objects, so the bucket must be empty again).
 check "bucket left empty" test -z "$(awsl s3 ls "s3://$SKYTRAIN_S3_BUCKET" --recursive)"

@@ -6,4 +6,4 @@ harness_init
 start_s3 s3rver
 export SKYTRAIN_S3_BUCKET=s3rver-sig-test SKYTRAIN_S3_LIVE=s3rver
 make_bucket "$SKYTRAIN_S3_BUCKET"
-check "S3Client live cases against s3rver" "$BIN/tests/unit_fs" --no-skip -ts='s3 live s3rver' -tc='s3 live*'
+check "S3Client live cases against s3rver" "$BIN/tests/fs_s3_live" --no-skip -ts='s3 live s3rver' -tc='s3 live*'
