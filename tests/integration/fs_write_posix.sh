@@ -5,7 +5,7 @@
 # fsync and --wait-on-close durability, and every object cross-checked with the aws CLI.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
-start_s3 moto
+start_s3 "$(test_s3 moto)"
 make_bucket wbkt
 M="$T/mnt"
 R="$T/ref"

@@ -1,7 +1,9 @@
 // S3Client against real local servers. These cases are skipped in the plain unit run (they need a
-// server); tests/integration/fs_s3_*.sh start moto / s3rver / the fault proxy on loopback and run
-// them with `unit_fs --no-skip -tc='s3 live*'` and these variables:
-//   SKYTRAIN_S3_LIVE    moto | s3rver | retry      which group of cases to run
+// server); tests/integration/fs_s3_*.sh start moto / s3rver / versitygw / the fault proxy on
+// loopback and run them with `unit_fs --no-skip -tc='s3 live*'` and these variables:
+//   SKYTRAIN_S3_LIVE    moto | s3rver | versitygw | retry   which server: moto and versitygw run
+//                       the semantics cases, s3rver and versitygw (both check SigV4) the
+//                       signature cases, retry the fault-proxy cases
 //   S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, SKYTRAIN_S3_BUCKET
 //   SKYTRAIN_S3_PROXY, SKYTRAIN_S3_PROXY2  fault-injecting proxies (retry group)
 #include <doctest/doctest.h>
@@ -25,7 +27,11 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-bool live(const char* group) { return env("SKYTRAIN_S3_LIVE") == group; }
+bool live(const char* server) { return env("SKYTRAIN_S3_LIVE") == server; }
+// Full S3 semantics: listing, multipart, copy, conditional requests, batch delete.
+bool semantics_server() { return live("moto") || live("versitygw"); }
+// Servers that check SigV4 signatures and answer AWS error bodies for a wrong secret.
+bool signing_server() { return live("s3rver") || live("versitygw"); }
 
 S3Config live_config(const std::string& endpoint = env("S3_ENDPOINT")) {
   S3Config c;
@@ -103,8 +109,8 @@ Streamed stream_get(S3Client& c, const std::string& key, uint64_t off, uint64_t 
 
 }  // namespace
 
-TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
-  TEST_CASE("s3 live moto: check_bucket, put, head, ranged get, If-Match, metadata, delete") {
+TEST_SUITE("s3 live semantics" * doctest::skip(!semantics_server())) {
+  TEST_CASE("s3 live semantics: check_bucket, put, head, ranged get, If-Match, metadata, delete") {
     S3Client c(live_config());
     c.check_bucket();
     const std::string data = pattern(1'000'003, 1);
@@ -166,7 +172,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     c.remove("obj/empty");
   }
 
-  TEST_CASE("s3 live moto: DeleteObjects removes a batch of keys, odd names and missing ones included") {
+  TEST_CASE("s3 live semantics: DeleteObjects removes a batch of keys, odd names and missing ones included") {
     S3Client c(live_config());
     std::vector<std::string> keys;
     for (int i = 0; i < 300; ++i) keys.push_back("batch/f" + std::to_string(i));
@@ -184,7 +190,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     CHECK(store_errno([&] { c.remove_many(too_many); }) == EINVAL);
   }
 
-  TEST_CASE("s3 live moto: keys with spaces, +, %, =, ~ and unicode round-trip and list exactly") {
+  TEST_CASE("s3 live semantics: keys with spaces, +, %, =, ~ and unicode round-trip and list exactly") {
     S3Client c(live_config());
     round_trip_odd_keys(c);
     std::set<std::string> listed;
@@ -201,7 +207,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     for (const auto& k : kOddKeys) c.remove(k);
   }
 
-  TEST_CASE("s3 live moto: listing with prefix and delimiter pages past 1000 keys") {
+  TEST_CASE("s3 live semantics: listing with prefix and delimiter pages past 1000 keys") {
     S3Client c(live_config());
     constexpr int kFiles = 1100;
     std::vector<std::thread> workers;
@@ -260,7 +266,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     CHECK(c.stats().requests > 2 * kFiles);
   }
 
-  TEST_CASE("s3 live moto: CopyObject with COPY and REPLACE metadata") {
+  TEST_CASE("s3 live semantics: CopyObject with COPY and REPLACE metadata") {
     S3Client c(live_config());
     PutOptions opts;
     opts.metadata = {{"mode", "100600"}};
@@ -285,7 +291,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     for (auto k : {"cp/src file+1", "cp/dst=1", "cp/dst=2"}) c.remove(k);
   }
 
-  TEST_CASE("s3 live moto: multipart create, upload, upload-part-copy, list, complete, abort") {
+  TEST_CASE("s3 live semantics: multipart create, upload, upload-part-copy, list, complete, abort") {
     S3Client c(live_config());
     const std::string part1 = pattern(5 << 20, 2), part3 = pattern(123'457, 3);
     const std::string src = pattern(6 << 20, 4);
@@ -326,7 +332,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     c.remove("mp/source");
   }
 
-  TEST_CASE("s3 live moto: many threads share the client and its connections") {
+  TEST_CASE("s3 live semantics: many threads share the client and its connections") {
     S3Config cfg = live_config();
     cfg.max_connections = 4;  // fewer connections than threads: callers queue for a handle
     S3Client c(cfg);
@@ -349,7 +355,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     c.remove("par/obj");
   }
 
-  TEST_CASE("s3 live moto: a key prefix is the client's root") {
+  TEST_CASE("s3 live semantics: a key prefix is the client's root") {
     S3Config cfg = live_config();
     cfg.prefix = "tenant/a/";
     S3Client scoped(cfg);
@@ -372,7 +378,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     for (auto k : {"file.txt", "dir/inner", "copy.txt"}) scoped.remove(k);
   }
 
-  TEST_CASE("s3 live moto: check_bucket explains a missing bucket and an unreachable endpoint") {
+  TEST_CASE("s3 live semantics: check_bucket explains a missing bucket and an unreachable endpoint") {
     S3Config cfg = live_config();
     cfg.bucket = "no-such-bucket-skytrain";
     try {
@@ -395,8 +401,8 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
   }
 }
 
-TEST_SUITE("s3 live s3rver" * doctest::skip(!live("s3rver"))) {
-  TEST_CASE("s3 live s3rver: the right secret signs every operation, odd keys round-trip") {
+TEST_SUITE("s3 live signatures" * doctest::skip(!signing_server())) {
+  TEST_CASE("s3 live signatures: the right secret signs every operation, odd keys round-trip") {
     S3Client c(live_config());
     c.check_bucket();
     round_trip_odd_keys(c);
@@ -421,7 +427,7 @@ TEST_SUITE("s3 live s3rver" * doctest::skip(!live("s3rver"))) {
     c.remove("mp/x y");
   }
 
-  TEST_CASE("s3 live s3rver: a wrong secret is refused with EACCES and a clear reason") {
+  TEST_CASE("s3 live signatures: a wrong secret is refused with EACCES and a clear reason") {
     S3Config cfg = live_config();
     cfg.credentials.secret_access_key = "WRONG-SECRET-value";
     S3Client c(cfg);
