@@ -72,15 +72,25 @@ const std::vector<std::string> kOddKeys = {
     "odd/dots/./../x",      "odd/(paren)[bracket]{brace}", "odd/tab\tstop", "odd/+leading plus",
 };
 
+// The odd keys this server stores as given. versitygw's posix backend keeps objects as files
+// named by the key, so "odd/dots/./../x" is stored (and listed, for the AWS CLI too) as "odd/x":
+// the dot-segment key is left out there.
+std::vector<std::string> odd_keys() {
+  std::vector<std::string> keys;
+  for (const auto& k : kOddKeys)
+    if (!(live("versitygw") && k.find("/./") != std::string::npos)) keys.push_back(k);
+  return keys;
+}
+
 void round_trip_odd_keys(S3Client& c) {
-  for (size_t i = 0; i < kOddKeys.size(); ++i) {
-    CAPTURE(kOddKeys[i]);
-    const std::string body = "body of " + kOddKeys[i];
-    c.put(kOddKeys[i], body, {});
+  for (const auto& key : odd_keys()) {
+    CAPTURE(key);
+    const std::string body = "body of " + key;
+    c.put(key, body, {});
     std::string out;
-    c.get(kOddKeys[i], 0, 1 << 20, out);
+    c.get(key, 0, 1 << 20, out);
     CHECK(out == body);
-    CHECK(c.head(kOddKeys[i]).size == body.size());
+    CHECK(c.head(key).size == body.size());
   }
 }
 
@@ -200,11 +210,13 @@ TEST_SUITE("s3 live semantics" * doctest::skip(!semantics_server())) {
       for (auto& o : page.objects) listed.insert(o.key);
       token = page.next_continuation_token;
     } while (token);
-    CHECK(listed == std::set<std::string>(kOddKeys.begin(), kOddKeys.end()));
+    const auto keys = odd_keys();
+    CHECK(listed == std::set<std::string>(keys.begin(), keys.end()));
     auto page = c.list("odd/", "/", std::nullopt);
-    CHECK(std::set<std::string>(page.common_prefixes.begin(), page.common_prefixes.end()) ==
-          std::set<std::string>{"odd/dots/", "odd/\xc3\xbc\xc3\xb1\xc3\xad/"});
-    for (const auto& k : kOddKeys) c.remove(k);
+    std::set<std::string> dirs{"odd/\xc3\xbc\xc3\xb1\xc3\xad/"};
+    if (keys.size() == kOddKeys.size()) dirs.insert("odd/dots/");
+    CHECK(std::set<std::string>(page.common_prefixes.begin(), page.common_prefixes.end()) == dirs);
+    for (const auto& k : keys) c.remove(k);
   }
 
   TEST_CASE("s3 live semantics: listing with prefix and delimiter pages past 1000 keys") {
@@ -407,7 +419,7 @@ TEST_SUITE("s3 live signatures" * doctest::skip(!signing_server())) {
     c.check_bucket();
     round_trip_odd_keys(c);
     auto page = c.list("odd/", "", std::nullopt);
-    CHECK(page.objects.size() == kOddKeys.size());
+    CHECK(page.objects.size() == odd_keys().size());
     // (s3rver 5.0.0 cannot copy from a source key containing '+', even for the AWS CLI: its bug;
     // the moto cases copy such keys.)
     c.copy("odd/a b.txt", "odd-copy/a+b copy", nullptr);
@@ -421,7 +433,7 @@ TEST_SUITE("s3 live signatures" * doctest::skip(!signing_server())) {
     c.complete_multipart("mp/x y", id, {{1, e1}, {2, e2}});
     c.get("mp/x y", 0, 6 << 20, out);
     CHECK(out == p1 + "tail");
-    CHECK(c.remove_many(std::vector<std::string>(kOddKeys.begin(), kOddKeys.end())).empty());  // signed POST
+    CHECK(c.remove_many(odd_keys()).empty());  // signed POST
     CHECK(c.list("odd/", "", std::nullopt).objects.empty());
     c.remove("odd-copy/a+b copy");
     c.remove("mp/x y");
