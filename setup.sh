@@ -93,12 +93,12 @@ fi
 #     that the tests and bench/fs_peers.sh run beside moto and s3rver. MinIO, which issue 17 named,
 #     is AGPL-3.0, a licence this workplace's package lists mark not-to-use; versitygw is Apache-2.0.
 VERSITYGW_VERSION=v1.8.0
-#   Peers for bench/fs_peers.sh (--bench-peers only). Both modules carry `replace` directives
-#   (forks of jacobsa/fuse and cgofuse), which `go install mod@version` refuses, so the released
-#   module is taken from the Go module proxy with `go mod download` and built in place with its own
+#   Peers for bench/fs_peers.sh (--bench-peers only). tigrisfs's go.mod carries `replace`
+#   directives (forks of jacobsa/fuse and cgofuse), which `go install mod@version` refuses (and
+#   the proxy answers 403 to the version list that go install reads first), so the released module
+#   is taken from the Go module proxy with `go mod download` and built in place with its own
 #   go.mod and go.sum: the same bytes `go install` would build.
 TIGRISFS_VERSION=v1.2.1
-GEESEFS_VERSION=v0.43.8
 tools=$PWD/.tools/bin
 need_go() {
   command -v go >/dev/null || { echo "setup: Go is needed to install $1 (the machine's go; Debian's golang is too old)" >&2; exit 1; }
@@ -122,7 +122,12 @@ go_tool() {  # go_tool NAME VERSION install|build MODULE[/CMD]
 go_tool versitygw "$VERSITYGW_VERSION" install github.com/versity/versitygw/cmd/versitygw
 if [ "$peers" = 1 ]; then
   go_tool tigrisfs "$TIGRISFS_VERSION" build github.com/tigrisdata/tigrisfs
-  go_tool geesefs "$GEESEFS_VERSION" build github.com/yandex-cloud/geesefs
+  # geesefs v0.43.8 cannot be built from its module: its go.mod replaces github.com/aws/aws-sdk-go
+  # with ./s3ext, a nested module that the module zip leaves out ("github.com/aws/aws-sdk-go@v1.55.8:
+  # replacement directory ./s3ext does not exist"), and its binaries come from a download site
+  # these machines cannot reach. bench/fs_peers.sh takes one from $GEESEFS or .tools/bin.
+  [ -x "$tools/geesefs" ] || [ -x "${GEESEFS:-}" ] ||
+    echo "setup: geesefs has no installable registry release here; bench/fs_peers.sh skips it unless GEESEFS names a binary"
   # mountpoint-s3's mount-s3 is not published to crates.io (its crate there is a 0.0.1
   # placeholder; `cargo install mountpoint-s3 --version 1.23.0 --locked` answers "could not find
   # `mountpoint-s3` in registry `crates-io` with version `=1.23.0`"), and its release packages

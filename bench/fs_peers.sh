@@ -13,7 +13,8 @@
 #
 #   bench/fs_peers.sh [--quick] [--rounds 3] [--delays "0 20"] [--size-mib 1024] [--fs "ours ..."]
 #   --quick: 1 round, a quarter of the sizes (a smoke run of the whole table in a few minutes)
-#   env: SKYTRAIN_BUILD, MOUNT_S3 (a mount-s3 binary), <NAME>_OPTS to replace a mount's flags
+#   env: SKYTRAIN_BUILD, MOUNT_S3 / GEESEFS (binaries: neither installs from a registry here, see
+#        setup.sh), <NAME>_OPTS to replace a mount's flags
 #
 # Workloads (MB/s, higher is better, except the small-file rows: seconds, lower is better):
 #   1  seq read      dd bs=1M of one SIZE object, cold; then warm: the same again on that mount
@@ -71,7 +72,8 @@ for fs in $fs_list; do
   if [ -z "$(peer_bin "$fs")" ]; then
     case "$fs" in
       ours) echo "bench: skip ours: $BIN/skytrain-fs not built" ;;
-      tigrisfs|geesefs) echo "bench: skip $fs: not installed (./setup.sh --bench-peers installs it into .tools/bin)" ;;
+      tigrisfs) echo "bench: skip tigrisfs: not installed (./setup.sh --bench-peers installs it into .tools/bin)" ;;
+      geesefs) echo "bench: skip geesefs: no binary (its Go module does not build, see setup.sh; set GEESEFS=/path/to/geesefs)" ;;
       mount-s3) echo "bench: skip mount-s3: no binary (not on crates.io; set MOUNT_S3=/path/to/mount-s3)" ;;
       *) echo "bench: skip $fs: not installed (./setup.sh)" ;;
     esac
@@ -84,7 +86,8 @@ done
 start_s3 "$BENCH_BACKEND"
 bucket=peers
 make_bucket "$bucket"
-sigv4=(--aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY")
+# curl signs (SigV4); versitygw also wants the payload hash header, which curl 7.88 leaves out.
+sigv4=(--aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
 
 # --- data: made on tmpfs, uploaded once -------------------------------------------------------
 L=$(mktemp -d /dev/shm/skytrain-peers-XXXXXX)
@@ -124,12 +127,13 @@ awsl s3 cp --only-show-errors --recursive "$L/scan" "s3://$bucket/scan"
 mkdir -p "$L/dl"
 
 # --- helpers -----------------------------------------------------------------------------------
-# bucket_count PREFIX: objects under PREFIX (ListObjectsV2 straight from the server, signed).
+# bucket_count PREFIX: objects under PREFIX (ListObjectsV2 straight from the server, signed),
+# directory markers ("dir/", which some mounts make at mkdir) not counted.
 bucket_count() {
   local n=0 tok="" page
   while :; do
     page=$(curl -sf "${sigv4[@]}" "$S3_ENDPOINT/$bucket?list-type=2&prefix=$1${tok:+&continuation-token=$tok}") || return 1
-    n=$((n + $(grep -o '<Key>' <<<"$page" | wc -l)))
+    n=$((n + $(grep -o '<Key>[^<]*</Key>' <<<"$page" | grep -vc '/</Key>$')))
     tok=$(sed -n 's:.*<NextContinuationToken>\([^<]*\)</NextContinuationToken>.*:\1:p' <<<"$page")
     [ -n "$tok" ] || break
     tok=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$tok")
@@ -224,15 +228,16 @@ run_mount() {
 echo "bench: mounts and flags (defaults plus what each one's docs recommend for throughput):"
 for fs in "${mounts[@]}"; do
   case "$fs" in
-    ours) v=$("$BIN/skytrain-fs" --version 2>/dev/null | head -1 || true) ;;
-    tigrisfs|geesefs) v=$(ls "$SKYTRAIN_SRC/.tools/bin/" -a | sed -n "s/^\.$fs-//p") ;;
+    ours) v="skytrain-fs $(git -C "$SKYTRAIN_SRC" rev-parse --short HEAD 2>/dev/null)" ;;
+    tigrisfs) v=$(find "$SKYTRAIN_SRC/.tools/bin" -name '.tigrisfs-*' -printf '%f\n' | sed 's/^\.tigrisfs-//') ;;
+    geesefs) v=$("$(peer_bin geesefs)" --version 2>&1 | head -1) ;;
     mount-s3) v=$("$(peer_bin mount-s3)" --version 2>&1 | head -1) ;;
     s3fs) v=$(s3fs --version 2>&1 | sed -n 's/.*V\([0-9.]*\).*/\1/p' | head -1) ;;
     rclone) v=$(rclone version 2>&1 | head -1) ;;
   esac
   printf '  %-9s %-28s %s\n' "$fs" "${v:-?}" "$(peer_opts "$fs")"
 done
-echo "  server    $BENCH_BACKEND ($(ls -a "$SKYTRAIN_SRC/.tools/bin/" 2>/dev/null | sed -n 's/^\.versitygw-//p')), objects on tmpfs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  server    $BENCH_BACKEND ($(find "$SKYTRAIN_SRC/.tools/bin" -name '.versitygw-*' -printf '%f\n' | sed 's/^\.versitygw-//')), objects on tmpfs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 for d in $delays; do
   start_proxy "$d"
