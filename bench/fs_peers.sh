@@ -132,7 +132,8 @@ mkdir -p "$L/dl"
 bucket_count() {
   local n=0 tok="" page
   while :; do
-    page=$(curl -sf "${sigv4[@]}" "$S3_ENDPOINT/$bucket?list-type=2&prefix=$1${tok:+&continuation-token=$tok}") || return 1
+    # Query parameters sorted and encoded by hand: curl 7.88's SigV4 signs them as given.
+    page=$(curl -sf "${sigv4[@]}" "$S3_ENDPOINT/$bucket?${tok:+continuation-token=$tok&}list-type=2&prefix=${1//\//%2F}") || return 1
     n=$((n + $(grep -o '<Key>[^<]*</Key>' <<<"$page" | grep -vc '/</Key>$')))
     tok=$(sed -n 's:.*<NextContinuationToken>\([^<]*\)</NextContinuationToken>.*:\1:p' <<<"$page")
     [ -n "$tok" ] || break

@@ -16,7 +16,7 @@
 #   real S3 server: SigV4 checked (keys skytrain/skytrain-secret), multipart, copy, conditional
 #   requests, AWS error bodies; objects are files under STATE_DIR/data, on tmpfs (/dev/shm) when
 #   S3_SERVER_DATA is unset and /dev/shm exists, so benchmarks measure the server, not a disk.
-#   (MinIO, which the issue first asked for, is AGPL-3.0: see bench/README or the fs_peers note.)
+#   (Not MinIO: it is AGPL-3.0, which this workplace's package lists mark not-to-use; see setup.sh.)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
