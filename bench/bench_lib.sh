@@ -38,14 +38,15 @@ ratio() {
 # the run. Every proxy is stopped by its PID file at exit, on every exit path (the hook is
 # registered before the proxy starts, and s3-proxy.sh writes the PID file as soon as it forks).
 _proxy_n=0
-start_proxy() {
+start_proxy() {  # start_proxy DELAY_MS [s3_proxy.py options...]
   local delay=$1
+  shift
   PROXY_URL=$S3_ENDPOINT
   [ "$delay" = 0 ] && return 0
   [ "$_proxy_n" -gt 0 ] || on_exit stop_proxies
   _proxy_n=$((_proxy_n + 1))
   # shellcheck disable=SC2034  # read by the caller
-  PROXY_URL=$(bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy$_proxy_n" "$S3_ENDPOINT" --delay-ms "$delay")
+  PROXY_URL=$(bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy$_proxy_n" "$S3_ENDPOINT" --delay-ms "$delay" "$@")
 }
 stop_proxies() {
   local d

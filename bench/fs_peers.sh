@@ -13,6 +13,8 @@
 #
 #   bench/fs_peers.sh [--quick] [--rounds 3] [--delays "0 20"] [--size-mib 1024] [--fs "ours ..."]
 #   --quick: 1 round, a quarter of the sizes (a smoke run of the whole table in a few minutes)
+#   --only "seq model ...": run only these workloads (seq model scan ckpt small)
+#   --proxy-log: keep the latency proxy's request log (method, range, bytes, ms) in $OUT_DIR
 #   env: SKYTRAIN_BUILD, MOUNT_S3 / GEESEFS (binaries: neither installs from a registry here, see
 #        setup.sh), <NAME>_OPTS to replace a mount's flags
 #
@@ -35,6 +37,8 @@ rounds=3
 delays="0 20"
 size_mib=1024
 fs_list="ours tigrisfs geesefs mount-s3 s3fs rclone"
+only="seq model scan ckpt small"
+proxy_log=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) rounds=1; size_mib=256; shift ;;
@@ -42,6 +46,8 @@ while [ $# -gt 0 ]; do
     --delays) delays=$2; shift 2 ;;
     --size-mib) size_mib=$2; shift 2 ;;
     --fs) fs_list=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --proxy-log) proxy_log=1; shift ;;
     -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "fs_peers.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -201,27 +207,39 @@ res="$OUT_DIR/fs_peers.tsv"
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$res"; }  # delay round row col value
 rate() { [ -n "$2" ] && mbps "$1" "$2" || echo fail; }
 
+wants() { [[ " $only " == *" $1 "* ]]; }
 # run_mount FS DELAY ROUND: every workload on fresh mounts of FS through $PROXY_URL.
 run_mount() {
   local fs=$1 d=$2 r=$3 M="$T/mnt-$1" p="w-$1-$2-$3" s
   fresh() { unmount_fs "$M"; drop_caches; mount_fs "$fs" "$PROXY_URL" "$bucket" "$M"; }
-  fresh
-  s=$(timed dd_read "$M/seq/obj") || s=""; record "$d" "$r" seq_cold "$fs" "$(rate "$size" "$s")"
-  s=$(timed dd_read "$M/seq/obj") || s=""; record "$d" "$r" seq_warm "$fs" "$(rate "$size" "$s")"
-  [ "$r" != 1 ] || verify "$fs seq" "$L/seq" "$M/seq/obj" || record "$d" "$r" seq_cold "$fs" wrong
-  fresh
-  s=$(timed load_one "$M/model") || s=""; record "$d" "$r" model_1 "$fs" "$(rate $((2 * model_size)) "$s")"
-  fresh
-  s=$(timed load_four "$M/model") || s=""; record "$d" "$r" model_4 "$fs" "$(rate $((4 * model_size)) "$s")"
-  fresh
-  s=$(timed scan_two "$M/scan") || s=""; record "$d" "$r" scan "$fs" "$(rate $((200 * scan_file)) "$s")"
-  fresh
-  s=$(timed checkpoint "$M/$p/ckpt") || s=""; record "$d" "$r" ckpt "$fs" "$(rate $((5 * ckpt_file)) "$s")"
-  s=$(timed big_write "$M/$p/big") || s=""; record "$d" "$r" write_1g "$fs" "$(rate "$size" "$s")"
-  s=$(timed copy_small "$M/$p/small" "$p/small/") || s=""; record "$d" "$r" small_cp "$fs" "${s:-fail}"
-  fresh
-  s=$(timed ls -lR "$M/$p/small") || s=""; record "$d" "$r" small_ls "$fs" "${s:-fail}"
-  s=$(timed remove_small "$M/$p/small" "$p/small/") || s=""; record "$d" "$r" small_rm "$fs" "${s:-fail}"
+  if wants seq; then
+    fresh
+    s=$(timed dd_read "$M/seq/obj") || s=""; record "$d" "$r" seq_cold "$fs" "$(rate "$size" "$s")"
+    s=$(timed dd_read "$M/seq/obj") || s=""; record "$d" "$r" seq_warm "$fs" "$(rate "$size" "$s")"
+    [ "$r" != 1 ] || verify "$fs seq" "$L/seq" "$M/seq/obj" || record "$d" "$r" seq_cold "$fs" wrong
+  fi
+  if wants model; then
+    fresh
+    s=$(timed load_one "$M/model") || s=""; record "$d" "$r" model_1 "$fs" "$(rate $((2 * model_size)) "$s")"
+    fresh
+    s=$(timed load_four "$M/model") || s=""; record "$d" "$r" model_4 "$fs" "$(rate $((4 * model_size)) "$s")"
+  fi
+  if wants scan; then
+    fresh
+    s=$(timed scan_two "$M/scan") || s=""; record "$d" "$r" scan "$fs" "$(rate $((200 * scan_file)) "$s")"
+  fi
+  if wants ckpt; then
+    fresh
+    s=$(timed checkpoint "$M/$p/ckpt") || s=""; record "$d" "$r" ckpt "$fs" "$(rate $((5 * ckpt_file)) "$s")"
+    s=$(timed big_write "$M/$p/big") || s=""; record "$d" "$r" write_1g "$fs" "$(rate "$size" "$s")"
+  fi
+  if wants small; then
+    fresh
+    s=$(timed copy_small "$M/$p/small" "$p/small/") || s=""; record "$d" "$r" small_cp "$fs" "${s:-fail}"
+    fresh
+    s=$(timed ls -lR "$M/$p/small") || s=""; record "$d" "$r" small_ls "$fs" "${s:-fail}"
+    s=$(timed remove_small "$M/$p/small" "$p/small/") || s=""; record "$d" "$r" small_rm "$fs" "${s:-fail}"
+  fi
   unmount_fs "$M"
   awsl s3 rm --only-show-errors --recursive "s3://$bucket/$p/" || true
 }
@@ -241,7 +259,9 @@ done
 echo "  server    $BENCH_BACKEND ($(find "$SKYTRAIN_SRC/.tools/bin" -name '.versitygw-*' -printf '%f\n' | sed 's/^\.versitygw-//')), objects on tmpfs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 for d in $delays; do
-  start_proxy "$d"
+  PROXY_OPTS=()
+  [ "$proxy_log" = 0 ] || PROXY_OPTS=(--log-requests "$OUT_DIR/proxy-$d.log")
+  start_proxy "$d" "${PROXY_OPTS[@]}"
   for ((r = 1; r <= rounds; r++)); do
     # Ceiling, then the mounts in an order that rotates each round.
     s=$(curl_ceiling "$PROXY_URL") && record "$d" "$r" seq_cold curl "$(mbps "$size" "$s")"
