@@ -184,7 +184,7 @@ checkpoint() {  # checkpoint DIR: 5 shards written, fsynced, renamed into place
   done
 }
 big_write() { dd if="$L/seq" of="$1" bs=1M conv=fsync status=none; }
-copy_small() { cp -r "$L/small" "$1" && wait_bucket "$2" "$small_files"; }
+copy_small() { mkdir -p "$(dirname "$1")" && cp -r "$L/small" "$1" && wait_bucket "$2" "$small_files"; }
 remove_small() { rm -r "$1" && wait_bucket "$2" 0; }
 verify() {  # verify WHAT LOCAL FILE_IN_MOUNT: byte check after the timed runs (first round only)
   cmp -s "$2" "$3" || { echo "bench: $1 read wrong bytes through the mount" >&2; return 1; }
