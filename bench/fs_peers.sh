@@ -264,13 +264,17 @@ for d in $delays; do
   start_proxy "$d" "${PROXY_OPTS[@]}"
   for ((r = 1; r <= rounds; r++)); do
     # Ceiling, then the mounts in an order that rotates each round.
-    s=$(curl_ceiling "$PROXY_URL") && record "$d" "$r" seq_cold curl "$(mbps "$size" "$s")"
-    drop_caches
-    s=$(timed aws --endpoint-url "$PROXY_URL" s3 cp --only-show-errors "s3://$bucket/seq/obj" "$L/dl/obj") &&
-      record "$d" "$r" seq_cold aws "$(mbps "$size" "$s")"
-    rm -f "$L/dl/obj"
-    s=$(timed aws --endpoint-url "$PROXY_URL" s3 cp --only-show-errors "$L/seq" "s3://$bucket/up/obj") &&
-      record "$d" "$r" write_1g aws "$(mbps "$size" "$s")"
+    if wants seq; then
+      s=$(curl_ceiling "$PROXY_URL") && record "$d" "$r" seq_cold curl "$(mbps "$size" "$s")"
+      drop_caches
+      s=$(timed aws --endpoint-url "$PROXY_URL" s3 cp --only-show-errors "s3://$bucket/seq/obj" "$L/dl/obj") &&
+        record "$d" "$r" seq_cold aws "$(mbps "$size" "$s")"
+      rm -f "$L/dl/obj"
+    fi
+    if wants ckpt; then
+      s=$(timed aws --endpoint-url "$PROXY_URL" s3 cp --only-show-errors "$L/seq" "s3://$bucket/up/obj") &&
+        record "$d" "$r" write_1g aws "$(mbps "$size" "$s")"
+    fi
     n=${#mounts[@]}
     for ((k = 0; k < n; k++)); do
       fs=${mounts[$(((k + r - 1) % n))]}
@@ -318,6 +322,8 @@ print("|---|---|" + "---|" * (len(cols) + 2))
 for d in delays:
     for row, label, higher in rows:
         cells = {c: med((d, row, c)) for c in cols}
+        if all(cells.get(m) is None for m in mounts):
+            continue  # a workload left out with --only
         ours = cells.get("ours")
         peers = [(cells[m], m) for m in targets if isinstance(cells.get(m), float)]
         ratio = ""
