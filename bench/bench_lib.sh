@@ -90,12 +90,12 @@ mount_fs() {
       ;;
     tigrisfs|geesefs)
       # Both daemonize once mounted; credentials from AWS_* in the environment.
-      # shellcheck disable=SC2086
+      # shellcheck disable=SC2086,SC2046  # the flags are split into words on purpose
       "$(peer_bin "$kind")" --endpoint "$ep" --region us-east-1 --log-file "$T/$kind.log" \
         $(peer_opts "$kind") "$bucket" "$mnt" >>"$T/$kind.log" 2>&1
       ;;
     mount-s3)
-      # shellcheck disable=SC2086
+      # shellcheck disable=SC2086,SC2046  # the flags are split into words on purpose
       "$(peer_bin mount-s3)" --endpoint-url "$ep" --force-path-style --region us-east-1 \
         --allow-delete --allow-overwrite $(peer_opts mount-s3) "$bucket" "$mnt" >>"$T/mount-s3.log" 2>&1
       ;;
