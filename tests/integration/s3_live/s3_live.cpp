@@ -1,8 +1,10 @@
 // S3Client against real local servers: the fs_s3_live binary, which is not a unit test (it needs
 // a server; without SKYTRAIN_S3_LIVE every suite is skipped). tests/integration/fs_s3_*.sh start
-// moto / s3rver / the fault proxy on loopback and run it with
+// moto / s3rver / versitygw / the fault proxy on loopback and run it with
 // `fs_s3_live --no-skip -ts='s3 live GROUP'` and these variables:
-//   SKYTRAIN_S3_LIVE    moto | s3rver | retry      which group of cases to run
+//   SKYTRAIN_S3_LIVE    moto | s3rver | versitygw | retry   which server: moto and versitygw run
+//                       the semantics cases, s3rver and versitygw (both check SigV4) the
+//                       signature cases, retry the fault-proxy cases
 //   S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, SKYTRAIN_S3_BUCKET
 //   SKYTRAIN_S3_PROXY, SKYTRAIN_S3_PROXY2  fault-injecting proxies (retry group)
 #include <doctest/doctest.h>
@@ -26,7 +28,11 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-bool live(const char* group) { return env("SKYTRAIN_S3_LIVE") == group; }
+bool live(const char* server) { return env("SKYTRAIN_S3_LIVE") == server; }
+// Full S3 semantics: listing, multipart, copy, conditional requests, batch delete.
+bool semantics_server() { return live("moto") || live("versitygw"); }
+// Servers that check SigV4 signatures and answer AWS error bodies for a wrong secret.
+bool signing_server() { return live("s3rver") || live("versitygw"); }
 
 S3Config live_config(const std::string& endpoint = env("S3_ENDPOINT")) {
   S3Config c;
@@ -67,15 +73,25 @@ const std::vector<std::string> kOddKeys = {
     "odd/dots/./../x",      "odd/(paren)[bracket]{brace}", "odd/tab\tstop", "odd/+leading plus",
 };
 
+// The odd keys this server stores as given. versitygw's posix backend keeps objects as files
+// named by the key, so "odd/dots/./../x" is stored (and listed, for the AWS CLI too) as "odd/x":
+// the dot-segment key is left out there.
+std::vector<std::string> odd_keys() {
+  std::vector<std::string> keys;
+  for (const auto& k : kOddKeys)
+    if (!(live("versitygw") && k.find("/./") != std::string::npos)) keys.push_back(k);
+  return keys;
+}
+
 void round_trip_odd_keys(S3Client& c) {
-  for (size_t i = 0; i < kOddKeys.size(); ++i) {
-    CAPTURE(kOddKeys[i]);
-    const std::string body = "body of " + kOddKeys[i];
-    c.put(kOddKeys[i], body, {});
+  for (const auto& key : odd_keys()) {
+    CAPTURE(key);
+    const std::string body = "body of " + key;
+    c.put(key, body, {});
     std::string out;
-    c.get(kOddKeys[i], 0, 1 << 20, out);
+    c.get(key, 0, 1 << 20, out);
     CHECK(out == body);
-    CHECK(c.head(kOddKeys[i]).size == body.size());
+    CHECK(c.head(key).size == body.size());
   }
 }
 
@@ -104,8 +120,8 @@ Streamed stream_get(S3Client& c, const std::string& key, uint64_t off, uint64_t 
 
 }  // namespace
 
-TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
-  TEST_CASE("s3 live moto: check_bucket, put, head, ranged get, If-Match, metadata, delete") {
+TEST_SUITE("s3 live semantics" * doctest::skip(!semantics_server())) {
+  TEST_CASE("s3 live semantics: check_bucket, put, head, ranged get, If-Match, metadata, delete") {
     S3Client c(live_config());
     c.check_bucket();
     const std::string data = pattern(1'000'003, 1);
@@ -167,7 +183,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     c.remove("obj/empty");
   }
 
-  TEST_CASE("s3 live moto: DeleteObjects removes a batch of keys, odd names and missing ones included") {
+  TEST_CASE("s3 live semantics: DeleteObjects removes a batch of keys, odd names and missing ones included") {
     S3Client c(live_config());
     std::vector<std::string> keys;
     for (int i = 0; i < 300; ++i) keys.push_back("batch/f" + std::to_string(i));
@@ -185,7 +201,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     CHECK(store_errno([&] { c.remove_many(too_many); }) == EINVAL);
   }
 
-  TEST_CASE("s3 live moto: keys with spaces, +, %, =, ~ and unicode round-trip and list exactly") {
+  TEST_CASE("s3 live semantics: keys with spaces, +, %, =, ~ and unicode round-trip and list exactly") {
     S3Client c(live_config());
     round_trip_odd_keys(c);
     std::set<std::string> listed;
@@ -195,14 +211,16 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
       for (auto& o : page.objects) listed.insert(o.key);
       token = page.next_continuation_token;
     } while (token);
-    CHECK(listed == std::set<std::string>(kOddKeys.begin(), kOddKeys.end()));
+    const auto keys = odd_keys();
+    CHECK(listed == std::set<std::string>(keys.begin(), keys.end()));
     auto page = c.list("odd/", "/", std::nullopt);
-    CHECK(std::set<std::string>(page.common_prefixes.begin(), page.common_prefixes.end()) ==
-          std::set<std::string>{"odd/dots/", "odd/\xc3\xbc\xc3\xb1\xc3\xad/"});
-    for (const auto& k : kOddKeys) c.remove(k);
+    std::set<std::string> dirs{"odd/\xc3\xbc\xc3\xb1\xc3\xad/"};
+    if (keys.size() == kOddKeys.size()) dirs.insert("odd/dots/");
+    CHECK(std::set<std::string>(page.common_prefixes.begin(), page.common_prefixes.end()) == dirs);
+    for (const auto& k : keys) c.remove(k);
   }
 
-  TEST_CASE("s3 live moto: listing with prefix and delimiter pages past 1000 keys") {
+  TEST_CASE("s3 live semantics: listing with prefix and delimiter pages past 1000 keys") {
     S3Client c(live_config());
     constexpr int kFiles = 1100;
     std::vector<std::thread> workers;
@@ -261,7 +279,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     CHECK(c.stats().requests > 2 * kFiles);
   }
 
-  TEST_CASE("s3 live moto: CopyObject with COPY and REPLACE metadata") {
+  TEST_CASE("s3 live semantics: CopyObject with COPY and REPLACE metadata") {
     S3Client c(live_config());
     PutOptions opts;
     opts.metadata = {{"mode", "100600"}};
@@ -286,7 +304,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     for (auto k : {"cp/src file+1", "cp/dst=1", "cp/dst=2"}) c.remove(k);
   }
 
-  TEST_CASE("s3 live moto: multipart create, upload, upload-part-copy, list, complete, abort") {
+  TEST_CASE("s3 live semantics: multipart create, upload, upload-part-copy, list, complete, abort") {
     S3Client c(live_config());
     const std::string part1 = pattern(5 << 20, 2), part3 = pattern(123'457, 3);
     const std::string src = pattern(6 << 20, 4);
@@ -327,7 +345,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     c.remove("mp/source");
   }
 
-  TEST_CASE("s3 live moto: many threads share the client and its connections") {
+  TEST_CASE("s3 live semantics: many threads share the client and its connections") {
     S3Config cfg = live_config();
     cfg.max_connections = 4;  // fewer connections than threads: callers queue for a handle
     S3Client c(cfg);
@@ -350,7 +368,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     c.remove("par/obj");
   }
 
-  TEST_CASE("s3 live moto: a key prefix is the client's root") {
+  TEST_CASE("s3 live semantics: a key prefix is the client's root") {
     S3Config cfg = live_config();
     cfg.prefix = "tenant/a/";
     S3Client scoped(cfg);
@@ -373,7 +391,7 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
     for (auto k : {"file.txt", "dir/inner", "copy.txt"}) scoped.remove(k);
   }
 
-  TEST_CASE("s3 live moto: check_bucket explains a missing bucket and an unreachable endpoint") {
+  TEST_CASE("s3 live semantics: check_bucket explains a missing bucket and an unreachable endpoint") {
     S3Config cfg = live_config();
     cfg.bucket = "no-such-bucket-skytrain";
     try {
@@ -396,13 +414,13 @@ TEST_SUITE("s3 live moto" * doctest::skip(!live("moto"))) {
   }
 }
 
-TEST_SUITE("s3 live s3rver" * doctest::skip(!live("s3rver"))) {
-  TEST_CASE("s3 live s3rver: the right secret signs every operation, odd keys round-trip") {
+TEST_SUITE("s3 live signatures" * doctest::skip(!signing_server())) {
+  TEST_CASE("s3 live signatures: the right secret signs every operation, odd keys round-trip") {
     S3Client c(live_config());
     c.check_bucket();
     round_trip_odd_keys(c);
     auto page = c.list("odd/", "", std::nullopt);
-    CHECK(page.objects.size() == kOddKeys.size());
+    CHECK(page.objects.size() == odd_keys().size());
     // (s3rver 5.0.0 cannot copy from a source key containing '+', even for the AWS CLI: its bug;
     // the moto cases copy such keys.)
     c.copy("odd/a b.txt", "odd-copy/a+b copy", nullptr);
@@ -416,13 +434,13 @@ TEST_SUITE("s3 live s3rver" * doctest::skip(!live("s3rver"))) {
     c.complete_multipart("mp/x y", id, {{1, e1}, {2, e2}});
     c.get("mp/x y", 0, 6 << 20, out);
     CHECK(out == p1 + "tail");
-    CHECK(c.remove_many(std::vector<std::string>(kOddKeys.begin(), kOddKeys.end())).empty());  // signed POST
+    CHECK(c.remove_many(odd_keys()).empty());  // signed POST
     CHECK(c.list("odd/", "", std::nullopt).objects.empty());
     c.remove("odd-copy/a+b copy");
     c.remove("mp/x y");
   }
 
-  TEST_CASE("s3 live s3rver: a wrong secret is refused with EACCES and a clear reason") {
+  TEST_CASE("s3 live signatures: a wrong secret is refused with EACCES and a clear reason") {
     S3Config cfg = live_config();
     cfg.credentials.secret_access_key = "WRONG-SECRET-value";
     S3Client c(cfg);
