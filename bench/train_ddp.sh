@@ -50,17 +50,7 @@ D=$T/root/model-ready/bench/qwen2-small/bench/random
 echo '{"fingerprint":"bench"}' > "$D/manifest.json"
 cp -al "$T/root" "$T/root2"
 common=(--model bench/qwen2-small --dataset bench/random --max-steps "$STEPS" --max-seq-len "$SEQ" --save-steps 0 --no-fused)
-summary() {  # summary METRICS: tokens/s over steps 3.., all-reduce share, final loss
-  python3 - "$1" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if '"step"' in l]
-secs = rows[-1]["elapsed_s"] - rows[1]["elapsed_s"]
-tps = sum(r["tokens"] for r in rows[2:]) / secs
-ar = rows[-1].get("allreduce_s", 0) - rows[1].get("allreduce_s", 0)
-print(f"{tps:.1f} tokens/s, {secs / (len(rows) - 2):.2f} s/step, all-reduce {100 * ar / secs:.2f}% of the step "
-      f"({1000 * ar / (len(rows) - 2):.1f} ms/step), final loss {rows[-1]['loss']:.5f}")
-PY
-}
+summary() { python3 "$SRC/bench/train_metrics.py" "$1" --summary; }  # tokens/s over steps 3.., all-reduce share, final loss
 echo "== CPU scaling, $(nproc) cores, global batch 8 rows x seq $SEQ, $STEPS steps"
 "$BIN/skytrain-train" --root "$T/root" "${common[@]}" --batch-size 2 --grad-accum 4 --threads 2 2> "$T/one.log" || { cat "$T/one.log"; exit 1; }
 echo "1 rank  x 2 threads: $(summary "$T/root/done/bench/qwen2-small/bench/random/checkpoints/metrics.jsonl")"

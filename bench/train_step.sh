@@ -59,13 +59,7 @@ PY
       ours)
         run_measured "$BIN/skytrain-train" --root "$T/root" --model "bench/$name" --dataset bench/random --max-steps "$steps" \
           --batch-size "$batch" --grad-accum "$accum" --max-seq-len "$seq" --threads "$THREADS" --save-steps 0 --no-fused --restart
-        tps[$peer]=$("$PY" - "$T/root/done/bench/$name/bench/random/checkpoints/metrics.jsonl" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if '"step"' in l]
-tokens = sum(r["tokens"] for r in rows[2:])
-print(f"{tokens / (rows[-1]['elapsed_s'] - rows[1]['elapsed_s']):.1f}")
-PY
-)
+        tps[$peer]=$("$PY" "$SRC/bench/train_metrics.py" "$T/root/done/bench/$name/bench/random/checkpoints/metrics.jsonl")
         rm -rf "$T/root/done" ;;
       trl) run_measured "$PY" "$SRC/bench/train_step_trl.py" "$M" "$T/rows-$name.jsonl" "$batch" "$accum" "$steps" "$THREADS" "$gc"
            tps[$peer]=$("$PY" -c 'import json,sys; print("%.1f" % json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["tokens_per_s"])' "$T/out") ;;

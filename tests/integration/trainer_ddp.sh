@@ -51,11 +51,7 @@ long=(--root "$T/kill" --model "$MODEL" --dataset "$DATASET" --max-steps 40 --lr
 launcher=$!
 track_pid "$launcher"
 kout=$(out kill)
-for _ in $(seq 1 36000); do
-  [ -f "$kout/checkpoints/step-00000004/state.json" ] && break
-  kill -0 "$launcher" 2>/dev/null || break
-  sleep 0.1
-done
+wait_while_running "$launcher" -f "$kout/checkpoints/step-00000004/state.json"
 rank1=$(pgrep -P "$launcher" | while read -r p; do grep -qz '^RANK=1$' "/proc/$p/environ" && echo "$p"; done)
 check "found rank 1's process" test -n "$rank1"
 kill -9 "$rank1"
@@ -74,7 +70,7 @@ check "and finished" test -s "$kout/manifest.json"
 # variables; rank 0 hosts the store), so no launcher stands between them.
 cp -al "$ROOT" "$T/err"
 mkdir -p "$T/empty"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 ranks=(--model "$MODEL" --dataset "$DATASET" --max-steps 4 --threads 1 --no-fused --batch-size 2 --grad-accum 1 --dist-timeout 60)
 env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrain-train" --root "$T/err" "${ranks[@]}" 2> "$T/r0.log" &
 r0=$!
@@ -91,7 +87,7 @@ check "rank 0's error names rank 1 and why" grep -q "rank 1 failed: .*no config.
 
 # kill -9 of rank 0, the store's host when no launcher runs: rank 1 exits non-zero, naming it.
 cp -al "$ROOT" "$T/kill0"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 ranks=(--root "$T/kill0" --model "$MODEL" --dataset "$DATASET" --max-steps 2000 --threads 1 --no-fused --batch-size 2
        --grad-accum 1 --save-steps 0 --dist-timeout 60)
 env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrain-train" "${ranks[@]}" 2> /dev/null &
@@ -100,11 +96,7 @@ track_pid "$r0"
 env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrain-train" "${ranks[@]}" 2> "$T/k1.log" &
 r1=$!
 track_pid "$r1"
-for _ in $(seq 1 36000); do
-  [ -s "$(out kill0)/checkpoints/metrics.jsonl" ] && break
-  kill -0 "$r0" 2>/dev/null || break
-  sleep 0.1
-done
+wait_while_running "$r0" -s "$(out kill0)/checkpoints/metrics.jsonl"
 kill -9 "$r0"
 rc1=0
 wait "$r1" || rc1=$?
