@@ -1,4 +1,4 @@
-// Parquet rows through ParquetReader (the decoder lives in pipeline/src/parquet/). The resume
+// Parquet rows through ParquetReader (the decoder lives in pipeline/parquet/). The resume
 // position is the row index in the file: a resumed read decodes and drops the rows before it
 // (nothing is written for them), since Parquet row groups are not seekable to a row.
 #include <fmt/format.h>

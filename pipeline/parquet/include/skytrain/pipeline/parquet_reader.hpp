@@ -1,7 +1,7 @@
 // Streaming Parquet reader: rows come out one at a time as JSON objects; memory is bounded by
 // one row group (one compressed column chunk plus one decoded page per leaf column), never the
 // whole file. Written for skytrain (no Arrow/Parquet library is packaged in Debian 12); the
-// mechanism is described in pipeline/src/parquet/parquet_reader.cpp and the files beside it.
+// mechanism is described in pipeline/parquet/parquet_reader.cpp and the files beside it.
 //
 // Supported: data pages v1 and v2, dictionary pages; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY,
 // RLE (booleans), DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY,
