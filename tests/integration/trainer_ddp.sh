@@ -17,6 +17,14 @@ common=(--model "$MODEL" --dataset "$DATASET" --max-steps 6 --lr 2e-3 --warmup-s
         --save-steps 0 --dist-timeout 60)
 for d in one two torchrun; do cp -al "$ROOT" "$T/$d"; done
 out() { echo "$T/$1/done/$MODEL/$DATASET"; }
+# kill_and_reap VICTIM PID LOG: kill -9 VICTIM, wait for PID (the launcher or the surviving
+# rank) and show its LOG; sets rc to PID's exit status.
+kill_and_reap() {
+  kill -9 "$1"
+  rc=0
+  wait "$2" || rc=$?
+  cat "$3" >&2
+}
 
 check "1 rank, batch 4 x accum 2" "$TBIN/skytrain-train" --root "$T/one" "${common[@]}" --batch-size 4 --grad-accum 2
 check "2 ranks, batch 2 x accum 2 each" "$TBIN/skytrain-train" --root "$T/two" "${common[@]}" --batch-size 2 --grad-accum 2 \
@@ -54,10 +62,7 @@ kout=$(out kill)
 wait_while_running "$launcher" -f "$kout/checkpoints/step-00000004/state.json"
 rank1=$(pgrep -P "$launcher" | while read -r p; do grep -qz '^RANK=1$' "/proc/$p/environ" && echo "$p"; done)
 check "found rank 1's process" test -n "$rank1"
-kill -9 "$rank1"
-rc=0
-wait "$launcher" || rc=$?
-cat "$T/kill.log" >&2
+kill_and_reap "$rank1" "$launcher" "$T/kill.log"
 check "the job exited non-zero" test "$rc" -ne 0
 check "the launcher names rank 1 and its signal" grep -q "rank 1 (pid $rank1) was killed by signal 9" "$T/kill.log"
 check "rank 0 stopped, naming rank 1" grep -Eq "rank 0: .*rank 1|rank 0: stopping: rank 1" "$T/kill.log"
@@ -97,10 +102,7 @@ env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrai
 r1=$!
 track_pid "$r1"
 wait_while_running "$r0" -s "$(out kill0)/checkpoints/metrics.jsonl"
-kill -9 "$r0"
-rc1=0
-wait "$r1" || rc1=$?
-cat "$T/k1.log" >&2
-check "rank 1 exited non-zero" test "$rc1" -eq 1
+kill_and_reap "$r0" "$r1" "$T/k1.log"
+check "rank 1 exited non-zero" test "$rc" -eq 1
 check "rank 1 names rank 0" grep -q "rank 1: .*rank 0 has failed" "$T/k1.log"
 echo "trainer_ddp: OK"
