@@ -21,13 +21,6 @@ using namespace skytrain::fs;
 
 namespace {
 
-log::Level level_named(const std::string& s) {
-  if (s == "error") return log::Level::error;
-  if (s == "warn") return log::Level::warn;
-  if (s == "debug") return log::Level::debug;
-  return log::Level::info;
-}
-
 void check_mountpoint(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) fail_errno("mountpoint " + path);
@@ -51,7 +44,8 @@ int main(int argc, char** argv) {
     std::optional<MountOptions> parsed = parse_mount_command_line(argc, argv);
     if (!parsed) return 0;
     opt = std::move(*parsed);
-    log::set_level(level_named(opt.log_level));
+    // --log-level is checked against the level names when the options are parsed.
+    log::set_level(log::parse_level(opt.log_level).value_or(log::Level::info));
     s3 = resolve_s3_config(opt.bucket, opt.prefix, opt.s3);
     check_mountpoint(opt.mountpoint);
   } catch (const std::exception& e) {
