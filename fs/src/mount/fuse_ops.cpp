@@ -138,10 +138,13 @@ void check_writable(fuse_req_t req) {
   if (fs_of(req).config().read_only) throw FsError(EROFS);
 }
 
-void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
   try {
     check_writable(req);
-    if (!S_ISREG(mode)) throw FsError(EPERM, "only regular files can be stored as objects");
+    if (!S_ISREG(mode)) {
+      reply_entry(req, namespace_ops::mknod_special(fs_of(req), parent, name, mode, rdev, caller_of(req)));
+      return;
+    }
     Filesystem& fs = fs_of(req);
     OpenReply o;
     EntryReply e = write_ops::create(fs, parent, name, mode, O_WRONLY | O_CREAT | O_EXCL, caller_of(req), o);
@@ -201,6 +204,8 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   }
 }
 
+// Hard links are refused with EPERM, link(2)'s errno for "the filesystem does not support hard
+// links" (README, POSIX semantics): two keys are two objects, so the names would drift apart.
 void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
 
 // --- files ---
@@ -306,7 +311,8 @@ void do_readdir(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi, bool
       size_t n;
       if (plus) {
         fuse_entry_param p = to_entry(d.entry);
-        if (!d.entry.ino) {  // "." and "..": not looked up, only the type and number are used
+        // "." and "..", and entries of unknown type: not looked up, only the type and number are used
+        if (!d.entry.ino) {
           std::memset(&p.attr, 0, sizeof p.attr);
           p.attr.st_mode = d.entry.attr.mode;
         }

@@ -27,6 +27,7 @@
 
 #include "skytrain/common/log.hpp"
 #include "skytrain/fs/mount/object_attributes.hpp"
+#include "skytrain/fs/mount/posix_rules.hpp"
 #include "skytrain/fs/mount/write_ops.hpp"
 #include "skytrain/fs/mount/write_path.hpp"
 #include "skytrain/fs/upload/job_group.hpp"
@@ -174,16 +175,20 @@ void unlink(Filesystem& fs, InodeNumber parent, const std::string& name) {
   fs.inodes().unlink(parent, name);
   fs.negative_cache().insert(parent, name);
   fs.directory_contents().remove(parent, name);
+  posix::entry_changed(fs, parent);
 }
 
 EntryReply mkdir(Filesystem& fs, InodeNumber parent, const std::string& name, mode_t mode, const Caller& caller) {
   check_writable(fs);
-  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(name);
   if (resolve(fs, parent, name)) throw FsError(EEXIST);
+  const posix::NewEntryOwner owner =
+      posix::new_entry_owner(fs.inodes().get(parent)->attributes(), caller, S_IFDIR | (mode & 07777));
   Attributes a = directory_attributes(now_ns(), fs.config());
-  a.mode = S_IFDIR | (mode & 07777);
-  a.uid = caller.uid;
-  a.gid = caller.gid;
+  a.mode = owner.mode;
+  a.uid = owner.uid;
+  a.gid = owner.gid;
+  a.ctime_ns = a.mtime_ns;
   PutOptions o;
   o.metadata = WritePath::metadata_for(a, false);
   const std::string prefix = fs.inodes().child_key(parent, name, true);
@@ -195,6 +200,7 @@ EntryReply mkdir(Filesystem& fs, InodeNumber parent, const std::string& name, mo
   fs.directory_contents().add(parent, name);
   // The lookup above found nothing under the prefix: the new directory is empty.
   fs.directory_contents().set_empty(node->ino());
+  posix::entry_changed(fs, parent);
   return fs.entry_for(node);
 }
 
@@ -210,13 +216,14 @@ void rmdir(Filesystem& fs, InodeNumber parent, const std::string& name) {
   fs.negative_cache().insert(parent, name);
   fs.directory_contents().remove(parent, name);
   fs.directory_contents().forget(node->ino());
+  posix::entry_changed(fs, parent);
 }
 
 void rename(Filesystem& fs, InodeNumber parent, const std::string& name, InodeNumber new_parent,
             const std::string& new_name, unsigned flags) {
   check_writable(fs);
   if (flags & RENAME_EXCHANGE) throw FsError(EINVAL, "RENAME_EXCHANGE is not supported on S3");
-  if (new_name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(new_name);
   InodePtr src = resolve(fs, parent, name);
   if (!src) throw FsError(ENOENT);
   if (parent == new_parent && name == new_name) return;
@@ -248,19 +255,24 @@ void rename(Filesystem& fs, InodeNumber parent, const std::string& name, InodeNu
   if (dst && dst->is_dir()) fs.directory_contents().forget(dst->ino());
   fs.directory_contents().remove(parent, name);
   fs.directory_contents().add(new_parent, new_name);
+  posix::inode_changed(fs, src);
+  posix::entry_changed(fs, parent);
+  if (new_parent != parent) posix::entry_changed(fs, new_parent);
 }
 
 EntryReply symlink(Filesystem& fs, const std::string& target, InodeNumber parent, const std::string& name,
                    const Caller& caller) {
   check_writable(fs);
-  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(name);
   if (resolve(fs, parent, name)) throw FsError(EEXIST);
+  const posix::NewEntryOwner owner = posix::new_entry_owner(fs.inodes().get(parent)->attributes(), caller, S_IFLNK | 0777);
   Attributes a;
   a.mode = S_IFLNK | 0777;
-  a.uid = caller.uid;
-  a.gid = caller.gid;
+  a.uid = owner.uid;
+  a.gid = owner.gid;
   a.size = target.size();
   a.mtime_ns = now_ns();
+  a.ctime_ns = a.mtime_ns;
   a.from_metadata = true;
   PutOptions o;
   o.metadata = WritePath::metadata_for(a, false);
@@ -272,6 +284,7 @@ EntryReply symlink(Filesystem& fs, const std::string& target, InodeNumber parent
   node->set_attributes(a, fs.attr_expiry());
   fs.negative_cache().erase(parent, name);
   fs.directory_contents().add(parent, name);
+  posix::entry_changed(fs, parent);
   return fs.entry_for(node);
 }
 

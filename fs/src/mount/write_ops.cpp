@@ -15,6 +15,7 @@
 #include <fuse_lowlevel.h>
 
 #include "skytrain/fs/mount/object_attributes.hpp"
+#include "skytrain/fs/mount/posix_rules.hpp"
 #include "skytrain/fs/mount/write_path.hpp"
 
 namespace skytrain::fs::write_ops {
@@ -58,7 +59,7 @@ OpenReply open_for_write(Filesystem& fs, const InodePtr& node, int flags) {
 EntryReply create(Filesystem& fs, InodeNumber parent, const std::string& name, mode_t mode, int flags,
                   const Caller& caller, OpenReply& open_out) {
   if (fs.config().read_only) throw FsError(EROFS);
-  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(name);
   InodePtr dir = fs.inodes().get(parent);
   if (!dir->is_dir()) throw FsError(ENOTDIR);
   WritePath& wp = WritePath::of(fs);
@@ -91,17 +92,21 @@ EntryReply create(Filesystem& fs, InodeNumber parent, const std::string& name, m
   // A DELETE of this key from an earlier unlink must not remove the new file.
   fs.pending_deletes().wait(fs.inodes().child_key(parent, name, false));
   InodePtr node = fs.inodes().link(parent, name, InodeKind::file, 1);
+  // The parent's cached attributes (the kernel has just checked them): no request.
+  const posix::NewEntryOwner owner = posix::new_entry_owner(dir->attributes(), caller, S_IFREG | (mode & 07777));
   Attributes a;
-  a.mode = S_IFREG | (mode & 07777);
-  a.uid = caller.uid;
-  a.gid = caller.gid;
+  a.mode = owner.mode;
+  a.uid = owner.uid;
+  a.gid = owner.gid;
   a.size = 0;
   a.mtime_ns = now_ns();
+  a.ctime_ns = a.mtime_ns;
   a.from_metadata = true;
   node->set_local(true);
   node->set_attributes(a, Clock::time_point::max());
   fs.negative_cache().erase(parent, name);
   fs.directory_contents().add(parent, name);
+  posix::entry_changed(fs, parent);
   std::shared_ptr<WritePath::OpenFile> f = wp.open_created(node);
   open_out = add_handle(fs, wp, f, flags);
   return fs.entry_for(node);
@@ -111,8 +116,9 @@ Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int
                    const Caller& caller) {
   InodePtr node = fs.inodes().get(ino);
   constexpr int kChanges = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE |
-                           FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW;
-  if (!(to_set & kChanges)) return fs.getattr(ino);  // atime/ctime only: nothing we store
+                           FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_ATIME |
+                           FUSE_SET_ATTR_ATIME_NOW;
+  if (!(to_set & kChanges)) return fs.getattr(ino);  // ctime only: it follows the other changes
   if (fs.config().read_only) throw FsError(EROFS);
   fs.directory_contents().drop_listings();  // kept listings show the old attributes
   if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) && caller.uid != 0) {
@@ -125,8 +131,13 @@ Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int
     if (to_set & FUSE_SET_ATTR_MODE) a.mode = (a.mode & S_IFMT) | (attr.st_mode & 07777);
     if (to_set & FUSE_SET_ATTR_UID) a.uid = attr.st_uid;
     if (to_set & FUSE_SET_ATTR_GID) a.gid = attr.st_gid;
-    if (to_set & FUSE_SET_ATTR_MTIME_NOW) a.mtime_ns = now_ns();
+    const int64_t now = now_ns();
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW) a.mtime_ns = now;
     else if (to_set & FUSE_SET_ATTR_MTIME) a.mtime_ns = timespec_ns(attr.st_mtim);
+    // An atime set here is stored; one omitted (UTIME_OMIT) keeps its value.
+    if (to_set & FUSE_SET_ATTR_ATIME_NOW) a.atime_ns = now;
+    else if (to_set & FUSE_SET_ATTR_ATIME) a.atime_ns = timespec_ns(attr.st_atim);
+    a.ctime_ns = now;
     return a;
   };
   const bool sets_mtime = to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW);
@@ -137,9 +148,15 @@ Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int
     Attributes a = apply(fs.getattr(ino));
     PutOptions o;
     o.metadata = WritePath::metadata_for(a, sets_mtime);
-    if (ino != kRootInode) fs.store().put(fs.inodes().key_of(ino), "", o);
+    if (sets_mtime) node->clear_touch();  // the explicit time wins over entry changes before it
+    // The mount root has no object to store them on: its attributes live as long as the mount.
+    if (ino == kRootInode) {
+      node->set_attributes(a, Clock::time_point::max());
+      return node->attributes();
+    }
+    fs.store().put(fs.inodes().key_of(ino), "", o);
     node->set_attributes(a, fs.attr_expiry());
-    return a;
+    return node->attributes();
   }
   if (node->kind() == InodeKind::symlink && (to_set & FUSE_SET_ATTR_SIZE)) throw FsError(EINVAL);
 

@@ -143,6 +143,8 @@ class Filesystem {
   };
   void keep_listing(const DirHandle& h);
   bool has_local_child(InodeNumber dir) const;
+  // A listed empty object whose type only its metadata can tell (not known from a HEAD).
+  bool type_unknown(InodeNumber dir, const ListedEntry& e) const;
   std::shared_ptr<DirHandle> dir_handle(uint64_t dh);
 
   ObjectStore& store_;

@@ -7,6 +7,7 @@
 //
 //  write_ops.cpp:     create, open_for_write, setattr
 //  namespace_ops.cpp: unlink, mkdir, rmdir, rename, symlink, readlink, fsyncdir
+//  special_files.cpp: mknod of FIFOs, sockets and device nodes
 #pragma once
 #include <sys/stat.h>
 
@@ -38,6 +39,9 @@ void rename(Filesystem& fs, InodeNumber parent, const std::string& name, InodeNu
 EntryReply symlink(Filesystem& fs, const std::string& target, InodeNumber parent, const std::string& name,
                    const Caller& caller);
 std::string readlink(Filesystem& fs, InodeNumber ino);
+// MKNOD of a FIFO, socket or char/block device (regular files go through write_ops::create).
+EntryReply mknod_special(Filesystem& fs, InodeNumber parent, const std::string& name, mode_t mode, dev_t rdev,
+                         const Caller& caller);
 // FSYNCDIR: returns once the DELETEs of files unlinked under the directory are done.
 void fsyncdir(Filesystem& fs, InodeNumber ino);
 
