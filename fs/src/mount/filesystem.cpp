@@ -72,8 +72,15 @@ EntryReply Filesystem::entry_for(const InodePtr& node) const {
   r.ino = node->ino();
   r.attr = node->attributes();
   r.entry_ttl = cfg_.stat_ttl;
-  r.attr_ttl = cfg_.stat_ttl;
+  r.attr_ttl = head_before_use(r.attr) ? std::chrono::milliseconds(0) : cfg_.stat_ttl;
   return r;
+}
+
+bool Filesystem::head_before_use(const Attributes& a) const {
+  // The kernel checks permissions against what we show: a listing's defaults must not stand for
+  // the owner and mode, so it is told not to cache them and its getattr gets a HEAD. The node
+  // stays fresh for our own lookups (unlink's, rename's), which need only its existence.
+  return cfg_.default_permissions && a.provisional;
 }
 
 EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
@@ -183,7 +190,8 @@ Attributes Filesystem::refresh_directory_attributes(const InodePtr& node) {
 Attributes Filesystem::getattr(InodeNumber ino) {
   InodePtr node = inodes_.get(ino);
   // The root has no marker object: its attributes are the mount's (and chmod/chown of it).
-  if (node->attributes_fresh() || ino == kRootInode) return node->attributes();
+  if ((node->attributes_fresh() && !head_before_use(node->attributes())) || ino == kRootInode)
+    return node->attributes();
   if (node->is_dir()) return refresh_directory_attributes(node);
   return refresh_file_attributes(node);
 }
@@ -281,15 +289,10 @@ EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e,
     r.attr_ttl = {};
     return bounded(r);
   }
-  if (cfg_.default_permissions) {
-    // The kernel would check permissions against the listing's defaults: unless a HEAD told the
-    // node's owner and mode, the kernel asks getattr (a HEAD) before it uses them.
-    node->merge_listing_attributes(a, Clock::time_point{});
-    EntryReply r = entry_for(node);
-    if (!node->attributes_fresh()) r.attr_ttl = {};
-    return bounded(r);
+  if (kind != InodeKind::directory) {
+    a.provisional = !e.info.has_metadata;
+    node->merge_listing_attributes(a, kept_until ? *kept_until : attr_expiry());
   }
-  if (kind != InodeKind::directory) node->merge_listing_attributes(a, kept_until ? *kept_until : attr_expiry());
   return bounded(entry_for(node));
 }
 

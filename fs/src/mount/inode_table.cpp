@@ -42,7 +42,8 @@ void Inode::clear_touch() {
 void Inode::merge_listing_attributes(const Attributes& a, Clock::time_point expires) {
   std::lock_guard lk(mu_);
   if (local_) return;
-  if (attr_.from_metadata && !a.from_metadata && attr_.etag == a.etag) {
+  // What a HEAD told (metadata, or that there is none) outlives a listing of the same object.
+  if (attr_.etag == a.etag && ((attr_.from_metadata && !a.from_metadata) || (!attr_.provisional && a.provisional))) {
     expires_ = std::max(expires_, expires);
     return;
   }

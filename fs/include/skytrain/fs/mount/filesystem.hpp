@@ -117,6 +117,9 @@ class Filesystem {
   FetchPool& pool() { return pool_; }
   // The reply for a node the caller has just linked (lookup count already taken).
   EntryReply entry_for(const InodePtr& node) const;
+  // On a default_permissions mount, attributes a listing made up (no owner/mode) that the
+  // kernel must not cache: getattr asks the store first.
+  bool head_before_use(const Attributes& a) const;
   std::chrono::milliseconds stat_ttl() const { return cfg_.stat_ttl; }
   Clock::time_point attr_expiry() const { return Clock::now() + cfg_.stat_ttl; }
 

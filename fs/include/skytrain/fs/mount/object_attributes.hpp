@@ -41,6 +41,7 @@ struct Attributes {
   dev_t rdev = 0;  // device nodes only
   std::string etag;
   bool from_metadata = false;  // mode/uid/gid/mtime came from object metadata (authoritative)
+  bool provisional = false;    // from a listing without metadata: owner and mode not yet known
 };
 
 Attributes file_attributes(const ObjectInfo& info, const FilesystemConfig& cfg);
