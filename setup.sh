@@ -6,14 +6,18 @@
 #   ./setup.sh --node   only what a GPU node needs to build and run the tools (sky/allatonce.yaml):
 #                       the build packages and the pinned torch in .venv, no test fixtures
 #   ./setup.sh --fs     only what building skytrain-fs needs (serving nodes, -DSKYTRAIN_FS_ONLY=ON)
+#   ./setup.sh --bench-peers   everything, plus the other S3 mounts bench/fs_peers.sh compares
+#                       (tigrisfs, geesefs; pinned below): minutes of Go builds that CI skips
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 mode=all
+peers=0
 case "${1:-}" in
   "") ;;
   --node) mode=node ;;
   --fs) mode=fs ;;
-  *) echo "usage: $0 [--node | --fs]" >&2; exit 2 ;;
+  --bench-peers) peers=1 ;;
+  *) echo "usage: $0 [--node | --fs | --bench-peers]" >&2; exit 2 ;;
 esac
 
 apt_packages=(
@@ -82,4 +86,53 @@ if [ ! -f "$stamp" ] || ! cmp -s tests/node/package-lock.json "$stamp"; then
   echo "setup: installing npm test fixtures"
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
   cp tests/node/package-lock.json "$stamp"
+fi
+
+# Go programs, pinned, into .tools/bin (git-ignored), each with a version stamp beside it.
+#   versitygw: the real S3 server (SigV4, multipart, copy, conditional requests, AWS error bodies)
+#     that the tests and bench/fs_peers.sh run beside moto and s3rver. MinIO, which issue 17 named,
+#     is AGPL-3.0, a licence this workplace's package lists mark not-to-use; versitygw is Apache-2.0.
+VERSITYGW_VERSION=v1.8.0
+#   Peers for bench/fs_peers.sh (--bench-peers only). tigrisfs's go.mod carries `replace`
+#   directives (forks of jacobsa/fuse and cgofuse), which `go install mod@version` refuses (and
+#   the proxy answers 403 to the version list that go install reads first), so the released module
+#   is taken from the Go module proxy with `go mod download` and built in place with its own
+#   go.mod and go.sum: the same bytes `go install` would build.
+TIGRISFS_VERSION=v1.2.1
+tools=$PWD/.tools/bin
+need_go() {
+  command -v go >/dev/null || { echo "setup: Go is needed to install $1 (the machine's go; Debian's golang is too old)" >&2; exit 1; }
+}
+go_tool() {  # go_tool NAME VERSION install|build MODULE[/CMD]
+  local name=$1 version=$2 how=$3 mod=$4 dir
+  [ -x "$tools/$name" ] && [ -f "$tools/.$name-$version" ] && return 0
+  need_go "$name"
+  echo "setup: installing $name $version (Go build, a minute or more)"
+  mkdir -p "$tools"
+  rm -f "$tools/.$name-"*
+  if [ "$how" = install ]; then
+    GOBIN=$tools GOFLAGS=-trimpath go install "$mod@$version"
+  else
+    dir=$(go mod download -json "$mod@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [ -n "$dir" ] || { echo "setup: go mod download $mod@$version failed" >&2; exit 1; }
+    (cd "$dir" && go build -trimpath -o "$tools/$name" .)
+  fi
+  touch "$tools/.$name-$version"
+}
+go_tool versitygw "$VERSITYGW_VERSION" install github.com/versity/versitygw/cmd/versitygw
+if [ "$peers" = 1 ]; then
+  go_tool tigrisfs "$TIGRISFS_VERSION" build github.com/tigrisdata/tigrisfs
+  # geesefs v0.43.8 cannot be built from its module: its go.mod replaces github.com/aws/aws-sdk-go
+  # with ./s3ext, a nested module that the module zip leaves out ("github.com/aws/aws-sdk-go@v1.55.8:
+  # replacement directory ./s3ext does not exist"), and its binaries come from a download site
+  # these machines cannot reach. bench/fs_peers.sh takes one from $GEESEFS or .tools/bin.
+  [ -x "$tools/geesefs" ] || [ -x "${GEESEFS:-}" ] ||
+    echo "setup: geesefs has no installable registry release here; bench/fs_peers.sh skips it unless GEESEFS names a binary"
+  # mountpoint-s3's mount-s3 is not published to crates.io (its crate there is a 0.0.1
+  # placeholder; `cargo install mountpoint-s3 --version 1.23.0 --locked` answers "could not find
+  # `mountpoint-s3` in registry `crates-io` with version `=1.23.0`"), and its release packages
+  # come from a download site these machines cannot reach. bench/fs_peers.sh takes one from
+  # $MOUNT_S3 or PATH and otherwise prints that it skips it.
+  command -v mount-s3 >/dev/null || [ -x "${MOUNT_S3:-}" ] ||
+    echo "setup: mount-s3 (mountpoint-s3) has no registry package here; bench/fs_peers.sh skips it unless MOUNT_S3 names a binary"
 fi

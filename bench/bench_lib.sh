@@ -5,6 +5,10 @@
 #   s3fs    Debian s3fs 1.90, defaults (no local cache), path-style
 #   rclone  Debian rclone 1.60 `rclone mount --vfs-cache-mode off` (AWS_CA_BUNDLE unset: 1.60
 #           refuses to start with it)
+#   tigrisfs            pinned Go build in .tools/bin (./setup.sh --bench-peers)
+#   geesefs             from $GEESEFS or .tools/bin (its module does not build: see setup.sh)
+#   mount-s3            mountpoint-s3, from $MOUNT_S3 or PATH (no registry package: see setup.sh)
+# Each takes extra flags from $<NAME>_OPTS (TIGRISFS_OPTS, GEESEFS_OPTS, MOUNT_S3_OPTS).
 # Everything runs on 127.0.0.1 and is torn down at exit (unmount, then kill by PID), through
 # tests/lib/harness.sh.
 # shellcheck shell=bash
@@ -34,14 +38,15 @@ ratio() {
 # the run. Every proxy is stopped by its PID file at exit, on every exit path (the hook is
 # registered before the proxy starts, and s3-proxy.sh writes the PID file as soon as it forks).
 _proxy_n=0
-start_proxy() {
+start_proxy() {  # start_proxy DELAY_MS [s3_proxy.py options...]
   local delay=$1
+  shift
   PROXY_URL=$S3_ENDPOINT
   [ "$delay" = 0 ] && return 0
   [ "$_proxy_n" -gt 0 ] || on_exit stop_proxies
   _proxy_n=$((_proxy_n + 1))
   # shellcheck disable=SC2034  # read by the caller
-  PROXY_URL=$(bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy$_proxy_n" "$S3_ENDPOINT" --delay-ms "$delay")
+  PROXY_URL=$(bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy$_proxy_n" "$S3_ENDPOINT" --delay-ms "$delay" "$@")
 }
 stop_proxies() {
   local d
@@ -83,9 +88,42 @@ mount_fs() {
         RCLONE_CONFIG_BENCHS3_FORCE_PATH_STYLE=true \
         rclone mount "benchs3:$bucket" "$mnt" --vfs-cache-mode off --daemon --log-file "$T/rclone.log" ${RCLONE_OPTS:-}
       ;;
+    tigrisfs|geesefs)
+      # Both daemonize once mounted; credentials from AWS_* in the environment.
+      # shellcheck disable=SC2086,SC2046  # the flags are split into words on purpose
+      "$(peer_bin "$kind")" --endpoint "$ep" --region us-east-1 --log-file "$T/$kind.log" \
+        $(peer_opts "$kind") "$bucket" "$mnt" >>"$T/$kind.log" 2>&1
+      ;;
+    mount-s3)
+      # shellcheck disable=SC2086,SC2046  # the flags are split into words on purpose
+      "$(peer_bin mount-s3)" --endpoint-url "$ep" --force-path-style --region us-east-1 \
+        --allow-delete --allow-overwrite $(peer_opts mount-s3) "$bucket" "$mnt" >>"$T/mount-s3.log" 2>&1
+      ;;
     *) echo "bench: unknown filesystem $kind" >&2; return 2 ;;
   esac
   wait_mounted "$mnt"
+}
+
+# peer_bin NAME: the binary of a peer mount, or nothing (then the bench skips it).
+peer_bin() {
+  case "$1" in
+    tigrisfs) [ -x "$SKYTRAIN_SRC/.tools/bin/$1" ] && echo "$SKYTRAIN_SRC/.tools/bin/$1" ;;
+    geesefs) if [ -n "${GEESEFS:-}" ] && [ -x "$GEESEFS" ]; then echo "$GEESEFS"
+             elif [ -x "$SKYTRAIN_SRC/.tools/bin/geesefs" ]; then echo "$SKYTRAIN_SRC/.tools/bin/geesefs"; fi ;;
+    mount-s3) if [ -n "${MOUNT_S3:-}" ] && [ -x "$MOUNT_S3" ]; then echo "$MOUNT_S3"; else command -v mount-s3; fi ;;
+    ours) [ -x "$BIN/skytrain-fs" ] && echo "$BIN/skytrain-fs" ;;
+    *) command -v "$1" ;;
+  esac
+}
+peer_opts() {
+  case "$1" in
+    ours) echo "${OURS_OPTS:-}" ;;
+    tigrisfs) echo "${TIGRISFS_OPTS:-}" ;;
+    geesefs) echo "${GEESEFS_OPTS:-}" ;;
+    mount-s3) echo "${MOUNT_S3_OPTS:-}" ;;
+    s3fs) echo "${S3FS_OPTS:-}" ;;
+    rclone) echo "${RCLONE_OPTS:-}" ;;
+  esac
 }
 
 unmount_fs() {

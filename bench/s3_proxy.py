@@ -184,7 +184,7 @@ class Proxy:
                 self.stats.requests += 1
                 self.stats.count(request_line, headers)
                 if self.log:
-                    self.log.write("%.6f %s\n" % (time.time(), request_line))
+                    self.log.write("%.6f %s %s\n" % (time.time(), request_line, headers.get("range", "")))
                     self.log.flush()
                 fault = self.next_fault(request_line)
                 self.write_stats()
@@ -290,7 +290,7 @@ async def main():
     ap.add_argument("--stall-s", type=float, default=30.0, help="how long a 'stall' or 'slow' fault holds (default 30)")
     ap.add_argument("--port-file", help="write the listening port here")
     ap.add_argument("--stats-file", help="write request/fault counts here (JSON)")
-    ap.add_argument("--log-requests", help="append each request line, with a wall-clock timestamp, to this file")
+    ap.add_argument("--log-requests", help="append each request line, with a wall-clock timestamp and its Range header, to this file")
     args = ap.parse_args()
     if not args.upstream.startswith("http://127.") and not args.upstream.startswith("http://localhost"):
         sys.exit("s3_proxy: upstream must be a loopback http:// URL")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops a local S3 server on loopback, for the quickstart, the tests and the benchmarks.
 #
-#   s3-server.sh start STATE_DIR [moto|s3rver|s3rver3] [PORT]
+#   s3-server.sh start STATE_DIR [moto|s3rver|s3rver3|versitygw] [PORT]
 #       Starts the server on 127.0.0.1 (a free port unless PORT is given), waits until it answers,
 #       and writes STATE_DIR/{pid,port,endpoint,kind,log}. Prints the endpoint URL.
 #       S3_SERVER_HOST (moto only) binds another address instead: tests that run it inside a
@@ -12,6 +12,11 @@
 # moto: broad, correct S3 semantics (does not check signatures).
 # s3rver: @20minutes/s3rver 5.0.0, checks SigV4 signatures (keys S3RVER/S3RVER); listing bugs.
 # s3rver3: s3rver 3.7.1, fast for benchmarks; no signature checks, buggy listing/ranges.
+# versitygw: Versity S3 Gateway (Go, Apache-2.0; pinned in setup.sh, installed into .tools/bin), a
+#   real S3 server: SigV4 checked (keys skytrain/skytrain-secret), multipart, copy, conditional
+#   requests, AWS error bodies; objects are files under STATE_DIR/data, on tmpfs (/dev/shm) when
+#   S3_SERVER_DATA is unset and /dev/shm exists, so benchmarks measure the server, not a disk.
+#   (Not MinIO: it is AGPL-3.0, which this workplace's package lists mark not-to-use; see setup.sh.)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +30,7 @@ free_port() {
 
 cmd=${1:-}
 state=${2:-}
-if [ -z "$cmd" ] || [ -z "$state" ]; then echo "usage: $0 start|stop STATE_DIR [moto|s3rver|s3rver3] [PORT]" >&2; exit 2; fi
+if [ -z "$cmd" ] || [ -z "$state" ]; then echo "usage: $0 start|stop STATE_DIR [moto|s3rver|s3rver3|versitygw] [PORT]" >&2; exit 2; fi
 
 case "$cmd" in
 start)
@@ -45,7 +50,22 @@ start)
       mkdir -p "$state/data"
       setsid node "$here/s3rver-serve.js" "$kind" "$port" "$state/data" >"$log" 2>&1 </dev/null &
       ;;
-    *) echo "s3-server.sh: unknown server kind '$kind' (moto|s3rver|s3rver3)" >&2; exit 2 ;;
+    versitygw)
+      vgw=$root/.tools/bin/versitygw
+      [ -x "$vgw" ] || { echo "s3-server.sh: $vgw missing: run ./setup.sh (it installs the pinned versitygw)" >&2; exit 1; }
+      # Data on tmpfs: a directory of ours under /dev/shm, linked from the state dir (removed at stop).
+      if [ -z "${S3_SERVER_DATA:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+        data=$(mktemp -d /dev/shm/skytrain-vgw-XXXXXX)
+        ln -sfn "$data" "$state/data"
+      else
+        data=${S3_SERVER_DATA:-$state/data}
+        mkdir -p "$data"
+      fi
+      echo "$data" >"$state/data-dir"
+      setsid "$vgw" --access skytrain --secret skytrain-secret --region us-east-1 --quiet \
+        --port "127.0.0.1:$port" posix "$data" >"$log" 2>&1 </dev/null &
+      ;;
+    *) echo "s3-server.sh: unknown server kind '$kind' (moto|s3rver|s3rver3|versitygw)" >&2; exit 2 ;;
   esac
   pid=$!
   echo "$pid" >"$state/pid"
@@ -73,6 +93,12 @@ stop)
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 -- "-$pid" 2>/dev/null || true
   rm -f "$state/pid"
+  # versitygw's objects on tmpfs: only the directory start made (its path is in data-dir).
+  if [ -f "$state/data-dir" ]; then
+    d=$(cat "$state/data-dir")
+    case "$d" in /dev/shm/skytrain-vgw-*) rm -rf "$d" ;; esac
+    rm -f "$state/data-dir" "$state/data"
+  fi
   ;;
-*) echo "usage: $0 start|stop STATE_DIR [moto|s3rver|s3rver3] [PORT]" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop STATE_DIR [moto|s3rver|s3rver3|versitygw] [PORT]" >&2; exit 2 ;;
 esac

@@ -13,11 +13,8 @@
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/log.hpp"
 #include "skytrain/fs/mount/daemon.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
-#include "skytrain/fs/mount/fuse_session.hpp"
+#include "skytrain/fs/mount/mount.hpp"
 #include "skytrain/fs/mount/mount_options.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
-#include "skytrain/fs/s3_client.hpp"
 
 using namespace skytrain;
 using namespace skytrain::fs;
@@ -40,9 +37,12 @@ void check_mountpoint(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Read-ahead and upload parts are multi-MiB buffers that come and go all the time. Allocated
-  // with mmap (glibc's default for large blocks) each is faulted in and zeroed page by page and
-  // unmapped again; from the heap, freed blocks are reused without new faults.
+  // Read-ahead and upload parts do not come from malloc: each is its own anonymous mapping
+  // (memory/page_buffer.hpp), recycled by PartBufferPool. What still comes and goes on the heap
+  // are buffers of up to a few MiB per request (1 MiB read replies of files being written, curl's
+  // 512 KiB receive buffers, listing and error bodies): below 32 MiB they stay on the heap, where
+  // freed blocks are reused without new page faults, instead of each being mmap'ed, faulted in
+  // page by page and unmapped again; and up to 256 MiB of freed heap is kept rather than trimmed.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   MountOptions opt;
@@ -62,15 +62,7 @@ int main(int argc, char** argv) {
   std::optional<Daemon> daemon;
   try {
     if (!opt.foreground) daemon.emplace(Daemon::start(opt.log_file));
-    std::optional<TerminationSignalsBlocked> blocked(std::in_place);
-    S3Client client(s3);
-    client.check_bucket();
-    Filesystem fs(client, opt.fs);
-    WritePath::attach(fs, opt.write);  // the write path; registers its shutdown drain
-    blocked.reset();  // FUSE threads (created next) take the signals
-    log::info("mounting {} on {}", s3.describe(), opt.mountpoint);
-    FuseSessionSettings settings{opt.mountpoint, opt.fuse_options, opt.fuse_threads, opt.tuning};
-    run_fuse_session(fs, settings, [&] {
+    mount_and_serve(opt, s3, [&] {
       log::info("mounted {} on {}", opt.bucket + (opt.prefix.empty() ? "" : ":" + opt.prefix), opt.mountpoint);
       if (daemon) daemon->ready();
     });

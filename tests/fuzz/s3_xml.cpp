@@ -5,7 +5,7 @@
 // end in skytrain::Error (or "not an error document" for parse_error) and that a truncated
 // listing always carries its continuation token.
 #include "fuzz_support.hpp"
-#include "skytrain/fs/s3/s3_xml.hpp"
+#include "s3/s3_xml.hpp"
 
 using namespace skytrain::fs::s3xml;
 

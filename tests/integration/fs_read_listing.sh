@@ -3,7 +3,7 @@
 # plain and READDIRPLUS form (ls, ls -l, find), and agrees with the bucket.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
-start_s3 moto
+start_s3 "$(test_s3 moto)"
 make_bucket many
 # Upload in parallel with boto3 (10,000 aws invocations would take many minutes).
 python3 - "$S3_ENDPOINT" <<'PY'

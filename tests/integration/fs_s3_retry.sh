@@ -22,7 +22,7 @@ SKYTRAIN_S3_PROXY4=$(bash "$SKYTRAIN_SRC/bench/s3-proxy.sh" start "$T/proxy4" "$
   --faults truncate,truncate --fault-match "GET /$SKYTRAIN_S3_BUCKET/retry/stream")
 track_pid "$(cat "$T/proxy4/pid")"
 export SKYTRAIN_S3_PROXY SKYTRAIN_S3_PROXY2 SKYTRAIN_S3_PROXY3 SKYTRAIN_S3_PROXY4
-check "S3Client retry cases" "$BIN/tests/unit_fs" --no-skip -ts='s3 live retry' -tc='s3 live*'
+check "S3Client retry cases" "$BIN/tests/fs_s3_live" --no-skip -ts='s3 live retry' -tc='s3 live*'
 check "proxy injected all six faults" python3 -c "import json,sys; s=json.load(open('$T/proxy1/stats.json')); sys.exit(0 if s['faults']==6 else 1)"
 check "proxy cut off both streamed answers" python3 -c "import json,sys; s=json.load(open('$T/proxy4/stats.json')); sys.exit(0 if s['faults']==2 else 1)"
 check "proxy held the Complete's answer" python3 -c "import json,sys; s=json.load(open('$T/proxy3/stats.json')); sys.exit(0 if s['faults']==1 else 1)"

@@ -5,7 +5,7 @@
 # fsync and --wait-on-close durability, and every object cross-checked with the aws CLI.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
-start_s3 moto
+start_s3 "$(test_s3 moto)"
 make_bucket wbkt
 M="$T/mnt"
 R="$T/ref"
@@ -91,14 +91,24 @@ echo one > "$M/r1"; echo two > "$M/r2"
 mv "$M/r1" "$M/r2"
 check "rename replaces target" test "$(cat "$M/r2")" = one
 check "rename source gone" test ! -e "$M/r1"
-mkdir -p "$M/tree/sub/deeper"
-for i in 1 2 3; do echo "file $i" > "$M/tree/sub/deeper/f$i"; done
-cp "$R/big" "$M/tree/bigcopy"
-mv "$M/tree" "$M/moved"
-check "renamed dir listing" test "$(cd "$M/moved" && find . | sort | tr '\n' ' ')" = ". ./bigcopy ./sub ./sub/deeper ./sub/deeper/f1 ./sub/deeper/f2 ./sub/deeper/f3 "
-check "renamed big file" cmp "$R/big" "$M/moved/bigcopy"
-check "renamed in bucket" same_as_s3 "$R/big" moved/bigcopy
-check "old tree gone from bucket" test "$(awsl s3api list-objects-v2 --bucket wbkt --prefix tree/ --query 'length(Contents || `[]`)' --output text)" = 0
+if [ "$(test_s3 moto)" = versitygw ]; then
+  # versitygw 1.8.0 cannot copy a directory object: CopyObject of "tree/" answers 400
+  # DirectoryObjectContainsData, for the AWS CLI too (its posix backend sends the directory's stat
+  # size as the copy's length). The rest of the test uses the tree, so it is made in place.
+  echo "fs_write_posix: directory rename not checked on versitygw (its CopyObject of a directory marker fails)"
+  mkdir -p "$M/moved/sub/deeper"
+  for i in 1 2 3; do echo "file $i" > "$M/moved/sub/deeper/f$i"; done
+  cp "$R/big" "$M/moved/bigcopy"
+else
+  mkdir -p "$M/tree/sub/deeper"
+  for i in 1 2 3; do echo "file $i" > "$M/tree/sub/deeper/f$i"; done
+  cp "$R/big" "$M/tree/bigcopy"
+  mv "$M/tree" "$M/moved"
+  check "renamed dir listing" test "$(cd "$M/moved" && find . | sort | tr '\n' ' ')" = ". ./bigcopy ./sub ./sub/deeper ./sub/deeper/f1 ./sub/deeper/f2 ./sub/deeper/f3 "
+  check "renamed big file" cmp "$R/big" "$M/moved/bigcopy"
+  check "renamed in bucket" same_as_s3 "$R/big" moved/bigcopy
+  check "old tree gone from bucket" test "$(awsl s3api list-objects-v2 --bucket wbkt --prefix tree/ --query 'length(Contents || `[]`)' --output text)" = 0
+fi
 
 # --- metadata: chmod, chown, utimens, symlink; then remount ---
 echo meta > "$M/m"

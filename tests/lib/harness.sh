@@ -6,6 +6,7 @@
 #   source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 #   harness_init                      # sets T (temp dir), BIN (build dir with the tools)
 #   start_s3 moto                     # sets S3_ENDPOINT, exports AWS_* for it
+#   start_s3 "$(test_s3 moto)"        # moto, or the backend ctest names in SKYTRAIN_TEST_S3
 #   make_bucket mybucket
 #   mount_bucket mybucket "$T/mnt" [skytrain-fs options...]
 #   check "what" cmd...               # runs cmd, fails the test with "what" if it fails
@@ -53,18 +54,21 @@ harness_init() {
   trap 'exit 130' INT TERM
 }
 
-# start_s3 [moto|s3rver|s3rver3]: starts a server; exports AWS_* so aws/boto3/skytrain-fs find it.
+# start_s3 [moto|s3rver|s3rver3|versitygw]: starts a server; exports AWS_* so aws/boto3/skytrain-fs
+# find it. Tests that hold for any real S3 server name "$(test_s3 moto)": ctest runs them once more
+# with SKYTRAIN_TEST_S3=versitygw (tests/CMakeLists.txt lists them).
+test_s3() { echo "${SKYTRAIN_TEST_S3:-$1}"; }
 start_s3() {
   local kind=${1:-moto}
   local state="$T/s3-$kind-${#_H_SERVERS[@]}"
   _H_SERVERS+=("$state")
   S3_ENDPOINT=$(bash "$SKYTRAIN_SRC/mount-scripts/s3-server.sh" start "$state" "$kind")
   export S3_ENDPOINT AWS_ENDPOINT_URL="$S3_ENDPOINT" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-  if [ "$kind" = moto ]; then
-    export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-  else
-    export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
-  fi
+  case "$kind" in
+    moto) export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing ;;
+    versitygw) export AWS_ACCESS_KEY_ID=skytrain AWS_SECRET_ACCESS_KEY=skytrain-secret ;;
+    *) export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER ;;
+  esac
   unset AWS_PROFILE AWS_SESSION_TOKEN
 }
 

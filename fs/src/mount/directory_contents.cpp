@@ -1,6 +1,6 @@
 // Name sets (and kept listings) of directories the mount made or listed, with a TTL; see
 // directory_contents.hpp.
-#include "skytrain/fs/mount/directory_contents.hpp"
+#include "mount/directory_contents.hpp"
 
 namespace skytrain::fs {
 

@@ -1,5 +1,5 @@
 // Paged directory listing; see directory_reader.hpp.
-#include "skytrain/fs/mount/directory_reader.hpp"
+#include "mount/directory_reader.hpp"
 
 #include <algorithm>
 

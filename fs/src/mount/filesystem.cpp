@@ -1,5 +1,5 @@
-// The filesystem core's read-path operations; see filesystem.hpp for the lookup strategy.
-#include "skytrain/fs/mount/filesystem.hpp"
+// Filesystem's names, attributes, directories and reads; see filesystem.hpp for the lookup strategy.
+#include "mount/filesystem.hpp"
 
 #include <fcntl.h>
 
@@ -7,8 +7,7 @@
 #include <set>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/posix_rules.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
+#include "mount/posix_rules.hpp"
 
 namespace skytrain::fs {
 
@@ -36,35 +35,32 @@ mode_t kind_mode(InodeKind k) {
 }
 }  // namespace
 
-Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg)
+Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg, WriteConfig write)
     : store_(store), cfg_(std::move(cfg)), mount_time_ns_(now_ns()),
       inodes_(directory_attributes(mount_time_ns_, cfg_)), negative_(cfg_.negative_ttl),
       contents_(cfg_.stat_ttl), budget_(cfg_.memory_limit), deletes_(store_, std::max(cfg_.max_parallel / 2, 1)),
-      pool_(cfg_.max_parallel) {}
+      write_path_(store_, inodes_, contents_, budget_, cfg_, write), pool_(cfg_.max_parallel) {
+  if (write.abort_stale_uploads && !cfg_.read_only) write_path_.abort_stale_uploads();
+}
 
 Filesystem::~Filesystem() { shutdown(); }
 
-void Filesystem::on_shutdown(std::function<void()> hook) {
-  std::lock_guard lk(shutdown_mu_);
-  shutdown_hooks_.push_back(std::move(hook));
-}
-
 void Filesystem::shutdown() {
-  std::vector<std::function<void()>> hooks;
   {
     std::lock_guard lk(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
-    hooks.swap(shutdown_hooks_);
   }
-  for (auto it = hooks.rbegin(); it != hooks.rend(); ++it) {
-    try {
-      (*it)();
-    } catch (const std::exception& e) {
-      log::error("shutdown: {}", e.what());
-    }
+  try {
+    write_path_.shutdown();
+  } catch (const std::exception& e) {
+    log::error("shutdown: {}", e.what());
   }
   deletes_.drain();
+}
+
+void Filesystem::check_writable() const {
+  if (cfg_.read_only) throw FsError(EROFS);
 }
 
 EntryReply Filesystem::entry_for(const InodePtr& node) const {
@@ -383,7 +379,7 @@ OpenReply Filesystem::open(InodeNumber ino, int flags) {
   if (node->is_dir()) throw FsError(EISDIR);
   const bool writable = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
   if (writable && cfg_.read_only) throw FsError(EROFS);
-  if (writable || node->local()) return write_ops::open_for_write(*this, node, flags);
+  if (writable || node->local()) return open_for_write(node, flags);
   Attributes a = node->attributes_fresh() ? node->attributes() : refresh_file_attributes(node);
   OpenReply r;
   r.keep_cache = node->note_open_etag(a.etag);

@@ -1,8 +1,8 @@
 // Maps the exception in flight to the errno a FUSE reply carries (see fs_error.hpp).
-#include "skytrain/fs/mount/fs_error.hpp"
+#include "mount/fs_error.hpp"
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/object_store.hpp"
+#include "store/object_store.hpp"
 
 namespace skytrain::fs {
 

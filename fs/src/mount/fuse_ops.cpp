@@ -1,7 +1,7 @@
 // The FUSE low-level operations, all in one table (see fuse_operations() at the bottom), each a
-// thin adapter: decode the request, call the filesystem core, reply. Errors travel as exceptions
-// and become errno replies in exactly one place (reply_error).
-#include "skytrain/fs/mount/fuse_ops.hpp"
+// thin adapter: decode the request, call the Filesystem method of the same name, reply. Errors
+// travel as exceptions and become errno replies in exactly one place (reply_error).
+#include "mount/fuse_ops.hpp"
 
 #include <fcntl.h>
 #include <sys/uio.h>
@@ -11,8 +11,7 @@
 #include <vector>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
+#include "mount/filesystem.hpp"
 
 namespace skytrain::fs {
 
@@ -115,9 +114,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
   try {
-    Filesystem& fs = fs_of(req);
-    if (fs.config().read_only) throw FsError(EROFS);
-    reply_attr(req, ino, write_ops::setattr(fs, ino, *attr, to_set, fi ? fi->fh : 0, caller_of(req)));
+    reply_attr(req, ino, fs_of(req).setattr(ino, *attr, to_set, fi ? fi->fh : 0, caller_of(req)));
   } catch (...) {
     reply_error(req);
   }
@@ -125,31 +122,18 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   try {
-    std::string target = namespace_ops::readlink(fs_of(req), ino);
+    std::string target = fs_of(req).readlink(ino);
     fuse_reply_readlink(req, target.c_str());
   } catch (...) {
     reply_error(req);
   }
 }
 
-// --- namespace changes (write path) ---
-
-void check_writable(fuse_req_t req) {
-  if (fs_of(req).config().read_only) throw FsError(EROFS);
-}
+// --- namespace changes ---
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
   try {
-    check_writable(req);
-    if (!S_ISREG(mode)) {
-      reply_entry(req, namespace_ops::mknod_special(fs_of(req), parent, name, mode, rdev, caller_of(req)));
-      return;
-    }
-    Filesystem& fs = fs_of(req);
-    OpenReply o;
-    EntryReply e = write_ops::create(fs, parent, name, mode, O_WRONLY | O_CREAT | O_EXCL, caller_of(req), o);
-    fs.release(o.fh);
-    reply_entry(req, e);
+    reply_entry(req, fs_of(req).mknod(parent, name, mode, rdev, caller_of(req)));
   } catch (...) {
     reply_error(req);
   }
@@ -157,8 +141,7 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   try {
-    check_writable(req);
-    reply_entry(req, namespace_ops::mkdir(fs_of(req), parent, name, mode, caller_of(req)));
+    reply_entry(req, fs_of(req).mkdir(parent, name, mode, caller_of(req)));
   } catch (...) {
     reply_error(req);
   }
@@ -166,8 +149,7 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) 
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   try {
-    check_writable(req);
-    namespace_ops::unlink(fs_of(req), parent, name);
+    fs_of(req).unlink(parent, name);
     fuse_reply_err(req, 0);
   } catch (...) {
     reply_error(req);
@@ -176,8 +158,7 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   try {
-    check_writable(req);
-    namespace_ops::rmdir(fs_of(req), parent, name);
+    fs_of(req).rmdir(parent, name);
     fuse_reply_err(req, 0);
   } catch (...) {
     reply_error(req);
@@ -186,8 +167,7 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
   try {
-    check_writable(req);
-    reply_entry(req, namespace_ops::symlink(fs_of(req), target, parent, name, caller_of(req)));
+    reply_entry(req, fs_of(req).symlink(target, parent, name, caller_of(req)));
   } catch (...) {
     reply_error(req);
   }
@@ -196,26 +176,29 @@ void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const cha
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
                unsigned flags) {
   try {
-    check_writable(req);
-    namespace_ops::rename(fs_of(req), parent, name, newparent, newname, flags);
+    fs_of(req).rename(parent, name, newparent, newname, flags);
     fuse_reply_err(req, 0);
   } catch (...) {
     reply_error(req);
   }
 }
 
-// Hard links are refused with EPERM, link(2)'s errno for "the filesystem does not support hard
-// links" (README, POSIX semantics): two keys are two objects, so the names would drift apart.
-void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  try {
+    fs_of(req).link(ino, newparent, newname);
+    fuse_reply_err(req, 0);
+  } catch (...) {
+    reply_error(req);
+  }
+}
 
 // --- files ---
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
   try {
-    check_writable(req);
     Filesystem& fs = fs_of(req);
     OpenReply o;
-    EntryReply e = write_ops::create(fs, parent, name, mode, fi->flags, caller_of(req), o);
+    EntryReply e = fs.create(parent, name, mode, fi->flags, caller_of(req), o);
     fuse_entry_param p = to_entry(e);
     fi->fh = o.fh;
     fi->keep_cache = o.keep_cache;
@@ -252,7 +235,7 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
 
 void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
   try {
-    size_t n = fs_of(req).handles().get(fi->fh)->write(static_cast<uint64_t>(off), std::string_view(buf, size));
+    size_t n = fs_of(req).write(fi->fh, static_cast<uint64_t>(off), std::string_view(buf, size));
     fuse_reply_write(req, n);
   } catch (...) {
     reply_error(req);
@@ -261,7 +244,7 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
 
 void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   try {
-    fs_of(req).handles().get(fi->fh)->flush_by(fuse_req_ctx(req)->pid);
+    fs_of(req).flush(fi->fh, fuse_req_ctx(req)->pid);
     fuse_reply_err(req, 0);
   } catch (...) {
     reply_error(req);
@@ -270,7 +253,7 @@ void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   try {
-    fs_of(req).handles().get(fi->fh)->fsync(datasync != 0);
+    fs_of(req).fsync(fi->fh, datasync != 0);
     fuse_reply_err(req, 0);
   } catch (...) {
     reply_error(req);
@@ -351,7 +334,7 @@ void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) {
   try {
-    namespace_ops::fsyncdir(fs_of(req), ino);
+    fs_of(req).fsyncdir(ino);
     fuse_reply_err(req, 0);
   } catch (...) {
     reply_error(req);

@@ -1,5 +1,5 @@
 // The FUSE session lifecycle; see fuse_session.hpp.
-#include "skytrain/fs/mount/fuse_session.hpp"
+#include "mount/fuse_session.hpp"
 
 #include <climits>
 #include <csignal>
@@ -8,7 +8,7 @@
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/kernel_read_ahead.hpp"
+#include "mount/kernel_read_ahead.hpp"
 
 namespace skytrain::fs {
 
@@ -99,7 +99,7 @@ void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const
     }
   }
   log::info("unmounted {} (peak of buffered bytes: {} MiB of the {} MiB --memory-limit)", settings.mountpoint,
-            fs.memory().peak() >> 20, fs.memory().limit() >> 20);
+            fs.memory_budget().peak() >> 20, fs.memory_budget().limit() >> 20);
 }
 
 }  // namespace skytrain::fs

@@ -1,5 +1,5 @@
 // Open-file handles by number; see file_handle.hpp.
-#include "skytrain/fs/mount/file_handle.hpp"
+#include "mount/file_handle.hpp"
 
 namespace skytrain::fs {
 

@@ -1,9 +1,9 @@
 // Inode numbers for (parent, name) pairs and their cached attributes; see inode_table.hpp.
-#include "skytrain/fs/mount/inode_table.hpp"
+#include "mount/inode_table.hpp"
 
 #include <algorithm>
 
-#include "skytrain/fs/mount/fs_error.hpp"
+#include "mount/fs_error.hpp"
 
 namespace skytrain::fs {
 

@@ -1,5 +1,5 @@
 // Raising the kernel read-ahead of our FUSE mount; see kernel_read_ahead.hpp.
-#include "skytrain/fs/mount/kernel_read_ahead.hpp"
+#include "mount/kernel_read_ahead.hpp"
 
 #include <fstream>
 #include <sstream>

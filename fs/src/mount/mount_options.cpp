@@ -10,7 +10,7 @@
 #include <set>
 
 #include "skytrain/common/error.hpp"
-#include "skytrain/fs/mount/write_options.hpp"
+#include "mount/write_options.hpp"
 
 namespace skytrain::fs {
 

@@ -1,5 +1,5 @@
 // Names known not to exist, with a TTL; see negative_cache.hpp.
-#include "skytrain/fs/mount/negative_cache.hpp"
+#include "mount/negative_cache.hpp"
 
 namespace skytrain::fs {
 

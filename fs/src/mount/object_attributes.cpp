@@ -1,10 +1,12 @@
 // Object <-> POSIX attribute mapping; the policy is described in object_attributes.hpp.
-#include "skytrain/fs/mount/object_attributes.hpp"
+#include "mount/object_attributes.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 namespace skytrain::fs {
@@ -136,6 +138,34 @@ void fill_stat(struct stat& st, uint64_t ino, const Attributes& a) {
   st.st_mtim = to_ts(a.mtime_ns);
   st.st_atim = to_ts(a.atime_ns.value_or(a.mtime_ns));
   st.st_ctim = to_ts(a.ctime_ns.value_or(a.mtime_ns));
+}
+
+std::string encode_metadata_value(const std::string& raw) {
+  std::string out;
+  for (unsigned char c : raw) {
+    if (c > 0x20 && c < 0x7f && c != '%') {
+      out += char(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string decode_metadata_value(const std::string& encoded) {
+  std::string out;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size() && std::isxdigit((unsigned char)encoded[i + 1]) &&
+        std::isxdigit((unsigned char)encoded[i + 2])) {
+      out += char(std::stoi(encoded.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += encoded[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace skytrain::fs

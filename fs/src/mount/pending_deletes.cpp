@@ -1,5 +1,5 @@
 // Background DELETEs for unlink; see pending_deletes.hpp.
-#include "skytrain/fs/mount/pending_deletes.hpp"
+#include "mount/pending_deletes.hpp"
 
 #include "skytrain/common/log.hpp"
 

@@ -1,5 +1,5 @@
 // Ownership of new entries, name length and namespace times; see posix_rules.hpp.
-#include "skytrain/fs/mount/posix_rules.hpp"
+#include "mount/posix_rules.hpp"
 
 #include <sys/stat.h>
 
@@ -25,17 +25,21 @@ int64_t now_ns() {
       .count();
 }
 
-void entry_changed(Filesystem& fs, InodeNumber dir) {
-  if (InodePtr node = fs.inodes().find(dir)) node->touch_directory(now_ns());
+}  // namespace skytrain::fs::posix
+
+namespace skytrain::fs {
+
+void Filesystem::entry_changed(InodeNumber dir) {
+  if (InodePtr node = inodes_.find(dir)) node->touch_directory(posix::now_ns());
 }
 
-void inode_changed(Filesystem& fs, const InodePtr& node) {
+void Filesystem::inode_changed(const InodePtr& node) {
   Attributes a = node->attributes();
-  a.ctime_ns = now_ns();
+  a.ctime_ns = posix::now_ns();
   // Attributes that were provisional (a listing's) stay so: a refresh replaces them.
   const Clock::time_point expires =
-      node->local() ? Clock::time_point::max() : node->attributes_fresh() ? fs.attr_expiry() : Clock::time_point{};
+      node->local() ? Clock::time_point::max() : node->attributes_fresh() ? attr_expiry() : Clock::time_point{};
   node->set_attributes(a, expires);
 }
 
-}  // namespace skytrain::fs::posix
+}  // namespace skytrain::fs

@@ -10,22 +10,22 @@
 // all of which go through the ordinary file paths (metadata-only changes are a server-side copy).
 #include <fcntl.h>
 
-#include "skytrain/fs/mount/object_attributes.hpp"
-#include "skytrain/fs/mount/posix_rules.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
+#include "mount/filesystem.hpp"
+#include "mount/object_attributes.hpp"
+#include "mount/posix_rules.hpp"
+#include "mount/write_path.hpp"
 
-namespace skytrain::fs::namespace_ops {
+namespace skytrain::fs {
 
-EntryReply mknod_special(Filesystem& fs, InodeNumber parent, const std::string& name, mode_t mode, dev_t rdev,
-                         const Caller& caller) {
-  if (fs.config().read_only) throw FsError(EROFS);
+EntryReply Filesystem::mknod_special(InodeNumber parent, const std::string& name, mode_t mode, dev_t rdev,
+                                     const Caller& caller) {
+  check_writable();
   if (!is_special_type(mode)) throw FsError(EINVAL, "not a FIFO, socket or device node");
   posix::check_name(name);
-  InodePtr dir = fs.inodes().get(parent);
+  InodePtr dir = inodes_.get(parent);
   if (!dir->is_dir()) throw FsError(ENOTDIR);
-  if (EntryReply existing = fs.lookup(parent, name); existing.ino != 0) {
-    fs.forget(existing.ino, 1);
+  if (EntryReply existing = lookup(parent, name); existing.ino != 0) {
+    forget(existing.ino, 1);
     throw FsError(EEXIST);
   }
   const posix::NewEntryOwner owner = posix::new_entry_owner(dir->attributes(), caller, mode);
@@ -40,15 +40,15 @@ EntryReply mknod_special(Filesystem& fs, InodeNumber parent, const std::string& 
   PutOptions o;
   // mtime is stored: a special file has no data whose Last-Modified could stand for it.
   o.metadata = WritePath::metadata_for(a, true);
-  const std::string key = fs.inodes().child_key(parent, name, false);
-  fs.pending_deletes().wait(key);  // an earlier unlink's DELETE must not remove the new object
-  a.etag = fs.store().put(key, "", o);
-  InodePtr node = fs.inodes().link(parent, name, InodeKind::file, 1);
-  node->set_attributes(a, fs.attr_expiry());
-  fs.negative_cache().erase(parent, name);
-  fs.directory_contents().add(parent, name);
-  posix::entry_changed(fs, parent);
-  return fs.entry_for(node);
+  const std::string key = inodes_.child_key(parent, name, false);
+  deletes_.wait(key);  // an earlier unlink's DELETE must not remove the new object
+  a.etag = store_.put(key, "", o);
+  InodePtr node = inodes_.link(parent, name, InodeKind::file, 1);
+  node->set_attributes(a, attr_expiry());
+  negative_.erase(parent, name);
+  contents_.add(parent, name);
+  entry_changed(parent);
+  return entry_for(node);
 }
 
-}  // namespace skytrain::fs::namespace_ops
+}  // namespace skytrain::fs

@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
+#include "mount/write_path.hpp"
 
 namespace skytrain::fs {
 
@@ -52,9 +52,7 @@ ReadResult WriteHandle::read(uint64_t offset, uint64_t length) {
   buf->resize(n);
   ReadResult r;
   if (n) {
-    // The slice keeps `buf` alive through an aliasing shared_ptr (it points at no ReadPart).
-    std::shared_ptr<const ReadPart> owner(buf, static_cast<const ReadPart*>(nullptr));
-    r.slices.push_back(ReadResult::Slice{std::move(owner), buf->data(), n});
+    r.slices.push_back(ReadResult::Slice{buf, buf->data(), n});
   }
   return r;
 }
@@ -95,7 +93,7 @@ void WriteHandle::flush_by(pid_t pid) {
       Attributes a = file_->node->attributes();
       a.size = st->size;
       a.etag = st->etag;
-      file_->node->set_attributes(a, wp_.filesystem().attr_expiry());
+      file_->node->set_attributes(a, wp_.attr_expiry());
     }
     file_->node->set_local(false);
     file_->node->expire_attributes();

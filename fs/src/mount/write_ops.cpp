@@ -1,12 +1,13 @@
-// Write-path operations on files: create, open for writing, setattr (chmod, chown, utimens,
-// truncate). Data goes through WriteHandle (write_handle.cpp) into the file's WriteBackFile;
-// see write_path.hpp for how files, handles and background commits relate.
+// Filesystem's write operations on files: create, mknod, open for writing, write, flush, fsync,
+// setattr (chmod, chown, utimens, truncate). Data goes through WriteHandle (write_handle.cpp)
+// into the file's WriteBackFile; see write_path.hpp for how files, handles and background
+// commits relate.
 //
 // setattr on a file with an OpenFile (open, or with unsaved data) only changes what the next
 // commit writes; on any other file it is stored at once: metadata alone with a server-side copy
 // onto itself (the object's bytes never leave the server), a size change as a new object built
 // from the old one's parts.
-#include "skytrain/fs/mount/write_ops.hpp"
+#include "mount/filesystem.hpp"
 
 #include <fcntl.h>
 #ifndef FUSE_USE_VERSION
@@ -14,11 +15,11 @@
 #endif
 #include <fuse_lowlevel.h>
 
-#include "skytrain/fs/mount/object_attributes.hpp"
-#include "skytrain/fs/mount/posix_rules.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
+#include "mount/object_attributes.hpp"
+#include "mount/posix_rules.hpp"
+#include "mount/write_path.hpp"
 
-namespace skytrain::fs::write_ops {
+namespace skytrain::fs {
 
 namespace {
 
@@ -29,18 +30,18 @@ int64_t now_ns() {
 
 int64_t timespec_ns(const struct timespec& ts) { return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec; }
 
-OpenReply add_handle(Filesystem& fs, WritePath& wp, std::shared_ptr<WritePath::OpenFile> f, int flags) {
+}  // namespace
+
+OpenReply Filesystem::add_write_handle(std::shared_ptr<WritePath::OpenFile> f, int flags) {
   OpenReply r;
-  r.fh = fs.handles().add(std::make_shared<WriteHandle>(wp, std::move(f), flags));
+  r.fh = handles_.add(std::make_shared<WriteHandle>(write_path_, std::move(f), flags));
   r.keep_cache = false;
   return r;
 }
 
-}  // namespace
-
-OpenReply open_for_write(Filesystem& fs, const InodePtr& node, int flags) {
+OpenReply Filesystem::open_for_write(const InodePtr& node, int flags) {
   if (node->is_dir()) throw FsError(EISDIR);
-  WritePath& wp = WritePath::of(fs);
+  WritePath& wp = write_path_;
   const bool writable = (flags & O_ACCMODE) != O_RDONLY;
   const bool truncating = writable && (flags & O_TRUNC);
   std::shared_ptr<WritePath::OpenFile> f = wp.open_existing(node, truncating);
@@ -49,49 +50,49 @@ OpenReply open_for_write(Filesystem& fs, const InodePtr& node, int flags) {
       f->wb->truncate(0);
       wp.note_modified(*f);
     }
-    return add_handle(fs, wp, f, flags);
+    return add_write_handle(f, flags);
   } catch (...) {
     wp.close(f);
     throw;
   }
 }
 
-EntryReply create(Filesystem& fs, InodeNumber parent, const std::string& name, mode_t mode, int flags,
-                  const Caller& caller, OpenReply& open_out) {
-  if (fs.config().read_only) throw FsError(EROFS);
+EntryReply Filesystem::create(InodeNumber parent, const std::string& name, mode_t mode, int flags,
+                              const Caller& caller, OpenReply& open_out) {
+  check_writable();
   posix::check_name(name);
-  InodePtr dir = fs.inodes().get(parent);
+  InodePtr dir = inodes_.get(parent);
   if (!dir->is_dir()) throw FsError(ENOTDIR);
-  WritePath& wp = WritePath::of(fs);
+  WritePath& wp = write_path_;
 
   // The kernel looked the name up just before sending CREATE; this lookup is normally answered
   // by the node table or the negative cache that lookup filled, so it costs no request. It
   // catches names the kernel did not know about: O_EXCL gets EEXIST, plain O_CREAT opens the
   // existing file. (S3 offers no exclusive create, so O_EXCL cannot guard against another
   // client creating the same key at the same moment.)
-  EntryReply existing = fs.lookup(parent, name);
+  EntryReply existing = lookup(parent, name);
   if (existing.ino != 0) {
-    InodePtr node = fs.inodes().get(existing.ino);
+    InodePtr node = inodes_.get(existing.ino);
     if (flags & O_EXCL) {
-      fs.forget(existing.ino, 1);
+      forget(existing.ino, 1);
       throw FsError(EEXIST);
     }
     if (node->is_dir()) {
-      fs.forget(existing.ino, 1);
+      forget(existing.ino, 1);
       throw FsError(EISDIR);
     }
     try {
-      open_out = open_for_write(fs, node, flags);
+      open_out = open_for_write(node, flags);
     } catch (...) {
-      fs.forget(existing.ino, 1);
+      forget(existing.ino, 1);
       throw;
     }
-    return fs.entry_for(node);  // keeps the lookup reference taken above
+    return entry_for(node);  // keeps the lookup reference taken above
   }
 
   // A DELETE of this key from an earlier unlink must not remove the new file.
-  fs.pending_deletes().wait(fs.inodes().child_key(parent, name, false));
-  InodePtr node = fs.inodes().link(parent, name, InodeKind::file, 1);
+  deletes_.wait(inodes_.child_key(parent, name, false));
+  InodePtr node = inodes_.link(parent, name, InodeKind::file, 1);
   // The parent's cached attributes (the kernel has just checked them): no request.
   const posix::NewEntryOwner owner = posix::new_entry_owner(dir->attributes(), caller, S_IFREG | (mode & 07777));
   Attributes a;
@@ -104,25 +105,25 @@ EntryReply create(Filesystem& fs, InodeNumber parent, const std::string& name, m
   a.from_metadata = true;
   node->set_local(true);
   node->set_attributes(a, Clock::time_point::max());
-  fs.negative_cache().erase(parent, name);
-  fs.directory_contents().add(parent, name);
-  posix::entry_changed(fs, parent);
+  negative_.erase(parent, name);
+  contents_.add(parent, name);
+  entry_changed(parent);
   std::shared_ptr<WritePath::OpenFile> f = wp.open_created(node);
-  open_out = add_handle(fs, wp, f, flags);
-  return fs.entry_for(node);
+  open_out = add_write_handle(f, flags);
+  return entry_for(node);
 }
 
-Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int to_set, uint64_t /*fh*/,
-                   const Caller& caller) {
-  InodePtr node = fs.inodes().get(ino);
+Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_set, uint64_t /*fh*/,
+                               const Caller& caller) {
+  check_writable();  // EROFS even for atime/ctime-only changes, as before any lookup
+  InodePtr node = inodes_.get(ino);
   constexpr int kChanges = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE |
                            FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_ATIME |
                            FUSE_SET_ATTR_ATIME_NOW;
-  if (!(to_set & kChanges)) return fs.getattr(ino);  // ctime only: it follows the other changes
-  if (fs.config().read_only) throw FsError(EROFS);
-  fs.directory_contents().drop_listings();  // kept listings show the old attributes
+  if (!(to_set & kChanges)) return getattr(ino);  // ctime only: it follows the other changes
+  contents_.drop_listings();  // kept listings show the old attributes
   if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) && caller.uid != 0) {
-    Attributes cur = fs.getattr(ino);
+    Attributes cur = getattr(ino);
     bool uid_change = (to_set & FUSE_SET_ATTR_UID) && attr.st_uid != cur.uid;
     if (uid_change || caller.uid != cur.uid) throw FsError(EPERM);
   }
@@ -145,7 +146,7 @@ Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int
   if (node->is_dir()) {
     if (to_set & FUSE_SET_ATTR_SIZE) throw FsError(EISDIR);
     // Stored on the directory's marker object (created if the directory was implicit).
-    Attributes a = apply(fs.getattr(ino));
+    Attributes a = apply(getattr(ino));
     PutOptions o;
     o.metadata = WritePath::metadata_for(a, sets_mtime);
     if (sets_mtime) node->clear_touch();  // the explicit time wins over entry changes before it
@@ -154,14 +155,14 @@ Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int
       node->set_attributes(a, Clock::time_point::max());
       return node->attributes();
     }
-    fs.store().put(fs.inodes().key_of(ino), "", o);
-    node->set_attributes(a, fs.attr_expiry());
+    store_.put(inodes_.key_of(ino), "", o);
+    node->set_attributes(a, attr_expiry());
     return node->attributes();
   }
   if (node->kind() == InodeKind::symlink && (to_set & FUSE_SET_ATTR_SIZE)) throw FsError(EINVAL);
 
-  WritePath& wp = WritePath::of(fs);
-  if (!wp.find(ino)) fs.getattr(ino);  // fresh attributes before changing them
+  WritePath& wp = write_path_;
+  if (!wp.find(ino)) getattr(ino);  // fresh attributes before changing them
   // Shares the file's OpenFile (or makes one) and holds it like a handle until the end.
   std::shared_ptr<WritePath::OpenFile> f = wp.open_existing(node, false);
   try {
@@ -171,7 +172,7 @@ Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int
     }
     {
       std::lock_guard lk(f->attr_mu);
-      node->set_attributes(apply(node->attributes()), node->local() ? Clock::time_point::max() : fs.attr_expiry());
+      node->set_attributes(apply(node->attributes()), node->local() ? Clock::time_point::max() : attr_expiry());
       if (sets_mtime) f->explicit_mtime = true;  // ...unless this call sets it
     }
     wp.refresh_put_options(*f);
@@ -191,4 +192,22 @@ Attributes setattr(Filesystem& fs, InodeNumber ino, const struct stat& attr, int
   return result;
 }
 
-}  // namespace skytrain::fs::write_ops
+EntryReply Filesystem::mknod(InodeNumber parent, const std::string& name, mode_t mode, dev_t rdev,
+                              const Caller& caller) {
+  check_writable();
+  if (!S_ISREG(mode)) return mknod_special(parent, name, mode, rdev, caller);
+  OpenReply o;
+  EntryReply e = create(parent, name, mode, O_WRONLY | O_CREAT | O_EXCL, caller, o);
+  release(o.fh);
+  return e;
+}
+
+size_t Filesystem::write(uint64_t fh, uint64_t offset, std::string_view data) {
+  return handles_.get(fh)->write(offset, data);
+}
+
+void Filesystem::flush(uint64_t fh, pid_t pid) { handles_.get(fh)->flush_by(pid); }
+
+void Filesystem::fsync(uint64_t fh, bool datasync) { handles_.get(fh)->fsync(datasync); }
+
+}  // namespace skytrain::fs

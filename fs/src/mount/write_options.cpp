@@ -1,10 +1,10 @@
 // Write-path flags; see write_options.hpp for the list and defaults.
-#include "skytrain/fs/mount/write_options.hpp"
+#include "mount/write_options.hpp"
 
 #include <charconv>
 
 #include "skytrain/common/error.hpp"
-#include "skytrain/fs/upload/part_layout.hpp"
+#include "upload/part_layout.hpp"
 
 namespace skytrain::fs {
 

@@ -1,22 +1,14 @@
 // The table of files with open write handles or unsaved data; see write_path.hpp.
-#include "skytrain/fs/mount/write_path.hpp"
+#include "mount/write_path.hpp"
 
 #include <fcntl.h>
 
-#include <map>
-
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/mount/object_attributes.hpp"
+#include "mount/object_attributes.hpp"
 
 namespace skytrain::fs {
 
 namespace {
-
-std::mutex g_registry_mu;
-std::map<Filesystem*, std::unique_ptr<WritePath>>& registry() {
-  static std::map<Filesystem*, std::unique_ptr<WritePath>> r;
-  return r;
-}
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -25,53 +17,29 @@ int64_t now_ns() {
 
 }  // namespace
 
-WritePath& WritePath::attach(Filesystem& fs, WriteConfig cfg) {
-  std::lock_guard lk(g_registry_mu);
-  auto& slot = registry()[&fs];
-  if (slot) return *slot;
-  slot = std::make_unique<WritePath>(fs, cfg);
-  WritePath& wp = *slot;
-  fs.on_shutdown([&fs] {
-    std::unique_ptr<WritePath> mine;
-    {
-      std::lock_guard lk2(g_registry_mu);
-      auto it = registry().find(&fs);
-      if (it == registry().end()) return;
-      mine = std::move(it->second);
-      registry().erase(it);
-    }
-    mine->shutdown();
-  });
-  if (cfg.abort_stale_uploads && !fs.config().read_only) {
-    try {
-      size_t n = wp.engine().abort_stale_uploads("");
-      if (n) log::info("aborted {} stale multipart upload(s) left by an earlier run", n);
-    } catch (const std::exception& e) {
-      log::warn("could not list stale multipart uploads: {}", e.what());
-    }
-  }
-  return wp;
-}
-
-WritePath& WritePath::of(Filesystem& fs) {
-  {
-    std::lock_guard lk(g_registry_mu);
-    auto it = registry().find(&fs);
-    if (it != registry().end()) return *it->second;
-  }
-  return attach(fs, WriteConfig{});
-}
-
-WritePath::WritePath(Filesystem& fs, WriteConfig cfg)
-    : fs_(fs),
+WritePath::WritePath(ObjectStore& store, InodeTable& inodes, DirectoryContents& contents, MemoryBudget& budget,
+                     const FilesystemConfig& fs_cfg, WriteConfig cfg)
+    : store_(store),
+      inodes_(inodes),
+      contents_(contents),
+      fs_cfg_(fs_cfg),
       cfg_(cfg),
-      engine_(fs.store(), fs.memory(),
+      engine_(store, budget,
               UploadOptions{.layout = {.first_part_size = cfg.part_size},
                             .part_upload_threads = cfg.upload_parallel,
                             .commit_threads = cfg.commit_parallel,
                             .wait_on_close = cfg.wait_on_close}) {}
 
 WritePath::~WritePath() { shutdown(); }
+
+void WritePath::abort_stale_uploads() {
+  try {
+    size_t n = engine_.abort_stale_uploads("");
+    if (n) log::info("aborted {} stale multipart upload(s) left by an earlier run", n);
+  } catch (const std::exception& e) {
+    log::warn("could not list stale multipart uploads: {}", e.what());
+  }
+}
 
 void WritePath::shutdown() {
   engine_.drain();
@@ -123,7 +91,7 @@ std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& no
       return it->second;
     }
   }
-  const std::string key = fs_.inodes().key_of(*node);
+  const std::string key = inodes_.key_of(*node);
   std::optional<StoredObject> base;
   PutOptions opts;
   Attributes a = node->attributes();
@@ -131,10 +99,10 @@ std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& no
     base = StoredObject{key, a.etag, a.size};  // the old bytes will not be read
     opts.metadata = metadata_for(a, false);
   } else {
-    ObjectInfo info = fs_.store().head(key);  // ENOENT propagates
+    ObjectInfo info = store_.head(key);  // ENOENT propagates
     base = StoredObject{key, info.etag, info.size};
     opts.metadata = info.metadata;
-    if (!node->local()) node->set_attributes(file_attributes(info, fs_.config()), fs_.attr_expiry());
+    if (!node->local()) node->set_attributes(file_attributes(info, fs_cfg_), attr_expiry());
   }
   auto f = std::make_shared<OpenFile>();
   f->node = node;
@@ -144,7 +112,7 @@ std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& no
   f->wb = WriteBackFile::make(engine_, key, base, false, std::move(opts));
   std::lock_guard lk(mu_);
   auto [it, inserted] = files_.try_emplace(node->ino(), f);
-  if (inserted) fs_.inodes().add_lookups(node->ino(), 1);  // pinned while in the table
+  if (inserted) inodes_.add_lookups(node->ino(), 1);  // pinned while in the table
   ++it->second->handles;
   return it->second;
 }
@@ -154,10 +122,10 @@ std::shared_ptr<WritePath::OpenFile> WritePath::open_created(const InodePtr& nod
   f->node = node;
   PutOptions opts;
   opts.metadata = metadata_for(node->attributes(), false);
-  f->wb = WriteBackFile::make(engine_, fs_.inodes().key_of(*node), std::nullopt, true, std::move(opts));
+  f->wb = WriteBackFile::make(engine_, inodes_.key_of(*node), std::nullopt, true, std::move(opts));
   std::lock_guard lk(mu_);
   auto [it, inserted] = files_.try_emplace(node->ino(), f);
-  if (inserted) fs_.inodes().add_lookups(node->ino(), 1);
+  if (inserted) inodes_.add_lookups(node->ino(), 1);
   ++it->second->handles;
   return it->second;
 }
@@ -171,7 +139,7 @@ void WritePath::release_if_idle_locked(const std::shared_ptr<OpenFile>& f) {
     std::lock_guard lk(f->attr_mu);
     if (!f->wb->dirty()) f->node->set_local(false);
   }
-  fs_.inodes().forget(f->node->ino(), 1);
+  inodes_.forget(f->node->ino(), 1);
 }
 
 void WritePath::close(const std::shared_ptr<OpenFile>& f) {
@@ -186,7 +154,7 @@ void WritePath::close(const std::shared_ptr<OpenFile>& f) {
 }
 
 void WritePath::after_commit(const std::shared_ptr<OpenFile>& f) {
-  fs_.directory_contents().drop_listings();  // a kept listing shows the old size and ETag
+  contents_.drop_listings();  // a kept listing shows the old size and ETag
   {
     std::lock_guard lk(f->attr_mu);
     std::optional<StoredObject> st = f->wb->stored();
@@ -196,7 +164,7 @@ void WritePath::after_commit(const std::shared_ptr<OpenFile>& f) {
       a.etag = st->etag;
       a.from_metadata = true;
       f->node->set_local(false);
-      f->node->set_attributes(a, fs_.attr_expiry());
+      f->node->set_attributes(a, attr_expiry());
     }
   }
   std::lock_guard lk(mu_);
@@ -210,7 +178,7 @@ StoredObject WritePath::commit_now(const std::shared_ptr<OpenFile>& f) {
 }
 
 void WritePath::note_modified(OpenFile& f) {
-  fs_.directory_contents().drop_listings();  // a kept listing shows the old size and ETag
+  contents_.drop_listings();  // a kept listing shows the old size and ETag
   std::lock_guard lk(f.attr_mu);
   Attributes a = f.node->attributes();
   a.size = f.wb->size();
@@ -247,7 +215,7 @@ void WritePath::forget_file(InodeNumber ino) {
   }
   f->wb->discard();
   f->node->set_local(false);
-  fs_.inodes().forget(ino, 1);
+  inodes_.forget(ino, 1);
 }
 
 }  // namespace skytrain::fs

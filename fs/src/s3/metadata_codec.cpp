@@ -1,5 +1,5 @@
 // x-amz-meta-* encoding; see metadata_codec.hpp.
-#include "skytrain/fs/s3/metadata_codec.hpp"
+#include "s3/metadata_codec.hpp"
 
 #include <cctype>
 #include <cerrno>

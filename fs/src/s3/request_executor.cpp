@@ -7,7 +7,7 @@
 
 #include "skytrain/common/log.hpp"
 #include "skytrain/common/sha256.hpp"
-#include "skytrain/fs/s3/s3_xml.hpp"
+#include "s3/s3_xml.hpp"
 
 namespace skytrain::fs {
 

@@ -12,11 +12,11 @@
 #include <string>
 #include <string_view>
 
-#include "s3/curl_pool.hpp"
-#include "s3/http_transfer.hpp"
-#include "skytrain/fs/object_store.hpp"
-#include "skytrain/fs/s3/retry_policy.hpp"
-#include "skytrain/fs/s3/sigv4.hpp"
+#include "skytrain/common/http/curl_pool.hpp"
+#include "skytrain/common/http/transfer.hpp"
+#include "store/object_store.hpp"
+#include "s3/retry_policy.hpp"
+#include "s3/sigv4.hpp"
 #include "skytrain/fs/s3_config.hpp"
 
 namespace skytrain::fs {
@@ -67,7 +67,7 @@ class RequestExecutor {
   std::string raw_path_for(const std::string& key) const;
 
   const S3Config& cfg_;
-  curl::Pool pool_;
+  http::curl::Pool pool_;
   http::Options http_opts_;
   std::string scheme_, authority_, base_path_;  // from the endpoint
   std::mutex rng_mu_;

@@ -1,7 +1,7 @@
 // The S3 operations of ObjectStore, each one signed request through RequestExecutor (which owns
 // signing, pooling and retries). This file only knows the S3 REST shapes: which method, query,
 // headers and XML each operation uses, and how the key prefix is applied and stripped.
-#include "skytrain/fs/s3_client.hpp"
+#include "s3/s3_client.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -10,8 +10,8 @@
 
 #include "s3/request_executor.hpp"
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/s3/metadata_codec.hpp"
-#include "skytrain/fs/s3/s3_xml.hpp"
+#include "s3/metadata_codec.hpp"
+#include "s3/s3_xml.hpp"
 
 namespace skytrain::fs {
 

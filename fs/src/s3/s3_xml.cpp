@@ -1,5 +1,5 @@
 // S3 XML bodies through pugixml; see s3_xml.hpp.
-#include "skytrain/fs/s3/s3_xml.hpp"
+#include "s3/s3_xml.hpp"
 
 #include <cctype>
 #include <charconv>

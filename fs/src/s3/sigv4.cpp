@@ -1,5 +1,5 @@
 // AWS Signature V4: canonical request, string to sign, signing key. See sigv4.hpp for the why.
-#include "skytrain/fs/s3/sigv4.hpp"
+#include "s3/sigv4.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,5 +1,5 @@
 // In-memory ObjectStore; the semantics it models are described in memory_store.hpp.
-#include "skytrain/fs/memory_store.hpp"
+#include "store/memory_store.hpp"
 
 #include <algorithm>
 #include <cerrno>

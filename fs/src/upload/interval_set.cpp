@@ -1,5 +1,5 @@
 // Merged byte ranges; see interval_set.hpp.
-#include "skytrain/fs/upload/interval_set.hpp"
+#include "upload/interval_set.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // Geometric part layout; see part_layout.hpp.
-#include "skytrain/fs/upload/part_layout.hpp"
+#include "upload/part_layout.hpp"
 
 #include <algorithm>
 

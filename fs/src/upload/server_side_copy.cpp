@@ -1,12 +1,12 @@
 // CopyObject up to 5 GiB, multipart UploadPartCopy above; see server_side_copy.hpp.
-#include "skytrain/fs/upload/server_side_copy.hpp"
+#include "upload/server_side_copy.hpp"
 
 #include <algorithm>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/upload/job_group.hpp"
-#include "skytrain/fs/upload/part_layout.hpp"
-#include "skytrain/fs/upload/upload_engine.hpp"
+#include "upload/job_group.hpp"
+#include "upload/part_layout.hpp"
+#include "upload/upload_engine.hpp"
 
 namespace skytrain::fs {
 

@@ -1,8 +1,8 @@
 // Pools, background commits, backpressure and stale-upload clean-up; see upload_engine.hpp.
-#include "skytrain/fs/upload/upload_engine.hpp"
+#include "upload/upload_engine.hpp"
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/upload/write_back_file.hpp"
+#include "upload/write_back_file.hpp"
 
 namespace skytrain::fs {
 

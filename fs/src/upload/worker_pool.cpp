@@ -1,5 +1,5 @@
 // FIFO thread pool; see worker_pool.hpp.
-#include "skytrain/fs/upload/worker_pool.hpp"
+#include "upload/worker_pool.hpp"
 
 #include <exception>
 

@@ -14,9 +14,9 @@
 #include <exception>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/upload/job_group.hpp"
-#include "skytrain/fs/upload/upload_engine.hpp"
-#include "skytrain/fs/upload/write_back_file.hpp"
+#include "upload/job_group.hpp"
+#include "upload/upload_engine.hpp"
+#include "upload/write_back_file.hpp"
 
 namespace skytrain::fs {
 

@@ -1,13 +1,13 @@
 // The write-back buffer of one file: writes, reads of unflushed data, truncation and the
 // streaming of completed parts. The commit protocol (PUT / multipart / copy) is in
 // write_back_commit.cpp. See write_back_file.hpp for the model.
-#include "skytrain/fs/upload/write_back_file.hpp"
+#include "upload/write_back_file.hpp"
 
 #include <algorithm>
 #include <cstring>
 
 #include "skytrain/common/log.hpp"
-#include "skytrain/fs/upload/upload_engine.hpp"
+#include "upload/upload_engine.hpp"
 
 namespace skytrain::fs {
 

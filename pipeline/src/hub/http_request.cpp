@@ -1,89 +1,28 @@
+// One hub GET on the common HTTP layer (skytrain/common/http): this file only adds the hub's
+// policy (redirects, bearer token, the CA bundle from curl's environment variables, the
+// 1 KiB error body) and its own result type.
 #include "hub/http_request.hpp"
 
 #include <curl/curl.h>
 
-#include <cctype>
 #include <cstdlib>
-#include <exception>
-#include <memory>
-#include <mutex>
 
 #include <fmt/format.h>
 
 #include "skytrain/common/error.hpp"
+#include "skytrain/common/http/curl_pool.hpp"
+#include "skytrain/common/http/retry.hpp"
+#include "skytrain/common/http/transfer.hpp"
 
 namespace skytrain::pipeline::hub {
 
 namespace {
 
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+constexpr size_t kErrorBodyBytes = 1024;
 
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-
-struct Transfer {
-  const HttpRequest* req = nullptr;
-  HttpResult* res = nullptr;
-  long header_status = 0;   // status line of the response being received
-  std::string link;
-  bool aborted = false;
-  std::exception_ptr error;  // thrown by the sink; rethrown after curl returns
-};
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return false;
-  return true;
-}
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  std::string_view line(data, size * n);
-  if (starts_with_ci(line, "HTTP/")) {
-    // A new response (first, or after a redirect / 100-continue): forget the previous headers.
-    t->link.clear();
-    auto sp = line.find(' ');
-    t->header_status = sp == std::string_view::npos ? 0 : std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
-  } else if (starts_with_ci(line, "link:")) {
-    std::string_view v = line.substr(5);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
-    if (!t->link.empty()) t->link += ", ";
-    t->link.append(v);
-  }
-  return size * n;
-}
-
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  std::string_view chunk(data, size * n);
-  long st = t->header_status;
-  if (st == 200 || st == 206) {
-    bool keep_going = true;
-    try {
-      if (t->req->sink) keep_going = t->req->sink(st, chunk);
-    } catch (...) {
-      t->error = std::current_exception();  // never unwind through libcurl
-      keep_going = false;
-    }
-    if (!keep_going) {
-      t->aborted = true;
-      return 0;
-    }
-    t->res->body_bytes += chunk.size();
-  } else if (t->res->error_body.size() < 1024) {
-    t->res->error_body.append(chunk.substr(0, 1024 - t->res->error_body.size()));
-  }
-  return chunk.size();
-}
+// Thrown by the body sink when the receiver returns false: perform() rethrows it after the
+// transfer has stopped.
+struct ReceiverStopped {};
 
 const char* ca_bundle_from_env() {
   for (const char* v : {"CURL_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"}) {
@@ -93,84 +32,65 @@ const char* ca_bundle_from_env() {
   return nullptr;
 }
 
+http::Options hub_options() {
+  http::Options o;
+  o.connect_timeout_ms = 30'000;
+  // A stalled connection (under 1 kB/s for 60 s) is a transient failure, not a hang.
+  o.low_speed_limit = 1024;
+  o.low_speed_time_s = 60;
+  o.user_agent = "skytrain/0.1";
+  o.max_redirects = 10;  // the hub redirects file downloads to its CDN; the token stays behind
+  o.decompress = true;
+  if (const char* ca = ca_bundle_from_env()) o.ca_bundle = ca;
+  return o;
+}
+
 }  // namespace
 
 HttpResult http_get(const HttpRequest& req) {
-  global_init_once();
-  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+  http::curl::global_init();
+  http::curl::Easy easy(curl_easy_init());
   if (!easy) fail("curl_easy_init failed");
   HttpResult res;
-  Transfer t;
-  t.req = &req;
-  t.res = &res;
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  auto add_header = [&](const std::string& h) {
-    curl_slist* l = curl_slist_append(headers.get(), h.c_str());
-    if (!l) fail("curl_slist_append failed");
-    (void)headers.release();
-    headers.reset(l);
+  std::string other_2xx;  // a 2xx body other than 200/206 is reported like an error body
+  http::Request hreq;
+  hreq.method = "GET";
+  hreq.url = req.url;
+  if (!req.token.empty()) hreq.header_lines.push_back("Authorization: Bearer " + req.token);
+  if (req.range_start > 0) hreq.header_lines.push_back(fmt::format("Range: bytes={}-", req.range_start));
+  hreq.stream = [&](long status, std::string_view chunk) {
+    if (status == 0) return;  // an attempt starts (there is one)
+    if (status != 200 && status != 206) {
+      if (other_2xx.size() < kErrorBodyBytes) other_2xx.append(chunk.substr(0, kErrorBodyBytes - other_2xx.size()));
+      return;
+    }
+    if (req.sink && !req.sink(status, chunk)) throw ReceiverStopped{};
+    res.body_bytes += chunk.size();
   };
-  if (!req.token.empty()) add_header("Authorization: Bearer " + req.token);
-  add_header("User-Agent: skytrain/0.1");
-  CURL* c = easy.get();
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-  // A stalled connection (under 1 kB/s for 60 s) is a transient failure, not a hang.
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-  if (const char* ca = ca_bundle_from_env()) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-  std::string range;
-  if (req.range_start > 0) {
-    range = fmt::format("{}-", req.range_start);
-    curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
-  }
-  CURLcode rc = curl_easy_perform(c);
-  if (t.error) std::rethrow_exception(t.error);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  res.status = status;
-  res.link = t.link;
-  if (rc != CURLE_OK && !(t.aborted && rc == CURLE_WRITE_ERROR)) {
-    res.curl_code = static_cast<int>(rc);
-    res.curl_error = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-  } else if (t.aborted) {
+  http::Response r;
+  try {
+    r = http::perform(easy.get(), hreq, hub_options());
+  } catch (const ReceiverStopped&) {
+    curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &res.status);
     res.curl_code = static_cast<int>(CURLE_ABORTED_BY_CALLBACK);
+    res.transport = http::retry::Transport::other;
     res.curl_error = "aborted by the receiver";
+    return res;
+  }
+  res.status = r.status;
+  res.link = r.header("link");
+  res.error_body = r.body.empty() ? other_2xx : r.body.substr(0, kErrorBodyBytes);
+  if (r.transport != http::retry::Transport::ok) {
+    res.curl_code = r.curl_code;
+    res.transport = r.transport;
+    res.curl_error = r.transport_error;
   }
   return res;
 }
 
 bool http_is_transient(const HttpResult& r) {
-  if (r.curl_code != 0) {
-    switch (static_cast<CURLcode>(r.curl_code)) {
-      case CURLE_COULDNT_CONNECT:
-      case CURLE_COULDNT_RESOLVE_HOST:
-      case CURLE_RECV_ERROR:
-      case CURLE_SEND_ERROR:
-      case CURLE_GOT_NOTHING:
-      case CURLE_PARTIAL_FILE:
-      case CURLE_OPERATION_TIMEDOUT:
-      case CURLE_SSL_CONNECT_ERROR:
-      case CURLE_HTTP2:
-      case CURLE_HTTP2_STREAM:
-        return true;
-      default:
-        return false;
-    }
-  }
-  return r.status >= 500 || r.status == 429 || r.status == 408;
+  if (r.curl_code != 0) return http::retry::is_transient(r.transport);
+  return http::retry::is_transient_status(r.status) || r.status == 408;
 }
 
 std::string http_describe(const HttpResult& r) {

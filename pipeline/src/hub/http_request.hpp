@@ -1,17 +1,22 @@
-// One HTTP GET over libcurl with the policy every hub call shares: redirects followed (auth not
-// forwarded across hosts), bearer token, connect/stall timeouts, CA bundle from the environment.
-// The caller decides what a status means and whether to retry; this layer only reports what
-// happened (curl code, status, headers of the final response, a bounded error body).
+// One HTTP GET with the policy every hub call shares: redirects followed (auth not forwarded
+// across hosts), bearer token, connect/stall timeouts, CA bundle from the environment. It runs
+// on the common HTTP layer (skytrain/common/http/transfer.hpp), whose retry policy
+// (retry.hpp: which failures are transient, full-jitter backoff) the caller's loop uses. This
+// layer only reports what happened (curl code, status, headers of the final response, a bounded
+// error body).
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 
+#include "skytrain/common/http/retry.hpp"
+
 namespace skytrain::pipeline::hub {
 
 struct HttpResult {
   int curl_code = 0;        // CURLcode; 0 = transfer completed
+  http::retry::Transport transport = http::retry::Transport::ok;  // curl_code's class
   std::string curl_error;   // text for curl_code != 0
   long status = 0;          // HTTP status of the final response (0 if none)
   std::string link;         // Link header of the final response
@@ -29,7 +34,7 @@ struct HttpRequest {
 
 HttpResult http_get(const HttpRequest& req);
 
-// True for failures worth retrying: transport errors, 5xx, 429, 408.
+// True for failures worth retrying: http::retry's (transport errors, 5xx but 501, 429) and 408.
 bool http_is_transient(const HttpResult& r);
 std::string http_describe(const HttpResult& r);
 

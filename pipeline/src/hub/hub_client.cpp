@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 
 #include "hub/http_request.hpp"
 #include "skytrain/common/error.hpp"
+#include "skytrain/common/http/retry.hpp"
 #include "skytrain/common/hub_id.hpp"
 #include "skytrain/common/files.hpp"
 #include "skytrain/common/log.hpp"
@@ -55,10 +57,13 @@ std::string repo_label(RepoKind kind, const std::string& id) { return fmt::forma
   fail("hub: {} at revision {:?}: {}: {}", repo_label(kind, id), rev, what, http_describe(r));
 }
 
+// The common retry policy's full-jitter backoff (skytrain/common/http/retry.hpp): a uniformly
+// random wait below backoff_ms * 2^min(attempt, 10), at most 16 s, so that many importers that
+// failed together do not retry together.
 void backoff_sleep(const HubConfig& cfg, int attempt) {
-  int64_t ms = static_cast<int64_t>(cfg.backoff_ms) << std::min(attempt, 10);
-  ms = std::min<int64_t>(ms, 16000);
-  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  if (cfg.backoff_ms <= 0) return;
+  http::retry::Backoff backoff(cfg.backoff_ms, 16000, std::random_device{}());
+  std::this_thread::sleep_for(backoff.delay(std::min(attempt, 10)));
 }
 
 std::string kind_api_segment(RepoKind k) { return k == RepoKind::model ? "models" : "datasets"; }

@@ -3,7 +3,7 @@
 // changes. remove_many keeps ObjectStore's default (one remove() per key), so a wrapper that
 // counts or gates remove() sees batched deletes too unless it overrides remove_many itself.
 #pragma once
-#include "skytrain/fs/object_store.hpp"
+#include "store/object_store.hpp"
 
 namespace skytrain::fs::test_support {
 

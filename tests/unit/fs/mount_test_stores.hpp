@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "forwarding_store.hpp"
-#include "skytrain/fs/memory_store.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
+#include "store/memory_store.hpp"
+#include "mount/filesystem.hpp"
 
 namespace skytrain::fs::testing {
 

@@ -1,7 +1,7 @@
 // Inode numbers, keys derived through parents, lookup counting and forgetting.
 #include <doctest/doctest.h>
 
-#include "skytrain/fs/mount/inode_table.hpp"
+#include "mount/inode_table.hpp"
 
 using namespace skytrain::fs;
 

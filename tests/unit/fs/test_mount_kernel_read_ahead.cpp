@@ -6,7 +6,7 @@
 #include <string>
 
 #include "skytrain/common/files.hpp"
-#include "skytrain/fs/mount/kernel_read_ahead.hpp"
+#include "mount/kernel_read_ahead.hpp"
 
 using namespace skytrain::fs;
 

@@ -6,7 +6,8 @@
 #include <set>
 
 #include "mount_test_stores.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
+#include "filesystem_test_access.hpp"
+#include "mount/filesystem.hpp"
 
 using namespace skytrain::fs;
 using skytrain::fs::testing::RecordingStore;
@@ -120,7 +121,7 @@ TEST_CASE("readdir: 10,000 entries page through the listing in order") {
   CHECK(std::set<std::string>(rest.begin(), rest.end()) == expect);
   CHECK(f.store.lists == 11);  // 10,001 entries in pages of 1,000
   // Plain READDIR creates no inodes.
-  CHECK(fs.inodes().size() == 2);
+  CHECK(FilesystemTestAccess::inodes(fs).size() == 2);
 }
 
 TEST_CASE("readdirplus: attributes and lookup counts; an entry that does not fit is given back") {
@@ -145,9 +146,9 @@ TEST_CASE("readdirplus: attributes and lookup counts; an entry that does not fit
   REQUIRE(got.size() == 3);
   CHECK(got[2].name == "one");
   CHECK(got[2].entry.attr.size == 1);
-  CHECK(fs.inodes().lookup_count(got[2].entry.ino) == 1);
+  CHECK(FilesystemTestAccess::inodes(fs).lookup_count(got[2].entry.ino) == 1);
   // The refused entry's lookup was given back, so the table dropped the node again.
-  CHECK(fs.inodes().child(d.ino, "sub") == nullptr);
+  CHECK(FilesystemTestAccess::inodes(fs).child(d.ino, "sub") == nullptr);
   std::vector<DirEntryOut> rest;
   fs.readdir(dh, got.back().next_offset, true, [&](const DirEntryOut& e) {
     rest.push_back(e);
@@ -159,7 +160,7 @@ TEST_CASE("readdirplus: attributes and lookup counts; an entry that does not fit
   CHECK(S_ISDIR(rest[0].entry.attr.mode));
   CHECK(rest[1].name == "two");
   CHECK(rest[1].entry.attr.size == 2);
-  CHECK(fs.inodes().lookup_count(rest[0].entry.ino) == 1);
+  CHECK(FilesystemTestAccess::inodes(fs).lookup_count(rest[0].entry.ino) == 1);
 }
 
 TEST_CASE("open: keep_cache while the ETag is unchanged; reads see the version opened") {
@@ -182,6 +183,6 @@ TEST_CASE("open: keep_cache while the ETag is unchanged; reads see the version o
   CHECK_FALSE(o3.keep_cache);
   CHECK(fs.read(o3.fh, 0, 100).to_string() == "version two!");
   fs.release(o3.fh);
-  CHECK(fs.handles().size() == 0);
+  CHECK(FilesystemTestAccess::handles(fs).size() == 0);
   CHECK_THROWS_AS(fs.open(kRootInode, O_RDONLY), FsError);  // EISDIR
 }

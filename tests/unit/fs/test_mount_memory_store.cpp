@@ -2,7 +2,7 @@
 // filesystem would pass against behaviour no server has.
 #include <doctest/doctest.h>
 
-#include "skytrain/fs/memory_store.hpp"
+#include "store/memory_store.hpp"
 
 using namespace skytrain::fs;
 

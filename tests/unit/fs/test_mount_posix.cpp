@@ -10,11 +10,12 @@
 #endif
 #include <fuse_lowlevel.h>
 
-#include "skytrain/fs/memory_store.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
-#include "skytrain/fs/mount/posix_rules.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
+#include "filesystem_test_access.hpp"
+#include "mount/filesystem.hpp"
+#include "mount/fs_error.hpp"
+#include "mount/posix_rules.hpp"
+#include "mount/write_path.hpp"
+#include "store/memory_store.hpp"
 
 using namespace skytrain::fs;
 
@@ -32,15 +33,15 @@ struct Rig {
   MemoryStore& store;
   Filesystem fs;
   Caller me{1234, 5678, getpid()};
-  explicit Rig(MemoryStore& s) : store(s), fs(s, config()) { WritePath::attach(fs, WriteConfig{}); }
+  explicit Rig(MemoryStore& s) : store(s), fs(s, config()) {}
   void drain() {
-    WritePath::of(fs).engine().drain();
-    fs.pending_deletes().drain();
+    FilesystemTestAccess::write_path(fs).engine().drain();
+    FilesystemTestAccess::pending_deletes(fs).drain();
   }
   InodeNumber create(InodeNumber parent, const std::string& name, const Caller& who, const std::string& data = "") {
     OpenReply o;
-    EntryReply e = write_ops::create(fs, parent, name, 0644, O_WRONLY | O_CREAT, who, o);
-    if (!data.empty()) fs.handles().get(o.fh)->write(0, data);
+    EntryReply e = fs.create(parent, name, 0644, O_WRONLY | O_CREAT, who, o);
+    if (!data.empty()) fs.write(o.fh, 0, data);
     fs.release(o.fh);
     return e.ino;
   }
@@ -82,7 +83,7 @@ TEST_CASE("posix: names are at most 255 bytes") {
   MemoryStore store;
   Rig r(store);
   CHECK(errno_of([&] { r.fs.lookup(kRootInode, std::string(256, 'a')); }) == ENAMETOOLONG);
-  CHECK(errno_of([&] { namespace_ops::mkdir(r.fs, kRootInode, std::string(256, 'a'), 0755, r.me); }) == ENAMETOOLONG);
+  CHECK(errno_of([&] { r.fs.mkdir(kRootInode, std::string(256, 'a'), 0755, r.me); }) == ENAMETOOLONG);
   CHECK(r.fs.statfs().f_namemax == 255);
 }
 
@@ -90,12 +91,12 @@ TEST_CASE("posix: special files are empty objects with s3fs's mode/rdev headers,
   MemoryStore store;
   {
     Rig r(store);
-    EntryReply f = namespace_ops::mknod_special(r.fs, kRootInode, "fifo", S_IFIFO | 0640, 0, r.me);
+    EntryReply f = r.fs.mknod(kRootInode, "fifo", S_IFIFO | 0640, 0, r.me);
     CHECK(S_ISFIFO(f.attr.mode));
-    EntryReply c = namespace_ops::mknod_special(r.fs, kRootInode, "null", S_IFCHR | 0666, makedev(1, 3), r.me);
+    EntryReply c = r.fs.mknod(kRootInode, "null", S_IFCHR | 0666, makedev(1, 3), r.me);
     CHECK(c.attr.rdev == makedev(1, 3));
-    namespace_ops::mknod_special(r.fs, kRootInode, "sock", S_IFSOCK | 0755, 0, r.me);
-    CHECK(errno_of([&] { namespace_ops::mknod_special(r.fs, kRootInode, "fifo", S_IFIFO | 0640, 0, r.me); }) == EEXIST);
+    r.fs.mknod(kRootInode, "sock", S_IFSOCK | 0755, 0, r.me);
+    CHECK(errno_of([&] { r.fs.mknod(kRootInode, "fifo", S_IFIFO | 0640, 0, r.me); }) == EEXIST);
     ObjectInfo info = store.head("null");
     CHECK(info.size == 0);
     CHECK(info.metadata.at("mode") == std::to_string(S_IFCHR | 0666));
@@ -106,7 +107,7 @@ TEST_CASE("posix: special files are empty objects with s3fs's mode/rdev headers,
     // chmod of a FIFO keeps its type and is stored
     struct stat st {};
     st.st_mode = 0600;
-    write_ops::setattr(r.fs, f.ino, st, FUSE_SET_ATTR_MODE, 0, Caller{0, 0, 1});
+    r.fs.setattr(f.ino, st, FUSE_SET_ATTR_MODE, 0, Caller{0, 0, 1});
     r.drain();
     CHECK(store.head("fifo").metadata.at("mode") == std::to_string(S_IFIFO | 0600));
   }
@@ -123,7 +124,7 @@ TEST_CASE("posix: a listing does not present an empty object as a regular file")
   MemoryStore store;
   {
     Rig r(store);
-    namespace_ops::mknod_special(r.fs, kRootInode, "fifo", S_IFIFO | 0640, 0, r.me);
+    r.fs.mknod(kRootInode, "fifo", S_IFIFO | 0640, 0, r.me);
   }
   PutOptions o;
   store.put("data", "bytes", o);
@@ -151,12 +152,12 @@ TEST_CASE("posix: atime is its own value, UTIME_OMIT keeps the other, ctime foll
   struct stat st {};
   st.st_atim.tv_sec = 100;
   st.st_mtim.tv_sec = 200;
-  Attributes a = write_ops::setattr(r.fs, ino, st, FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME, 0, r.me);
+  Attributes a = r.fs.setattr(ino, st, FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME, 0, r.me);
   CHECK(a.atime_ns == 100'000'000'000);
   CHECK(a.mtime_ns == 200'000'000'000);
   const int64_t c1 = a.ctime_ns.value();
   st.st_atim.tv_sec = 300;
-  a = write_ops::setattr(r.fs, ino, st, FUSE_SET_ATTR_ATIME, 0, r.me);  // mtime omitted
+  a = r.fs.setattr(ino, st, FUSE_SET_ATTR_ATIME, 0, r.me);  // mtime omitted
   CHECK(a.atime_ns == 300'000'000'000);
   CHECK(a.mtime_ns == 200'000'000'000);
   CHECK(a.ctime_ns.value() >= c1);
@@ -180,8 +181,8 @@ TEST_CASE("posix: atime is its own value, UTIME_OMIT keeps the other, ctime foll
 TEST_CASE("posix: a directory's mtime and ctime advance with its entries and outlive a refresh") {
   MemoryStore store;
   Rig r(store);
-  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
-  InodePtr dir = r.fs.inodes().get(d.ino);
+  EntryReply d = r.fs.mkdir(kRootInode, "d", 0755, r.me);
+  InodePtr dir = FilesystemTestAccess::inodes(r.fs).get(d.ino);
   Attributes before = dir->attributes();
   usleep(2000);
   r.create(d.ino, "x", r.me);
@@ -189,12 +190,12 @@ TEST_CASE("posix: a directory's mtime and ctime advance with its entries and out
   CHECK(after.mtime_ns > before.mtime_ns);
   CHECK(after.ctime_ns.value() > before.mtime_ns);
   usleep(2000);
-  namespace_ops::unlink(r.fs, d.ino, "x");
+  r.fs.unlink(d.ino, "x");
   CHECK(r.fs.getattr(d.ino).mtime_ns > after.mtime_ns);
   // an explicit utimens wins over the entry changes before it
   struct stat st {};
   st.st_mtim.tv_sec = 1000;
-  write_ops::setattr(r.fs, d.ino, st, FUSE_SET_ATTR_MTIME, 0, r.me);
+  r.fs.setattr(d.ino, st, FUSE_SET_ATTR_MTIME, 0, r.me);
   CHECK(r.fs.getattr(d.ino).mtime_ns == 1000'000'000'000);
 }
 
@@ -203,7 +204,7 @@ TEST_CASE("posix: the mount root keeps chmod/chown for the mount's life") {
   Rig r(store);
   struct stat st {};
   st.st_mode = 01777;
-  write_ops::setattr(r.fs, kRootInode, st, FUSE_SET_ATTR_MODE, 0, Caller{0, 0, 1});
+  r.fs.setattr(kRootInode, st, FUSE_SET_ATTR_MODE, 0, Caller{0, 0, 1});
   CHECK(r.fs.getattr(kRootInode).mode == (S_IFDIR | 01777));
 }
 
@@ -214,7 +215,7 @@ TEST_CASE("posix: with default_permissions a listing's attributes are never cach
     InodeNumber ino = r.create(kRootInode, "private", r.me, "secret");
     struct stat st {};
     st.st_mode = 0600;
-    write_ops::setattr(r.fs, ino, st, FUSE_SET_ATTR_MODE, 0, r.me);
+    r.fs.setattr(ino, st, FUSE_SET_ATTR_MODE, 0, r.me);
     r.drain();
   }
   FilesystemConfig c = config();

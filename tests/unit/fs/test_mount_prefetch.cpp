@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "mount_test_stores.hpp"
-#include "skytrain/fs/mount/prefetcher.hpp"
+#include "prefetch/prefetcher.hpp"
 
 using namespace skytrain::fs;
 using skytrain::fs::testing::pattern_bytes;

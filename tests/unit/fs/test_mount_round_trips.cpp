@@ -14,10 +14,10 @@
 
 #include "forwarding_store.hpp"
 #include "mount_test_stores.hpp"
-#include "skytrain/fs/memory_store.hpp"
-#include "skytrain/fs/mount/filesystem.hpp"
-#include "skytrain/fs/mount/write_ops.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
+#include "store/memory_store.hpp"
+#include "filesystem_test_access.hpp"
+#include "mount/filesystem.hpp"
+#include "mount/write_path.hpp"
 
 using namespace skytrain::fs;
 
@@ -82,7 +82,7 @@ struct Rig {
   CountingStore store;
   Filesystem fs;
   Caller me{1234, 5678, getpid()};
-  Rig() : fs(store, config()) { WritePath::attach(fs, WriteConfig{}); }
+  Rig() : fs(store, config(), WriteConfig{}) {}
   ~Rig() { store.open_gate(); }
   static FilesystemConfig config() {
     FilesystemConfig c;
@@ -93,16 +93,16 @@ struct Rig {
     return c;
   }
   void drain() {
-    WritePath::of(fs).engine().drain();
-    fs.pending_deletes().drain();
+    FilesystemTestAccess::write_path(fs).engine().drain();
+    FilesystemTestAccess::pending_deletes(fs).drain();
   }
   // What the kernel sends for `open(name, O_CREAT|O_WRONLY|O_TRUNC)`, write, close: LOOKUP
   // (a miss), CREATE, WRITE, FLUSH, RELEASE.
   InodeNumber write_file(InodeNumber parent, const std::string& name, const std::string& data) {
     CHECK(fs.lookup(parent, name).ino == 0);
     OpenReply o;
-    EntryReply e = write_ops::create(fs, parent, name, 0644, O_WRONLY | O_CREAT | O_TRUNC, me, o);
-    auto h = fs.handles().get(o.fh);
+    EntryReply e = fs.create(parent, name, 0644, O_WRONLY | O_CREAT | O_TRUNC, me, o);
+    auto h = FilesystemTestAccess::handles(fs).get(o.fh);
     h->write(0, data);
     h->flush_by(me.pid);
     fs.release(o.fh);
@@ -115,13 +115,13 @@ struct Rig {
   template <class Op>
   void with_delete_pending(InodeNumber dir, const std::string& name, Op op) {
     store.close_gate();
-    namespace_ops::unlink(fs, dir, name);
+    fs.unlink(dir, name);
     std::atomic<bool> done{false};
     std::thread t([&] {
       op();
       done = true;
     });
-    while (fs.pending_deletes().waiters() == 0 && !done) std::this_thread::yield();
+    while (FilesystemTestAccess::pending_deletes(fs).waiters() == 0 && !done) std::this_thread::yield();
     store.open_gate();
     t.join();
     drain();
@@ -137,12 +137,12 @@ struct Rig {
 
 TEST_CASE("round trips: files created in a directory made by mkdir cost one PUT each, no HEAD or LIST") {
   Rig r;
-  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  EntryReply d = r.fs.mkdir(kRootInode, "d", 0755, r.me);
   r.store.reset();
   for (int i = 0; i < 20; ++i) r.write_file(d.ino, "f" + std::to_string(i), std::string(30000, char('a' + i)));
   // A subdirectory of the new directory: no probe either, and it starts empty too.
   CHECK(r.fs.lookup(d.ino, "sub").ino == 0);
-  EntryReply sub = namespace_ops::mkdir(r.fs, d.ino, "sub", 0755, r.me);
+  EntryReply sub = r.fs.mkdir(d.ino, "sub", 0755, r.me);
   r.write_file(sub.ino, "g", "x");
   r.drain();
   CHECK(r.store.heads == 0);
@@ -254,31 +254,31 @@ TEST_CASE("round trips: ls -l of listed files needs no HEAD") {
 
 TEST_CASE("round trips: unlink returns before its DELETE; the name is gone for lookup, readdir and rmdir") {
   Rig r;
-  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  EntryReply d = r.fs.mkdir(kRootInode, "d", 0755, r.me);
   r.write_file(d.ino, "f", "data");
   r.write_file(d.ino, "keep", "data");
   r.drain();
   r.store.close_gate();
-  namespace_ops::unlink(r.fs, d.ino, "f");  // would block until the guard if it waited
+  r.fs.unlink(d.ino, "f");  // would block until the guard if it waited
   CHECK(r.store.deletes == 0);
-  CHECK(r.fs.pending_deletes().pending("d/f"));
+  CHECK(FilesystemTestAccess::pending_deletes(r.fs).pending("d/f"));
   CHECK(r.store.inner.contains("d/f"));
   CHECK(r.fs.lookup(d.ino, "f").ino == 0);
   auto entries = r.list(d.ino, false);
   CHECK_FALSE(Rig::listed(entries, "f"));
   CHECK(Rig::listed(entries, "keep"));
   // A fresh mount-side view (no DirectoryContents, no node) still hides it: the store lists it.
-  r.fs.directory_contents().forget(d.ino);
+  FilesystemTestAccess::directory_contents(r.fs).forget(d.ino);
   CHECK(r.fs.lookup(d.ino, "f").ino == 0);
 
   // rmdir waits for the DELETE instead of seeing the file (ENOTEMPTY).
-  namespace_ops::unlink(r.fs, d.ino, "keep");
-  std::thread rm([&] { namespace_ops::rmdir(r.fs, kRootInode, "d"); });
-  while (r.fs.pending_deletes().waiters() == 0) std::this_thread::yield();
+  r.fs.unlink(d.ino, "keep");
+  std::thread rm([&] { r.fs.rmdir(kRootInode, "d"); });
+  while (FilesystemTestAccess::pending_deletes(r.fs).waiters() == 0) std::this_thread::yield();
   r.store.open_gate();
   rm.join();
   CHECK_FALSE(r.store.released_by_guard);
-  r.fs.pending_deletes().drain();  // the marker's DELETE runs in the background
+  FilesystemTestAccess::pending_deletes(r.fs).drain();  // the marker's DELETE runs in the background
   CHECK(r.store.inner.list("d/", "", std::nullopt).objects.empty());
   CHECK(r.fs.lookup(kRootInode, "d").ino == 0);
 }
@@ -289,7 +289,7 @@ TEST_CASE("round trips: a listing leaves out a file unlinked before opendir, eve
   r.store.inner.put("d/b", "data");
   EntryReply d = r.fs.lookup(kRootInode, "d");
   r.store.close_gate();
-  namespace_ops::unlink(r.fs, d.ino, "b");
+  r.fs.unlink(d.ino, "b");
   const uint64_t dh = r.fs.opendir(d.ino);
   std::vector<std::string> names;
   // The LIST runs while b's DELETE is held, so it shows b; the DELETE then finishes (b is no
@@ -298,7 +298,7 @@ TEST_CASE("round trips: a listing leaves out a file unlinked before opendir, eve
     names.push_back(e.name);
     if (e.name == "a") {
       r.store.open_gate();
-      r.fs.pending_deletes().drain();
+      FilesystemTestAccess::pending_deletes(r.fs).drain();
     }
     return true;
   });
@@ -332,7 +332,7 @@ TEST_CASE("round trips: a file re-created under an unlinked name is not removed 
   // DELETE released afterwards would remove it.
   r.with_delete_pending(kRootInode, "k", [&] {
     r.write_file(kRootInode, "k", "new");
-    WritePath::of(r.fs).engine().drain();  // the new object is stored
+    FilesystemTestAccess::write_path(r.fs).engine().drain();  // the new object is stored
   });
   CHECK_FALSE(r.store.released_by_guard);
   CHECK(r.store.inner.contents("k") == "new");
@@ -340,33 +340,33 @@ TEST_CASE("round trips: a file re-created under an unlinked name is not removed 
 
 TEST_CASE("round trips: rename onto an unlinked name and directory rename wait for pending DELETEs") {
   Rig r;
-  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  EntryReply d = r.fs.mkdir(kRootInode, "d", 0755, r.me);
   r.write_file(d.ino, "a", "A");
   r.write_file(d.ino, "b", "B");
   r.write_file(kRootInode, "src", "S");
   r.drain();
-  r.with_delete_pending(d.ino, "a", [&] { namespace_ops::rename(r.fs, kRootInode, "d", kRootInode, "e", 0); });
+  r.with_delete_pending(d.ino, "a", [&] { r.fs.rename(kRootInode, "d", kRootInode, "e", 0); });
   CHECK_FALSE(r.store.inner.contains("e/a"));  // not copied back to life
   CHECK(r.store.inner.contents("e/b") == "B");
   CHECK_FALSE(r.store.inner.contains("d/b"));
 
   EntryReply e = r.fs.lookup(kRootInode, "e");
-  r.with_delete_pending(e.ino, "b", [&] { namespace_ops::rename(r.fs, kRootInode, "src", e.ino, "b", 0); });
+  r.with_delete_pending(e.ino, "b", [&] { r.fs.rename(kRootInode, "src", e.ino, "b", 0); });
   CHECK_FALSE(r.store.released_by_guard);
   CHECK(r.store.inner.contents("e/b") == "S");
 }
 
 TEST_CASE("round trips: rm -rf of a directory the mount made: no LIST for rmdir, one DELETE per file") {
   Rig r;
-  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "t", 0755, r.me);
+  EntryReply d = r.fs.mkdir(kRootInode, "t", 0755, r.me);
   for (int i = 0; i < 10; ++i) r.write_file(d.ino, "f" + std::to_string(i), "x");
   r.drain();
   r.store.reset();
   for (const auto& e : r.list(d.ino, true)) {
     if (e.name == "." || e.name == "..") continue;
-    namespace_ops::unlink(r.fs, d.ino, e.name);
+    r.fs.unlink(d.ino, e.name);
   }
-  namespace_ops::rmdir(r.fs, kRootInode, "t");
+  r.fs.rmdir(kRootInode, "t");
   CHECK(r.store.lists == 1);  // the readdir
   CHECK(r.store.heads == 0);
   r.drain();  // neither unlink nor rmdir waited for its DELETE
@@ -377,12 +377,12 @@ TEST_CASE("round trips: rm -rf of a directory the mount made: no LIST for rmdir,
 
 TEST_CASE("round trips: DELETEs queued while the deleters are busy go out as one DeleteObjects") {
   Rig r;  // max_parallel 4: two deleter threads
-  EntryReply d = namespace_ops::mkdir(r.fs, kRootInode, "d", 0755, r.me);
+  EntryReply d = r.fs.mkdir(kRootInode, "d", 0755, r.me);
   for (int i = 0; i < 50; ++i) r.write_file(d.ino, "f" + std::to_string(i), "x");
   r.drain();
   r.store.reset();
   r.store.close_gate();
-  for (int i = 0; i < 50; ++i) namespace_ops::unlink(r.fs, d.ino, "f" + std::to_string(i));
+  for (int i = 0; i < 50; ++i) r.fs.unlink(d.ino, "f" + std::to_string(i));
   r.store.open_gate();
   r.drain();
   CHECK_FALSE(r.store.released_by_guard);
@@ -437,10 +437,10 @@ void rm_rf(Rig& r, InodeNumber parent, const std::string& name) {
     if (S_ISDIR(e.entry.attr.mode)) {
       rm_rf(r, d.ino, e.name);
     } else {
-      namespace_ops::unlink(r.fs, d.ino, e.name);
+      r.fs.unlink(d.ino, e.name);
     }
   }
-  namespace_ops::rmdir(r.fs, parent, name);
+  r.fs.rmdir(parent, name);
   r.fs.forget(d.ino, 1);
 }
 
@@ -496,7 +496,7 @@ TEST_CASE("round trips: a kept listing shows another client's key once it was lo
   CHECK(Rig::listed(entries, "late"));
   CHECK(r.store.lists == 2);  // the lookup's and the new listing's
   // Our own unlink, create and overwrite show at once.
-  namespace_ops::unlink(r.fs, d.ino, "f0");
+  r.fs.unlink(d.ino, "f0");
   entries = r.list(d.ino, true);
   CHECK_FALSE(Rig::listed(entries, "f0"));
   r.write_file(d.ino, "new", "12345");
@@ -504,7 +504,7 @@ TEST_CASE("round trips: a kept listing shows another client's key once it was lo
   CHECK(Rig::listed(r.list(d.ino, true), "new"));
   r.fs.forget(r.fs.lookup(d.ino, "f1").ino, 1);
   OpenReply o = r.fs.open(r.fs.lookup(d.ino, "f1").ino, O_WRONLY | O_TRUNC);
-  r.fs.handles().get(o.fh)->write(0, "longer data");
+  r.fs.write(o.fh, 0, "longer data");
   r.fs.release(o.fh);
   r.drain();
   r.list(d.ino, true);  // kept again
@@ -520,21 +520,20 @@ TEST_CASE("round trips: rmdir of a listed, emptied directory is bounded by the s
     CountingStore store;
     FilesystemConfig c = Rig::config();
     if (!ttl) c.stat_ttl = std::chrono::milliseconds(0);
-    Filesystem fs(store, c);
-    WritePath::attach(fs, WriteConfig{});
+    Filesystem fs(store, c, WriteConfig{});
     store.inner.put("d/", "");
     store.inner.put("d/a", "data");
     EntryReply d = fs.lookup(kRootInode, "d");
     testing::read_whole_dir(fs, d.ino, true);
     store.inner.put("d/late", "data");
-    namespace_ops::unlink(fs, d.ino, "a");
+    fs.unlink(d.ino, "a");
     if (ttl) {
-      namespace_ops::rmdir(fs, kRootInode, "d");
-      fs.pending_deletes().drain();
+      fs.rmdir(kRootInode, "d");
+      FilesystemTestAccess::pending_deletes(fs).drain();
       CHECK(store.inner.contents("d/late") == "data");  // nothing lost
       CHECK_FALSE(store.inner.contains("d/"));
     } else {
-      CHECK(errno_of([&] { namespace_ops::rmdir(fs, kRootInode, "d"); }) == ENOTEMPTY);
+      CHECK(errno_of([&] { fs.rmdir(kRootInode, "d"); }) == ENOTEMPTY);
       CHECK(store.inner.contains("d/"));
     }
   }
@@ -542,28 +541,28 @@ TEST_CASE("round trips: rmdir of a listed, emptied directory is bounded by the s
 
 TEST_CASE("round trips: rmdir returns before its DELETE; lookup, readdir and mkdir do not see the old directory") {
   Rig r;
-  EntryReply p = namespace_ops::mkdir(r.fs, kRootInode, "p", 0755, r.me);
-  EntryReply d = namespace_ops::mkdir(r.fs, p.ino, "d", 0755, r.me);
+  EntryReply p = r.fs.mkdir(kRootInode, "p", 0755, r.me);
+  EntryReply d = r.fs.mkdir(p.ino, "d", 0755, r.me);
   r.write_file(d.ino, "f", "data");
   r.drain();
   r.store.reset();
   r.store.close_gate();
-  namespace_ops::unlink(r.fs, d.ino, "f");
-  namespace_ops::rmdir(r.fs, p.ino, "d");  // would block until the guard if it waited
+  r.fs.unlink(d.ino, "f");
+  r.fs.rmdir(p.ino, "d");  // would block until the guard if it waited
   CHECK(r.store.deletes + r.store.batched_keys == 0);
   CHECK(r.store.lists == 0);
   CHECK(r.store.inner.contains("p/d/"));
   CHECK_FALSE(Rig::listed(r.list(p.ino, false), "d"));  // the store still lists p/d/
   CHECK(r.fs.lookup(p.ino, "d").ino == 0);  // p was made by the mount: no request
-  CHECK(errno_of([&] { namespace_ops::rmdir(r.fs, p.ino, "d"); }) == ENOENT);
+  CHECK(errno_of([&] { r.fs.rmdir(p.ino, "d"); }) == ENOENT);
   // mkdir of the same name waits for the old marker's DELETE, then makes a new one; without
   // the wait, the DELETE released afterwards would remove the new marker.
   std::atomic<bool> done{false};
   std::thread t([&] {
-    namespace_ops::mkdir(r.fs, p.ino, "d", 0700, r.me);
+    r.fs.mkdir(p.ino, "d", 0700, r.me);
     done = true;
   });
-  while (r.fs.pending_deletes().waiters() == 0 && !done) std::this_thread::yield();
+  while (FilesystemTestAccess::pending_deletes(r.fs).waiters() == 0 && !done) std::this_thread::yield();
   r.store.open_gate();
   t.join();
   r.drain();
@@ -572,16 +571,16 @@ TEST_CASE("round trips: rmdir returns before its DELETE; lookup, readdir and mkd
   CHECK_FALSE(r.store.inner.contains("p/d/f"));
 
   // A lookup that asks the store waits for the DELETEs instead of finding the marker.
-  r.fs.directory_contents().forget(p.ino);
+  FilesystemTestAccess::directory_contents(r.fs).forget(p.ino);
   r.store.close_gate();
-  namespace_ops::rmdir(r.fs, p.ino, "d");
+  r.fs.rmdir(p.ino, "d");
   done = false;
   EntryReply found;
   std::thread l([&] {
     found = r.fs.lookup(p.ino, "d");
     done = true;
   });
-  while (r.fs.pending_deletes().waiters() == 0 && !done) std::this_thread::yield();
+  while (FilesystemTestAccess::pending_deletes(r.fs).waiters() == 0 && !done) std::this_thread::yield();
   r.store.open_gate();
   l.join();
   CHECK_FALSE(r.store.released_by_guard);

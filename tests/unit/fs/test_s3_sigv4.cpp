@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "skytrain/common/sha256.hpp"
-#include "skytrain/fs/s3/sigv4.hpp"
+#include "s3/sigv4.hpp"
 
 using namespace skytrain;
 using namespace skytrain::fs;

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "skytrain/fs/upload/interval_set.hpp"
-#include "skytrain/fs/upload/part_layout.hpp"
+#include "upload/interval_set.hpp"
+#include "upload/part_layout.hpp"
 
 using namespace skytrain::fs;
 

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <random>
 
-#include "skytrain/fs/upload/page_buffer.hpp"
-#include "skytrain/fs/upload/upload_engine.hpp"
-#include "skytrain/fs/upload/write_back_file.hpp"
+#include "memory/page_buffer.hpp"
+#include "upload/upload_engine.hpp"
+#include "upload/write_back_file.hpp"
 #include "test_upload_support.hpp"
 
 using namespace skytrain::fs;

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <thread>
 
-#include "skytrain/fs/memory_budget.hpp"
+#include "memory/memory_budget.hpp"
 
 using namespace skytrain::fs;
 using namespace std::chrono_literals;

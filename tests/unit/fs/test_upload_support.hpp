@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "forwarding_store.hpp"
-#include "skytrain/fs/memory_store.hpp"
+#include "store/memory_store.hpp"
 
 namespace skytrain::fs::test {
 

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <random>
 
-#include "skytrain/fs/upload/upload_engine.hpp"
-#include "skytrain/fs/upload/write_back_file.hpp"
+#include "upload/upload_engine.hpp"
+#include "upload/write_back_file.hpp"
 #include "test_upload_support.hpp"
 
 using namespace skytrain::fs;

@@ -1,9 +1,11 @@
-// The knobs of the filesystem core (the part below FUSE): identity of the files, cache TTLs and
-// read-ahead. The command line fills this from flags and -o options (mount_options.hpp).
+// The knobs of a mount: the filesystem core's (identity of the files, cache TTLs, read-ahead),
+// the write path's and the FUSE session's. The command line fills them from flags and -o options
+// (mount_options.hpp).
 #pragma once
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace skytrain::fs {
@@ -37,6 +39,21 @@ struct FilesystemConfig {
   // by the kernel (Filesystem::head_before_use).
   bool default_permissions = false;
   int list_page_size = 1000;
+};
+
+struct WriteConfig {
+  bool wait_on_close = false;        // --wait-on-close
+  bool abort_stale_uploads = true;   // --no-abort-stale-uploads turns it off
+  size_t upload_parallel = 8;        // --upload-parallel: concurrent part uploads
+  size_t commit_parallel = 32;       // --commit-parallel: files committed concurrently in the background
+  uint64_t part_size = 8ull << 20;   // --part-size: first multipart part size (doubles every 1,000 parts)
+};
+
+struct FuseTuning {
+  unsigned max_write = 1u << 20;
+  unsigned max_background = 64;
+  unsigned congestion_threshold = 48;
+  bool writeback_cache = false;  // kernel write-back caching (FUSE_CAP_WRITEBACK_CACHE)
 };
 
 }  // namespace skytrain::fs

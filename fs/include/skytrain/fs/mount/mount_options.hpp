@@ -13,9 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "skytrain/fs/mount/fuse_ops.hpp"
 #include "skytrain/fs/mount/mount_config.hpp"
-#include "skytrain/fs/mount/write_path.hpp"
 #include "skytrain/fs/s3_config.hpp"
 
 namespace skytrain::fs {

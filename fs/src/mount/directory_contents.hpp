@@ -1,0 +1,107 @@
+// What the mount knows about a directory's names, so that lookups, READDIR and rmdir can be
+// answered without asking the store again. Two sources, both bounded by --stat-ttl:
+//
+//  - made: a directory this mount made (mkdir). mkdir makes a directory only after a lookup
+//    found nothing under its prefix, so it starts empty and the mount knows every name in it:
+//    a lookup of a name it does not hold is answered "no such file" without a request.
+//    Without this, creating a file costs a HEAD of the key and a LIST of "key/" before the
+//    CREATE itself, one round trip per new file even in a directory the mount has just made
+//    (`cp -r`, `tar x`, a pipeline writing shards into a fresh output directory).
+//  - listed: a READDIR that read a whole directory (every page) while nothing in it changed
+//    through the mount. Its names are known present, and the listing itself is kept (at most
+//    kMaxListedEntries entries) so the next opendir of the directory is answered without a LIST:
+//    `rm -rf` opens every directory twice (a peek, then the real read) right after `ls -lR`
+//    read it. A name the listing lacks is NOT known absent: lookups of new names still ask the
+//    store, so a key another client writes is found at once by name (fs_write_posix.sh checks
+//    that after `ls`), and a lookup that finds a name the kept listing lacks drops the listing.
+//
+// The write path keeps the name sets current (create, mkdir, symlink, rename add a name; unlink,
+// rmdir, rename remove one). A kept listing is dropped by any name change in its directory and,
+// since a listing also carries sizes and ETags, by any data or attribute change through the
+// mount (drop_listings(): cheap, an epoch). A directory whose names were all removed through the
+// mount is known empty, so rmdir (`rm -rf`) needs no LIST. What this costs in freshness, as for
+// every other cached name and attribute, is --stat-ttl (0 turns all of it off):
+//  - a key another client writes into such a directory is seen by READDIR and by rmdir's
+//    emptiness check (ENOTEMPTY) at most --stat-ttl after our mkdir or listing. An rmdir that
+//    missed such a key removes the directory's marker only; the other client's object stays
+//    (and the directory with it, as a prefix): nothing is lost.
+//
+// Races: a listing is recorded only if no name change, data change or drop happened since its
+// opendir (generation()) and the caller checked that no unlink or upload of ours was in flight
+// there, so a listing never misses a name the mount itself changed while the LIST ran.
+//
+// Bounded: at most max_entries directories, and max_listed_names names held for listed ones (a
+// kept listing holds at most kMaxListedEntries entries, about 200 bytes each: 100,000 names cost
+// some 30 MB at worst); when full, expired ones go, then all listed ones, then all (a miss only
+// costs the requests we would have sent anyway).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mount/directory_reader.hpp"
+
+namespace skytrain::fs {
+
+class DirectoryContents {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Listing = std::shared_ptr<const std::vector<ListedEntry>>;
+  enum class Answer { unknown, present, absent };
+  static constexpr size_t kMaxListedEntries = 10'000;
+
+  explicit DirectoryContents(std::chrono::milliseconds ttl, size_t max_entries = 10'000,
+                             size_t max_listed_names = 100'000)
+      : ttl_(ttl), max_entries_(max_entries), max_listed_names_(max_listed_names) {}
+
+  // A directory the mount has just made: empty, known until now + ttl.
+  void set_empty(uint64_t dir, Clock::time_point now = Clock::now());
+  // A whole listing of `dir`, whose opendir saw generation() == `generation` at `opened`:
+  // `listing` is what the store listed, `names` every name then in the directory (the listing's
+  // and the mount's own). Ignored if anything changed since, if `dir` is known as made, or if
+  // the listing is too long to keep.
+  void set_listed(uint64_t dir, Listing listing, std::set<std::string> names, uint64_t generation,
+                  Clock::time_point opened);
+  void add(uint64_t dir, const std::string& name);
+  void remove(uint64_t dir, const std::string& name);
+  // A lookup found `name` in the store: if `dir` is known without it (another client added it),
+  // the name is added and a kept listing, which lacks it, dropped.
+  void found(uint64_t dir, const std::string& name);
+  void forget(uint64_t dir);  // e.g. the directory was removed or replaced
+  // A file's data or attributes changed through the mount: kept listings may show old ones.
+  void drop_listings();
+  Answer find(uint64_t dir, const std::string& name, Clock::time_point now = Clock::now());
+  // The kept listing of `dir` and when it expires, or null.
+  Listing listing(uint64_t dir, Clock::time_point* expires = nullptr, Clock::time_point now = Clock::now());
+  // Whether `dir` is known to hold no names (made or listed, then emptied: rmdir needs no LIST).
+  bool known_empty(uint64_t dir, Clock::time_point now = Clock::now());
+  uint64_t generation() const;
+  size_t size() const;
+
+ private:
+  struct Known {
+    Clock::time_point expires;
+    std::set<std::string> names;
+    bool made = false;  // every name is known: a missing one is absent
+    Listing listing;    // listed only; null once a name changed
+    uint64_t epoch = 0;  // the listing is valid while epoch_ equals this
+  };
+  Known* find_locked(uint64_t dir, Clock::time_point now);
+  void erase_locked(std::unordered_map<uint64_t, Known>::iterator it);
+  void make_room_locked(uint64_t dir, size_t listed_names, Clock::time_point now);
+  const std::chrono::milliseconds ttl_;
+  const size_t max_entries_;
+  const size_t max_listed_names_;
+  mutable std::mutex mu_;
+  std::unordered_map<uint64_t, Known> dirs_;
+  size_t listed_names_ = 0;  // names held for listed (not made) directories
+  uint64_t generation_ = 0;  // bumped by every change
+  uint64_t epoch_ = 0;       // bumped by drop_listings()
+};
+
+}  // namespace skytrain::fs

@@ -1,0 +1,132 @@
+// The mount's write path state: the Filesystem's UploadEngine, and the table of files that are
+// open for writing or still have data on its way to the store. A member of Filesystem, which is
+// the only caller; it sees the services it shares with the read path (store, inode table,
+// directory contents, memory budget) and never the Filesystem itself.
+//
+// Every written inode has one OpenFile, shared by all its handles, so two descriptors of one file
+// see each other's writes and read-only opens of a file with unsaved data read it from the
+// buffer (read-your-writes). An OpenFile lives while a handle is open or its data is not stored;
+// meanwhile its inode is pinned (an extra lookup) and marked local(), so a FORGET cannot drop it
+// and lookups, getattr and readdir answer from it instead of from a store that does not have the
+// data yet.
+//
+// Close without --wait-on-close queues the file for a background commit and returns at once;
+// the commit's completion updates the inode (size, ETag) and unpins it. A failed background
+// commit is kept and reported (EIO) by the next flush or fsync of that file, and retried at
+// shutdown. Shutdown (unmount, SIGTERM) drains every queued commit, then commits what is still
+// dirty, before the session ends.
+//
+// Metadata written with every object: x-amz-meta-mode (st_mode in decimal, with the type bits),
+// -uid, -gid, -ctime (as it was when the metadata was set), -mtime only when the user set it
+// explicitly (utimens; it stays until a write), -atime only once utimens set it, and -rdev for
+// device nodes. Otherwise a file's mtime is its Last-Modified, which is when its data was
+// stored. This keeps metadata constant while a large file streams, so completing it never needs
+// an extra copy, and no time costs a request of its own (posix_rules.hpp).
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "memory/memory_budget.hpp"
+#include "mount/directory_contents.hpp"
+#include "mount/file_handle.hpp"
+#include "mount/inode_table.hpp"
+#include "mount/object_attributes.hpp"
+#include "skytrain/fs/mount/mount_config.hpp"
+#include "store/object_store.hpp"
+#include "upload/upload_engine.hpp"
+#include "upload/write_back_file.hpp"
+
+namespace skytrain::fs {
+
+class WritePath {
+ public:
+  struct OpenFile {
+    InodePtr node;
+    std::shared_ptr<WriteBackFile> wb;
+    int handles = 0;
+    std::mutex attr_mu;          // orders attribute updates of writes and commit completions
+    bool explicit_mtime = false; // mtime set by utimens and not overwritten by a write since
+  };
+
+  WritePath(ObjectStore& store, InodeTable& inodes, DirectoryContents& contents, MemoryBudget& budget,
+            const FilesystemConfig& fs_cfg, WriteConfig cfg);
+  ~WritePath();
+  WritePath(const WritePath&) = delete;
+  WritePath& operator=(const WritePath&) = delete;
+
+  UploadEngine& engine() { return engine_; }
+  const WriteConfig& config() const { return cfg_; }
+
+  // A handle opens on `node`: shares its OpenFile or makes one from the stored object (HEAD, or the
+  // cached attributes when `truncating`, since the old bytes will not be read).
+  std::shared_ptr<OpenFile> open_existing(const InodePtr& node, bool truncating);
+  // A new file made by create(): nothing stored yet.
+  std::shared_ptr<OpenFile> open_created(const InodePtr& node);
+  // The OpenFile of `ino` if it has one (open handles or unsaved data).
+  std::shared_ptr<OpenFile> find(InodeNumber ino);
+  // Every OpenFile (rename of a directory commits and re-keys those under it).
+  std::vector<std::shared_ptr<OpenFile>> all();
+
+  // A handle closes: the last one queues the commit (or, if nothing is dirty, drops the OpenFile).
+  void close(const std::shared_ptr<OpenFile>& f);
+  // Stores the file now (fsync, --wait-on-close, rename, setattr); throws on failure.
+  StoredObject commit_now(const std::shared_ptr<OpenFile>& f);
+  // After a write or truncate: the inode's size and mtime, and "has unsaved data".
+  void note_modified(OpenFile& f);
+  // The metadata the next commit of `f` should write, from its inode's attributes.
+  void refresh_put_options(OpenFile& f);
+  // The file was unlinked (or replaced by a rename): its data must never be stored.
+  void forget_file(InodeNumber ino);
+
+  // Aborts multipart uploads an earlier run left behind (at mount time).
+  void abort_stale_uploads();
+  // Drains queued commits, then stores what is still dirty (unmount, SIGTERM).
+  void shutdown();
+  // Until when attributes read from the store may be cached (--stat-ttl from now).
+  Clock::time_point attr_expiry() const { return Clock::now() + fs_cfg_.stat_ttl; }
+
+  static Metadata metadata_for(const Attributes& a, bool with_mtime);
+
+ private:
+  void after_commit(const std::shared_ptr<OpenFile>& f);
+  void release_if_idle_locked(const std::shared_ptr<OpenFile>& f);
+
+  ObjectStore& store_;
+  InodeTable& inodes_;
+  DirectoryContents& contents_;
+  const FilesystemConfig& fs_cfg_;
+  WriteConfig cfg_;
+  UploadEngine engine_;
+  std::mutex mu_;
+  std::unordered_map<InodeNumber, std::shared_ptr<OpenFile>> files_;
+};
+
+// The handle of a file opened for writing, or of any open of a file with unsaved data.
+class WriteHandle : public FileHandle {
+ public:
+  WriteHandle(WritePath& wp, std::shared_ptr<WritePath::OpenFile> f, int flags);
+  ~WriteHandle() override;
+
+  ReadResult read(uint64_t offset, uint64_t length) override;
+  size_t write(uint64_t offset, std::string_view data) override;
+  void flush() override;
+  void flush_by(pid_t pid) override;
+  void fsync(bool datasync) override;
+  void release() override;
+
+ private:
+  void report_background_error();
+
+  WritePath& wp_;
+  std::shared_ptr<WritePath::OpenFile> file_;
+  int flags_;
+  bool released_ = false;
+};
+
+// True if process/thread `pid` is exiting because a signal killed it (its descriptors are being
+// closed by the kernel, not by the program): read from /proc/PID/stat (PF_EXITING|PF_SIGNALED).
+bool killed_by_signal(pid_t pid);
+
+}  // namespace skytrain::fs

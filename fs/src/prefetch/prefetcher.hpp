@@ -1,0 +1,110 @@
+// Sequential read-ahead for one open file: the mechanism that turns the kernel's stream of
+// 128 KiB-1 MiB read requests into a few large ranged GETs running in parallel.
+//
+// prefetch/ owns this policy (Prefetcher: when a read continues a stream, how far ahead to
+// fetch), the unit it fetches (ReadPart, read_part.hpp: one ranged GET readable as it arrives),
+// the worker pool the GETs run on (FetchPool, fetch_pool.hpp) and what a read returns
+// (ReadResult, read_result.hpp). It must not cache across handles or outlive its handle: every
+// byte it holds is charged to the MemoryBudget (memory/) and dropped with the handle. The
+// trade-off that shaped it: start small and double (a random reader pays for almost no
+// speculation) rather than start wide (a sequential reader would reach full speed a little
+// sooner).
+//
+// A handle starts with no stream. A read that does not continue the current stream (a seek, or
+// the first read at a non-zero offset) resets it and fetches exactly the requested range, so
+// random small reads (a safetensors header, a parquet footer) stay small. A read that continues
+// the stream (it starts inside the fetched range, or right after the previous read) turns on
+// read-ahead: the handle keeps `window` bytes beyond the current read in flight, and the window
+// doubles with every read until --read-ahead-max (1 MiB, 2, 4, ... 100 MiB), so a short read pays
+// for little speculation and a long one reaches full parallelism within a few MiB. The window is
+// cut into parts of at most part_size; each part is one ranged GET on the worker pool, so a
+// 100 MiB window with 20 MiB parts keeps 5 GETs in flight per reader. "In flight" is meant
+// literally: parts that already arrived ahead of the reader do not count against the window (up
+// to one more window of them), because parallel parts tend to finish together, and counting
+// them would leave the connections idle while the reader walks through them.
+//
+// The kernel issues async reads out of order (several read requests of one readahead batch race
+// through different FUSE threads). Reads anywhere inside [start of kept parts, end of fetched
+// range + window] count as the same stream, and parts are dropped only once the furthest read is
+// keep_behind past them, so a late request for an earlier block still hits memory.
+//
+// Memory: every part holds a lease on the global MemoryBudget (--memory-limit) for its length.
+// Bytes a reader needs now are always granted (force_acquire; bounded by max_read times the
+// number of FUSE threads), while read-ahead (at most two windows per stream) takes only what
+// try_acquire gives: when the budget is full, read-ahead simply stops growing until parts are
+// consumed and released. That is the backpressure; it never turns into ENOMEM, and it cannot
+// deadlock since no one waits for it.
+//
+// Consistency: GETs carry If-Match with the ETag seen at open, so a reader never splices bytes
+// of two versions of an object; a change under a reader fails its read with EIO.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "memory/memory_budget.hpp"
+#include "prefetch/fetch_pool.hpp"
+#include "prefetch/read_part.hpp"
+#include "prefetch/read_result.hpp"
+#include "skytrain/fs/mount/mount_config.hpp"
+#include "store/object_store.hpp"
+
+namespace skytrain::fs {
+
+class Prefetcher {
+ public:
+  Prefetcher(ObjectStore& store, FetchPool& pool, MemoryBudget& budget, const ReadaheadConfig& cfg,
+             std::string key, std::string etag, uint64_t size);
+  ~Prefetcher();
+
+  // Blocks until the bytes in [offset, offset+length) ∩ [0, size) are available.
+  // Throws StoreError if the store failed persistently (the part is forgotten so a retry refetches).
+  ReadResult read(uint64_t offset, uint64_t length);
+
+  // Introspection for tests.
+  struct Stats {
+    uint64_t parts_issued = 0;
+    uint64_t bytes_requested = 0;
+    uint64_t stream_resets = 0;
+    uint64_t window = 0;
+    uint64_t parts_in_flight = 0;  // kept parts whose GET has not finished
+  };
+  Stats stats() const;
+
+ private:
+  using PartPtr = std::shared_ptr<ReadPart>;
+  // The steps of read(), in order; the *_locked ones run under mu_.
+  bool continues_stream_locked(uint64_t offset) const;
+  void fetch_gap_before_stream_locked(uint64_t offset);
+  void move_stream_locked(uint64_t offset, uint64_t end, bool in_stream);
+  void issue_required_locked(uint64_t end, uint64_t part_len);
+  void issue_read_ahead_locked(uint64_t end, uint64_t part_len);
+  std::vector<PartPtr> parts_covering_locked(uint64_t offset, uint64_t end) const;
+  void wait_for_parts(const std::vector<PartPtr>& need, uint64_t end);
+  static ReadResult slices_of(const std::vector<PartPtr>& need, uint64_t offset, uint64_t end);
+
+  void reset_locked(uint64_t offset);
+  void issue_locked(uint64_t length, bool required);
+  void drop_behind_locked();
+
+  ObjectStore& store_;
+  FetchPool& pool_;
+  MemoryBudget& budget_;
+  const ReadaheadConfig cfg_;
+  const std::string key_, etag_;
+  const uint64_t size_;
+
+  mutable std::mutex mu_;
+  std::deque<PartPtr> parts_;  // contiguous, ascending
+  uint64_t fetched_end_ = 0;   // end of the last issued part
+  uint64_t last_end_ = 0;      // end of the previous read
+  uint64_t furthest_ = 0;      // furthest end of any read in this stream
+  uint64_t window_ = 0;        // 0 = no read-ahead (random access)
+  bool have_stream_ = false;
+  Stats stats_;
+};
+
+}  // namespace skytrain::fs
