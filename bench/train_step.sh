@@ -59,13 +59,7 @@ PY
       ours)
         run_measured "$BIN/skytrain-train" --root "$T/root" --model "bench/$name" --dataset bench/random --max-steps "$steps" \
           --batch-size "$batch" --grad-accum "$accum" --max-seq-len "$seq" --threads "$THREADS" --save-steps 0 --no-fused --restart
-        tps[$peer]=$("$PY" - "$T/root/done/bench/$name/bench/random/checkpoints/metrics.jsonl" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if '"step"' in l]
-tokens = sum(r["tokens"] for r in rows[2:])
-print(f"{tokens / (rows[-1]['elapsed_s'] - rows[1]['elapsed_s']):.1f}")
-PY
-)
+        tps[$peer]=$("$PY" "$SRC/bench/train_metrics.py" "$T/root/done/bench/$name/bench/random/checkpoints/metrics.jsonl")
         rm -rf "$T/root/done" ;;
       trl) run_measured "$PY" "$SRC/bench/train_step_trl.py" "$M" "$T/rows-$name.jsonl" "$batch" "$accum" "$steps" "$THREADS" "$gc"
            tps[$peer]=$("$PY" -c 'import json,sys; print("%.1f" % json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["tokens_per_s"])' "$T/out") ;;
@@ -85,15 +79,9 @@ PY
   fi
 }
 
-cat > "$T/small.json" <<JSON
-{"model_type":"qwen2","vocab_size":151936,"hidden_size":256,"intermediate_size":704,"num_hidden_layers":4,
- "num_attention_heads":4,"num_key_value_heads":2,"head_dim":64,"max_position_embeddings":32768,
- "rms_norm_eps":1e-6,"rope_theta":1000000.0,"tie_word_embeddings":true,"torch_dtype":"bfloat16",
- "initializer_range":0.02,"eos_token_id":151645}
-JSON
 for m in $MODELS; do
   case $m in
-    small) bench_model small "$T/small.json" "${SMALL_SEQ:-128}" 2 4 "${SMALL_STEPS:-6}" ;;
+    small) bench_model small "$SRC/bench/qwen2-small.config.json" "${SMALL_SEQ:-128}" 2 4 "${SMALL_STEPS:-6}" ;;
     0.5b) bench_model qwen2.5-0.5b "$SRC/tests/parity/skypilot/qwen2.5-0.5b.config.json" "${BIG_SEQ:-512}" 1 1 "${BIG_STEPS:-5}" ;;
     *) echo "unknown model $m" >&2; exit 2 ;;
   esac

@@ -2,20 +2,17 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <string>
 
 namespace skytrain::log {
 namespace {
 
+constexpr const char* kNames[] = {"error", "warn", "info", "debug"};
+
 Level level_from_env() {
   const char* v = std::getenv("SKYTRAIN_LOG");
-  if (!v) return Level::info;
-  if (!std::strcmp(v, "error")) return Level::error;
-  if (!std::strcmp(v, "warn")) return Level::warn;
-  if (!std::strcmp(v, "debug")) return Level::debug;
-  return Level::info;
+  return v ? parse_level(v).value_or(Level::info) : Level::info;
 }
 
 std::atomic<int>& current() {
@@ -25,13 +22,18 @@ std::atomic<int>& current() {
 
 }  // namespace
 
+std::optional<Level> parse_level(std::string_view name) {
+  for (int l = 0; l < 4; ++l)
+    if (name == kNames[l]) return static_cast<Level>(l);
+  return std::nullopt;
+}
+
 Level level() { return static_cast<Level>(current().load(std::memory_order_relaxed)); }
 void set_level(Level l) { current().store(static_cast<int>(l)); }
 
 void write(Level l, std::string_view msg) {
   static std::mutex mu;
-  static const char* names[] = {"error", "warn", "info", "debug"};
-  std::string line = fmt::format("[{}] {}\n", names[static_cast<int>(l)], msg);
+  std::string line = fmt::format("[{}] {}\n", kNames[static_cast<int>(l)], msg);
   std::lock_guard lock(mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

@@ -16,13 +16,6 @@
 using namespace skytrain;
 using namespace skytrain::pipeline;
 
-namespace {
-std::string env_or(const char* name, std::string dflt) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : dflt;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{
       "Imports a dataset into ROOT/raw/{dataset}/ (upstream rows as JSON Lines) and ROOT/standardized/{dataset}/\n"
@@ -35,7 +28,7 @@ int main(int argc, char** argv) {
   dataset::DatasetImportOptions opt;
   std::string source = env_or("DATASET_NAME", "");
   std::string name;
-  std::string root = env_or("HOME", ".") + "/tigris";
+  std::string root = default_root();
   std::string cache = env_or("SKYTRAIN_CACHE", env_or("HOME", ".") + "/.cache/skytrain") + "/hub";
   std::string progress_style = "auto";
   app.add_option("source,--dataset", source,
@@ -43,7 +36,7 @@ int main(int argc, char** argv) {
   app.add_option("--name", name,
                  "Dataset folder under raw/ and standardized/ (an owner/name id) [default: the hub id; for a local "
                  "source $DATASET_NAME]");
-  app.add_option("--root", root, "Output root directory (a local directory or the bucket mount)")->capture_default_str();
+  app.add_option("--root", root, "Output root directory (a local directory or the bucket mount); env SKYTRAIN_ROOT")->capture_default_str();
   app.add_option("--revision", opt.revision, "Hub revision: branch, tag or commit")->capture_default_str();
   app.add_option("--config", opt.selection.config,
                  "Dataset config: only data files under a folder of this name [default: all]");

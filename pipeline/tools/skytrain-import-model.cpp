@@ -15,13 +15,6 @@
 using namespace skytrain;
 using namespace skytrain::pipeline;
 
-namespace {
-std::string env_or(const char* name, std::string dflt) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : dflt;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{
       "Downloads a Hugging Face model repository into ROOT/models/{model}/: config.json, generation_config.json,\n"
@@ -33,10 +26,10 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(30);
   model_import::ModelImportOptions opt;
   std::string model = env_or("MODEL_NAME", "");
-  std::string root = env_or("HOME", ".") + "/tigris";
+  std::string root = default_root();
   std::string progress_style = "auto";
   app.add_option("model,--model", model, "Hub model id (owner/name) [default: $MODEL_NAME]");
-  app.add_option("--root", root, "Output root directory (a local directory or the bucket mount)")->capture_default_str();
+  app.add_option("--root", root, "Output root directory (a local directory or the bucket mount); env SKYTRAIN_ROOT")->capture_default_str();
   app.add_option("--revision", opt.revision, "Hub revision to pin: branch, tag or commit")->capture_default_str();
   app.add_option("-j,--jobs", opt.jobs, "Parallel downloads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--include", opt.include, "Extra glob(s) of repository files to download (*, ?, **)")->take_all();

@@ -9,13 +9,6 @@
 #include "skytrain/pipeline/pretokenize.hpp"
 #include "skytrain/pipeline/template_limit_flags.hpp"
 
-namespace {
-std::string env_or(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace skytrain::pipeline;
   CLI::App app{
@@ -25,10 +18,9 @@ int main(int argc, char** argv) {
       "redoes only missing or stale shards."};
   app.require_subcommand(0, 1);
   PretokenizeOptions o;
-  const char* home = std::getenv("HOME");
-  std::string root = env_or("SKYTRAIN_ROOT", std::string(home ? home : ".") + "/tigris");
-  o.model = env_or("MODEL_NAME", "");
-  o.dataset = env_or("DATASET_NAME", "");
+  std::string root = skytrain::default_root();
+  o.model = skytrain::env_or("MODEL_NAME", "");
+  o.dataset = skytrain::env_or("DATASET_NAME", "");
   app.add_option("--root", root, "Bucket root: the mount (or any directory); env SKYTRAIN_ROOT")->capture_default_str();
   app.add_option("--model", o.model, "Model id (models/{model}/ holds tokenizer.json and the chat template); env MODEL_NAME")
       ->capture_default_str();
@@ -38,7 +30,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", o.batch_size, "Examples in flight at once (bounds memory)")->capture_default_str();
   // SkyPilot's variables give a multi-node task's defaults; the flags override them.
   for (auto [name, dst] : {std::pair{"SKYPILOT_NUM_NODES", &o.num_nodes}, std::pair{"SKYPILOT_NODE_RANK", &o.node_rank}}) {
-    const std::string v = env_or(name, "");
+    const std::string v = skytrain::env_or(name, "");
     if (v.empty()) continue;
     char* end = nullptr;
     const long x = std::strtol(v.c_str(), &end, 10);

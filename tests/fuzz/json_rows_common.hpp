@@ -10,8 +10,8 @@
 
 #include "dataset/row_readers.hpp"
 #include "fuzz_support.hpp"
-#include "skytrain/pipeline/dataset/row_reader.hpp"
-#include "skytrain/pipeline/dataset/standardize.hpp"
+#include "dataset/row_reader.hpp"
+#include "dataset/standardize.hpp"
 
 namespace skytrain::fuzz {
 

@@ -6,8 +6,8 @@
 #include <span>
 
 #include "fuzz_support.hpp"
-#include "skytrain/pipeline/parquet/file_metadata.hpp"
-#include "skytrain/pipeline/parquet/thrift_compact.hpp"
+#include "parquet/file_metadata.hpp"
+#include "parquet/thrift_compact.hpp"
 
 using namespace skytrain::pipeline::parquet;
 

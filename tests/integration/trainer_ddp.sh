@@ -17,6 +17,14 @@ common=(--model "$MODEL" --dataset "$DATASET" --max-steps 6 --lr 2e-3 --warmup-s
         --save-steps 0 --dist-timeout 60)
 for d in one two torchrun; do cp -al "$ROOT" "$T/$d"; done
 out() { echo "$T/$1/done/$MODEL/$DATASET"; }
+# kill_and_reap VICTIM PID LOG: kill -9 VICTIM, wait for PID (the launcher or the surviving
+# rank) and show its LOG; sets rc to PID's exit status.
+kill_and_reap() {
+  kill -9 "$1"
+  rc=0
+  wait "$2" || rc=$?
+  cat "$3" >&2
+}
 
 check "1 rank, batch 4 x accum 2" "$TBIN/skytrain-train" --root "$T/one" "${common[@]}" --batch-size 4 --grad-accum 2
 check "2 ranks, batch 2 x accum 2 each" "$TBIN/skytrain-train" --root "$T/two" "${common[@]}" --batch-size 2 --grad-accum 2 \
@@ -51,17 +59,10 @@ long=(--root "$T/kill" --model "$MODEL" --dataset "$DATASET" --max-steps 40 --lr
 launcher=$!
 track_pid "$launcher"
 kout=$(out kill)
-for _ in $(seq 1 36000); do
-  [ -f "$kout/checkpoints/step-00000004/state.json" ] && break
-  kill -0 "$launcher" 2>/dev/null || break
-  sleep 0.1
-done
+wait_while_running "$launcher" -f "$kout/checkpoints/step-00000004/state.json"
 rank1=$(pgrep -P "$launcher" | while read -r p; do grep -qz '^RANK=1$' "/proc/$p/environ" && echo "$p"; done)
 check "found rank 1's process" test -n "$rank1"
-kill -9 "$rank1"
-rc=0
-wait "$launcher" || rc=$?
-cat "$T/kill.log" >&2
+kill_and_reap "$rank1" "$launcher" "$T/kill.log"
 check "the job exited non-zero" test "$rc" -ne 0
 check "the launcher names rank 1 and its signal" grep -q "rank 1 (pid $rank1) was killed by signal 9" "$T/kill.log"
 check "rank 0 stopped, naming rank 1" grep -Eq "rank 0: .*rank 1|rank 0: stopping: rank 1" "$T/kill.log"
@@ -74,7 +75,7 @@ check "and finished" test -s "$kout/manifest.json"
 # variables; rank 0 hosts the store), so no launcher stands between them.
 cp -al "$ROOT" "$T/err"
 mkdir -p "$T/empty"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 ranks=(--model "$MODEL" --dataset "$DATASET" --max-steps 4 --threads 1 --no-fused --batch-size 2 --grad-accum 1 --dist-timeout 60)
 env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrain-train" --root "$T/err" "${ranks[@]}" 2> "$T/r0.log" &
 r0=$!
@@ -91,7 +92,7 @@ check "rank 0's error names rank 1 and why" grep -q "rank 1 failed: .*no config.
 
 # kill -9 of rank 0, the store's host when no launcher runs: rank 1 exits non-zero, naming it.
 cp -al "$ROOT" "$T/kill0"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 ranks=(--root "$T/kill0" --model "$MODEL" --dataset "$DATASET" --max-steps 2000 --threads 1 --no-fused --batch-size 2
        --grad-accum 1 --save-steps 0 --dist-timeout 60)
 env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrain-train" "${ranks[@]}" 2> /dev/null &
@@ -100,15 +101,8 @@ track_pid "$r0"
 env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" "$TBIN/skytrain-train" "${ranks[@]}" 2> "$T/k1.log" &
 r1=$!
 track_pid "$r1"
-for _ in $(seq 1 36000); do
-  [ -s "$(out kill0)/checkpoints/metrics.jsonl" ] && break
-  kill -0 "$r0" 2>/dev/null || break
-  sleep 0.1
-done
-kill -9 "$r0"
-rc1=0
-wait "$r1" || rc1=$?
-cat "$T/k1.log" >&2
-check "rank 1 exited non-zero" test "$rc1" -eq 1
+wait_while_running "$r0" -s "$(out kill0)/checkpoints/metrics.jsonl"
+kill_and_reap "$r0" "$r1" "$T/k1.log"
+check "rank 1 exited non-zero" test "$rc" -eq 1
 check "rank 1 names rank 0" grep -q "rank 1: .*rank 0 has failed" "$T/k1.log"
 echo "trainer_ddp: OK"

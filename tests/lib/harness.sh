@@ -92,6 +92,19 @@ unmount() {
 track_pid() { _H_PIDS+=("$1"); }
 # on_exit 'COMMAND': runs COMMAND (eval) at exit, after unmounting and stopping servers.
 on_exit() { _H_ON_EXIT+=("$1"); }
+# A free TCP port on loopback (for a rendezvous or a server that cannot pick its own).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# wait_while_running PID TEST-ARGS...: polls (up to an hour) until `test TEST-ARGS...` holds or
+# PID has exited; the caller checks which.
+wait_while_running() {
+  local pid=$1
+  shift
+  for _ in $(seq 1 36000); do
+    test "$@" && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+}
 # skip_test REASON: ctest reports the test as skipped (SKIP_RETURN_CODE 77), not passed.
 skip_test() {
   echo "SKIPPED: $1"

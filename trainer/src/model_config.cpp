@@ -5,6 +5,7 @@
 
 #include "skytrain/common/error.hpp"
 #include "skytrain/common/files.hpp"
+#include "skytrain/common/json_get.hpp"
 #include "skytrain/common/json_writer.hpp"
 
 namespace skytrain::trainer {
@@ -14,40 +15,21 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::object;
 
-// A field that must be an integer, if present.
-bool get_int(object o, std::string_view key, int64_t& out, std::string_view ctx) {
-  element e;
-  if (o.at_key(key).get(e)) return false;
-  if (e.is_null()) return false;
-  int64_t v;
-  if (e.get(v)) fail("{}: \"{}\" must be an integer", ctx, key);
-  out = v;
+// An optional field of type T (absent or null: false, `out` untouched); the wrong type is an error.
+template <typename T> bool get(object o, std::string_view key, T& out, std::string_view ctx) {
+  const auto e = json_member(o, key);
+  if (!e) return false;
+  const auto v = json_as<T>(*e);
+  if (!v) fail("{}: \"{}\" must be {}", ctx, key, json_type_phrase<T>());
+  out = *v;
   return true;
 }
-
-bool get_double(object o, std::string_view key, double& out, std::string_view ctx) {
-  element e;
-  if (o.at_key(key).get(e) || e.is_null()) return false;
-  double v;
-  if (e.get(v)) fail("{}: \"{}\" must be a number", ctx, key);
-  out = v;
-  return true;
-}
-
-bool get_bool(object o, std::string_view key, bool& out, std::string_view ctx) {
-  element e;
-  if (o.at_key(key).get(e) || e.is_null()) return false;
-  bool v;
-  if (e.get(v)) fail("{}: \"{}\" must be true or false", ctx, key);
-  out = v;
-  return true;
-}
-
+bool get_int(object o, std::string_view key, int64_t& out, std::string_view ctx) { return get(o, key, out, ctx); }
+bool get_double(object o, std::string_view key, double& out, std::string_view ctx) { return get(o, key, out, ctx); }
+bool get_bool(object o, std::string_view key, bool& out, std::string_view ctx) { return get(o, key, out, ctx); }
 bool get_string(object o, std::string_view key, std::string& out, std::string_view ctx) {
-  element e;
-  if (o.at_key(key).get(e) || e.is_null()) return false;
   std::string_view v;
-  if (e.get(v)) fail("{}: \"{}\" must be a string", ctx, key);
+  if (!get(o, key, v, ctx)) return false;
   out = std::string(v);
   return true;
 }

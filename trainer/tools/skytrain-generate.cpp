@@ -23,11 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string env_or(const char* name, const std::string& dflt) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : dflt;
-}
-
 // One conversation as a JSON messages array: from a JSON string (a user message) or an object
 // with "messages".
 std::string messages_from_json(const std::string& line, const std::string& where, const std::string& system) {
@@ -49,7 +44,7 @@ std::string messages_from_json(const std::string& line, const std::string& where
 
 int main(int argc, char** argv) {
   ChatGenerateOptions o;
-  std::string model_dir, adapter, root = env_or("HOME", ".") + "/tigris";
+  std::string model_dir, adapter, root = default_root();
   std::string model = env_or("MODEL_NAME", ""), dataset = env_or("DATASET_NAME", "");
   std::vector<std::string> prompts;
   std::string prompts_file, system;
@@ -59,7 +54,7 @@ int main(int argc, char** argv) {
                "at an end-of-sequence token or --max-new-tokens. Greedy unless --temperature > 0."};
   app.option_defaults()->always_capture_default();
   app.add_option("MODEL_DIR", model_dir, "Model directory (default: ROOT/models/MODEL, or ROOT/done/MODEL/DATASET/fused with --fused)");
-  app.add_option("--root", root, "Bucket root, used when MODEL_DIR is not given");
+  app.add_option("--root", root, "Bucket root, used when MODEL_DIR is not given; env SKYTRAIN_ROOT");
   app.add_option("--model", model, "Model hub id (default: $MODEL_NAME)");
   app.add_option("--dataset", dataset, "Dataset hub id: apply the adapter ROOT/done/MODEL/DATASET/lora_model (default: $DATASET_NAME)");
   app.add_flag("--fused", fused, "With --model/--dataset: run the merged model ROOT/done/MODEL/DATASET/fused instead");

@@ -14,16 +14,9 @@
 using namespace skytrain;
 using namespace skytrain::trainer;
 
-namespace {
-std::string env_or(const char* name, const std::string& dflt) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : dflt;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   TrainOptions o;
-  std::string root = env_or("HOME", ".") + "/tigris";
+  std::string root = default_root();
   o.model = env_or("MODEL_NAME", "");
   o.dataset = env_or("DATASET_NAME", "");
   std::string targets = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj";
@@ -35,7 +28,7 @@ int main(int argc, char** argv) {
                "and manifest.json last. Re-running resumes from the newest good checkpoint; a finished run\n"
                "(manifest with the same inputs and options) is not redone."};
   app.option_defaults()->always_capture_default();
-  app.add_option("--root", root, "Bucket root (normally the skytrain-fs mount)");
+  app.add_option("--root", root, "Bucket root (normally the skytrain-fs mount); env SKYTRAIN_ROOT");
   app.add_option("--model", o.model, "Model hub id, e.g. Qwen/Qwen2.5-0.5B (default: $MODEL_NAME)");
   app.add_option("--dataset", o.dataset, "Dataset hub id, e.g. mlabonne/FineTome-100k (default: $DATASET_NAME)");
   app.add_option("--lora-r", o.lora.r, "LoRA rank r");

@@ -9,20 +9,12 @@
 #include "skytrain/common/json_writer.hpp"
 #include "skytrain/common/sha256.hpp"
 #include "skytrain/common/stage_manifest.hpp"
+#include "unit_support.hpp"
 
 using namespace skytrain;
 namespace stdfs = std::filesystem;
 
-namespace {
-struct TempDir {
-  stdfs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/skytrain-unit-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { stdfs::remove_all(path); }
-};
-}  // namespace
+using skytrain::test::TempDir;
 
 TEST_CASE("sha256 matches the FIPS 180-2 vectors") {
   CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

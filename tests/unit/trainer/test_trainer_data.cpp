@@ -12,6 +12,8 @@ using namespace skytrain;
 using namespace skytrain::trainer;
 using pipeline::TokenShardWriter;
 
+using skytrain::test::error_of;
+
 namespace {
 const std::string kSha(64, 'a');
 
@@ -23,14 +25,6 @@ void write_shard(const std::filesystem::path& dir, const std::vector<std::pair<s
   w.commit();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST_CASE("training data: labels are the next token where its mask is 1; padding and packing") {

@@ -15,45 +15,8 @@
 
 using namespace skytrain;
 using namespace skytrain::trainer;
-
-namespace {
-// Sets environment variables for one scope and restores the previous values.
-class ScopedEnv {
- public:
-  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
-    for (auto [k, v] : vars) {
-      const char* old = std::getenv(k);
-      saved_.emplace_back(k, old ? std::optional<std::string>(old) : std::nullopt);
-      if (v) {
-        setenv(k, v, 1);
-      } else {
-        unsetenv(k);
-      }
-    }
-  }
-  ~ScopedEnv() {
-    for (auto& [k, v] : saved_) {
-      if (v) {
-        setenv(k.c_str(), v->c_str(), 1);
-      } else {
-        unsetenv(k.c_str());
-      }
-    }
-  }
-
- private:
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+using skytrain::test::error_of;
+using skytrain::test::ScopedEnv;
 
 TEST_CASE("rank_share: disjoint contiguous parts that cover every row, sizes within one") {
   for (size_t n : {0u, 1u, 2u, 7u, 8u, 31u, 64u})

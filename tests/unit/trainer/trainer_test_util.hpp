@@ -1,4 +1,5 @@
-// Helpers shared by the trainer unit tests: temp directories and tiny random models on disk.
+// Helpers shared by the trainer unit tests: tiny random models on disk (temp directories and
+// the rest come from unit_support.hpp).
 #pragma once
 #include <stdlib.h>
 
@@ -10,23 +11,11 @@
 #include "skytrain/common/files.hpp"
 #include "skytrain/trainer/model.hpp"
 #include "skytrain/trainer/tensor_io.hpp"
+#include "unit_support.hpp"
 
 namespace trainer_test {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "skytrain-trainer-test-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using skytrain::test::TempDir;
 
 inline skytrain::trainer::ModelConfig tiny_config(const std::string& type, bool tied, int64_t kv_heads) {
   skytrain::trainer::ModelConfig c;

@@ -1,6 +1,7 @@
 // Logging to stderr, one line per call, safe from many threads.
 // Level comes from SKYTRAIN_LOG (error|warn|info|debug), default info.
 #pragma once
+#include <optional>
 #include <string_view>
 #include <fmt/format.h>
 
@@ -8,6 +9,8 @@ namespace skytrain::log {
 
 enum class Level { error = 0, warn = 1, info = 2, debug = 3 };
 
+// "error", "warn", "info" or "debug" (SKYTRAIN_LOG, --log-level); nullopt for anything else.
+std::optional<Level> parse_level(std::string_view name);
 Level level();
 void set_level(Level l);
 void write(Level l, std::string_view msg);
