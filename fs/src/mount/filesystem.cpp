@@ -7,6 +7,7 @@
 #include <set>
 
 #include "skytrain/common/log.hpp"
+#include "mount/posix_rules.hpp"
 
 namespace skytrain::fs {
 
@@ -67,12 +68,19 @@ EntryReply Filesystem::entry_for(const InodePtr& node) const {
   r.ino = node->ino();
   r.attr = node->attributes();
   r.entry_ttl = cfg_.stat_ttl;
-  r.attr_ttl = cfg_.stat_ttl;
+  r.attr_ttl = head_before_use(r.attr) ? std::chrono::milliseconds(0) : cfg_.stat_ttl;
   return r;
 }
 
+bool Filesystem::head_before_use(const Attributes& a) const {
+  // The kernel checks permissions against what we show: a listing's defaults must not stand for
+  // the owner and mode, so it is told not to cache them and its getattr gets a HEAD. The node
+  // stays fresh for our own lookups (unlink's, rename's), which need only its existence.
+  return cfg_.default_permissions && a.provisional;
+}
+
 EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
-  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(name);
   InodePtr dir = inodes_.get(parent);
   if (!dir->is_dir()) throw FsError(ENOTDIR);
   if (InodePtr c = inodes_.child(parent, name); c && c->attributes_fresh())
@@ -172,12 +180,14 @@ Attributes Filesystem::refresh_directory_attributes(const InodePtr& node) {
   Attributes a = directory_attributes(node->attributes().mtime_ns, cfg_);
   if (auto marker = head_marker(inodes_.key_of(*node))) a = directory_attributes(*marker, cfg_);
   node->set_attributes(a, attr_expiry());
-  return a;
+  return node->attributes();  // with the times of entry changes made through the mount
 }
 
 Attributes Filesystem::getattr(InodeNumber ino) {
   InodePtr node = inodes_.get(ino);
-  if (node->attributes_fresh()) return node->attributes();
+  // The root has no marker object: its attributes are the mount's (and chmod/chown of it).
+  if ((node->attributes_fresh() && !head_before_use(node->attributes())) || ino == kRootInode)
+    return node->attributes();
   if (node->is_dir()) return refresh_directory_attributes(node);
   return refresh_file_attributes(node);
 }
@@ -275,8 +285,19 @@ EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e,
     r.attr_ttl = {};
     return bounded(r);
   }
-  if (kind != InodeKind::directory) node->merge_listing_attributes(a, kept_until ? *kept_until : attr_expiry());
+  if (kind != InodeKind::directory) {
+    a.provisional = !e.info.has_metadata;
+    node->merge_listing_attributes(a, kept_until ? *kept_until : attr_expiry());
+  }
   return bounded(entry_for(node));
+}
+
+bool Filesystem::type_unknown(InodeNumber dir, const ListedEntry& e) const {
+  if (e.kind != InodeKind::file || e.info.size != 0) return false;  // special files are empty
+  InodePtr known = inodes_.child(dir, e.name);
+  if (!known) return true;
+  const Attributes a = known->attributes();
+  return !known->local() && !(a.from_metadata && a.etag == e.info.etag);
 }
 
 void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
@@ -330,13 +351,21 @@ void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
     DirEntryOut d;
     d.name = e->name;
     d.next_offset = i + 3;
-    if (plus) {
+    if (type_unknown(dir, *e)) {
+      // Maybe a FIFO, socket or device node (an empty object whose metadata says so): neither a
+      // type nor attributes, so the kernel looks the name up (HEAD) before it uses the entry,
+      // instead of caching a regular file that a later getattr would contradict.
+      InodePtr known = inodes_.child(dir, e->name);
+      d.dirent_ino = known ? known->ino() : pseudo_ino(inodes_.child_key(dir, e->name, false));
+      d.entry.attr.mode = 0;  // DT_UNKNOWN
+    } else if (plus) {
       d.entry = link_listed(dir, *e, h->kept_until);
       d.dirent_ino = d.entry.ino;
     } else {
       InodePtr known = inodes_.child(dir, e->name);
       d.dirent_ino = known ? known->ino() : pseudo_ino(inodes_.child_key(dir, e->name, e->kind == InodeKind::directory));
-      d.entry.attr.mode = known ? kind_mode(known->kind()) : kind_mode(e->kind);
+      const mode_t known_type = known ? known->attributes().mode & S_IFMT : 0;
+      d.entry.attr.mode = known_type ? known_type : known ? kind_mode(known->kind()) : kind_mode(e->kind);
     }
     if (!emit(d)) {
       if (plus && d.entry.ino) inodes_.forget(d.entry.ino, 1);
@@ -380,7 +409,7 @@ struct statvfs Filesystem::statfs() const {
   s.f_files = 1ull << 32;
   s.f_ffree = s.f_files;
   s.f_favail = s.f_files;
-  s.f_namemax = 1024;
+  s.f_namemax = posix::kNameMax;
   return s;
 }
 

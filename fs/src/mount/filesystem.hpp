@@ -106,7 +106,8 @@ class Filesystem {
   std::chrono::milliseconds stat_ttl() const { return cfg_.stat_ttl; }
 
   // --- namespace changes (namespace_ops.cpp; mknod in write_ops.cpp) ---
-  EntryReply mknod(InodeNumber parent, const std::string& name, mode_t mode, const Caller& caller);
+  // Regular files go through create(); FIFOs, sockets and device nodes are special_files.cpp's.
+  EntryReply mknod(InodeNumber parent, const std::string& name, mode_t mode, dev_t rdev, const Caller& caller);
   EntryReply mkdir(InodeNumber parent, const std::string& name, mode_t mode, const Caller& caller);
   void unlink(InodeNumber parent, const std::string& name);
   void rmdir(InodeNumber parent, const std::string& name);
@@ -153,6 +154,17 @@ class Filesystem {
   EntryReply entry_for(const InodePtr& node) const;
   Clock::time_point attr_expiry() const { return Clock::now() + cfg_.stat_ttl; }
   void check_writable() const;
+  // On a default_permissions mount, attributes a listing made up (no owner/mode) that the
+  // kernel must not cache: getattr asks the store first.
+  bool head_before_use(const Attributes& a) const;
+  // A listed empty object whose type only its metadata can tell (not known from a HEAD).
+  bool type_unknown(InodeNumber dir, const ListedEntry& e) const;
+  // posix_rules.cpp: an entry of `dir` was created, removed or renamed (its mtime and ctime
+  // advance); a node's own ctime advances (rename).
+  void entry_changed(InodeNumber dir);
+  void inode_changed(const InodePtr& node);
+  // special_files.cpp
+  EntryReply mknod_special(InodeNumber parent, const std::string& name, mode_t mode, dev_t rdev, const Caller& caller);
 
   // write_ops.cpp
   OpenReply open_for_write(const InodePtr& node, int flags);

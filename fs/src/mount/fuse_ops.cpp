@@ -131,9 +131,9 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 
 // --- namespace changes ---
 
-void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
   try {
-    reply_entry(req, fs_of(req).mknod(parent, name, mode, caller_of(req)));
+    reply_entry(req, fs_of(req).mknod(parent, name, mode, rdev, caller_of(req)));
   } catch (...) {
     reply_error(req);
   }
@@ -294,7 +294,8 @@ void do_readdir(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi, bool
       size_t n;
       if (plus) {
         fuse_entry_param p = to_entry(d.entry);
-        if (!d.entry.ino) {  // "." and "..": not looked up, only the type and number are used
+        // "." and "..", and entries of unknown type: not looked up, only the type and number are used
+        if (!d.entry.ino) {
           std::memset(&p.attr, 0, sizeof p.attr);
           p.attr.st_mode = d.entry.attr.mode;
         }

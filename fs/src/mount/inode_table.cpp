@@ -1,6 +1,8 @@
 // Inode numbers for (parent, name) pairs and their cached attributes; see inode_table.hpp.
 #include "mount/inode_table.hpp"
 
+#include <algorithm>
+
 #include "mount/fs_error.hpp"
 
 namespace skytrain::fs {
@@ -19,12 +21,29 @@ void Inode::set_attributes(const Attributes& a, Clock::time_point expires) {
   std::lock_guard lk(mu_);
   attr_ = a;
   expires_ = expires;
+  if (touched_ns_) {
+    attr_.mtime_ns = std::max(attr_.mtime_ns, touched_ns_);
+    attr_.ctime_ns = std::max(attr_.ctime_ns.value_or(attr_.mtime_ns), touched_ns_);
+  }
+}
+
+void Inode::touch_directory(int64_t now_ns) {
+  std::lock_guard lk(mu_);
+  touched_ns_ = std::max(touched_ns_, now_ns);
+  attr_.mtime_ns = std::max(attr_.mtime_ns, touched_ns_);
+  attr_.ctime_ns = std::max(attr_.ctime_ns.value_or(attr_.mtime_ns), touched_ns_);
+}
+
+void Inode::clear_touch() {
+  std::lock_guard lk(mu_);
+  touched_ns_ = 0;
 }
 
 void Inode::merge_listing_attributes(const Attributes& a, Clock::time_point expires) {
   std::lock_guard lk(mu_);
   if (local_) return;
-  if (attr_.from_metadata && !a.from_metadata && attr_.etag == a.etag) {
+  // What a HEAD told (metadata, or that there is none) outlives a listing of the same object.
+  if (attr_.etag == a.etag && ((attr_.from_metadata && !a.from_metadata) || (!attr_.provisional && a.provisional))) {
     expires_ = std::max(expires_, expires);
     return;
   }

@@ -48,6 +48,13 @@ class Inode {
   void merge_listing_attributes(const Attributes& a, Clock::time_point expires);
   void expire_attributes();
 
+  // An entry of this directory was created, removed or renamed through the mount: its mtime and
+  // ctime become `now_ns` and stay at least that when its attributes are refreshed from the store
+  // (the change is not written to the directory's marker: that would be a request per create).
+  // clear_touch(): utimensat stored explicit times on the marker, and they win.
+  void touch_directory(int64_t now_ns);
+  void clear_touch();
+
   // keep_cache bookkeeping; returns true if the kernel may keep pages cached for `etag`,
   // and records `etag` as the one now cached.
   bool note_open_etag(const std::string& etag);
@@ -63,6 +70,7 @@ class Inode {
   mutable std::mutex mu_;
   Attributes attr_;
   Clock::time_point expires_{};
+  int64_t touched_ns_ = 0;
   std::string cached_etag_;
   bool local_ = false;
 };

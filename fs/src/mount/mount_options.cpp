@@ -146,7 +146,8 @@ std::optional<MountOptions> parse_mount_command_line(int argc, const char* const
   app.add_option("--max-background", o.tuning.max_background, "Asynchronous requests the kernel keeps in flight")
       ->check(CLI::Range(1, 65535));
   app.add_flag("--read-only", read_only, "Mount read-only (also -o ro)");
-  app.add_flag("--allow-other", allow_other, "Let other users access the mount (also -o allow_other)");
+  app.add_flag("--allow-other", allow_other,
+               "Let other users access the mount; the kernel then checks permissions (default_permissions) (also -o allow_other)");
   app.add_option("--log-level", o.log_level, "error, warn, info or debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
   app.add_option("--log-file", o.log_file, "Daemon mode: append log lines to this file (default: discarded)")
@@ -215,7 +216,16 @@ std::optional<MountOptions> parse_mount_command_line(int argc, const char* const
   validate_write_config(o.write);
   o.fs.read_only = read_only;
   if (read_only) o.fuse_options.push_back("ro");
-  if (allow_other) o.fuse_options.push_back("allow_other");
+  if (allow_other) {
+    o.fuse_options.push_back("allow_other");
+    // Other users share the mount: the kernel checks their permissions against the modes and
+    // owners the mount shows (posix_rules.hpp). Without allow_other only the mounting user (and
+    // root) gets in, and the mount behaves for its owner as it always did.
+    if (std::find(o.fuse_options.begin(), o.fuse_options.end(), "default_permissions") == o.fuse_options.end())
+      o.fuse_options.push_back("default_permissions");
+  }
+  o.fs.default_permissions = std::find(o.fuse_options.begin(), o.fuse_options.end(), "default_permissions") !=
+                             o.fuse_options.end();
   bool has_fsname = false, has_subtype = false;
   for (const std::string& f : o.fuse_options) {
     has_fsname |= f.rfind("fsname=", 0) == 0;

@@ -27,6 +27,7 @@
 
 #include "skytrain/common/log.hpp"
 #include "mount/object_attributes.hpp"
+#include "mount/posix_rules.hpp"
 #include "mount/filesystem.hpp"
 #include "mount/write_path.hpp"
 #include "upload/job_group.hpp"
@@ -141,16 +142,20 @@ void Filesystem::unlink(InodeNumber parent, const std::string& name) {
   inodes_.unlink(parent, name);
   negative_.insert(parent, name);
   contents_.remove(parent, name);
+  entry_changed(parent);
 }
 
 EntryReply Filesystem::mkdir(InodeNumber parent, const std::string& name, mode_t mode, const Caller& caller) {
   check_writable();
-  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(name);
   if (resolve(parent, name)) throw FsError(EEXIST);
+  const posix::NewEntryOwner owner =
+      posix::new_entry_owner(inodes_.get(parent)->attributes(), caller, S_IFDIR | (mode & 07777));
   Attributes a = directory_attributes(now_ns(), cfg_);
-  a.mode = S_IFDIR | (mode & 07777);
-  a.uid = caller.uid;
-  a.gid = caller.gid;
+  a.mode = owner.mode;
+  a.uid = owner.uid;
+  a.gid = owner.gid;
+  a.ctime_ns = a.mtime_ns;
   PutOptions o;
   o.metadata = WritePath::metadata_for(a, false);
   const std::string prefix = inodes_.child_key(parent, name, true);
@@ -162,6 +167,7 @@ EntryReply Filesystem::mkdir(InodeNumber parent, const std::string& name, mode_t
   contents_.add(parent, name);
   // The lookup above found nothing under the prefix: the new directory is empty.
   contents_.set_empty(node->ino());
+  entry_changed(parent);
   return entry_for(node);
 }
 
@@ -177,13 +183,14 @@ void Filesystem::rmdir(InodeNumber parent, const std::string& name) {
   negative_.insert(parent, name);
   contents_.remove(parent, name);
   contents_.forget(node->ino());
+  entry_changed(parent);
 }
 
 void Filesystem::rename(InodeNumber parent, const std::string& name, InodeNumber new_parent,
                         const std::string& new_name, unsigned flags) {
   check_writable();
   if (flags & RENAME_EXCHANGE) throw FsError(EINVAL, "RENAME_EXCHANGE is not supported on S3");
-  if (new_name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(new_name);
   InodePtr src = resolve(parent, name);
   if (!src) throw FsError(ENOENT);
   if (parent == new_parent && name == new_name) return;
@@ -215,19 +222,24 @@ void Filesystem::rename(InodeNumber parent, const std::string& name, InodeNumber
   if (dst && dst->is_dir()) contents_.forget(dst->ino());
   contents_.remove(parent, name);
   contents_.add(new_parent, new_name);
+  inode_changed(src);
+  entry_changed(parent);
+  if (new_parent != parent) entry_changed(new_parent);
 }
 
 EntryReply Filesystem::symlink(const std::string& target, InodeNumber parent, const std::string& name,
                                const Caller& caller) {
   check_writable();
-  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(name);
   if (resolve(parent, name)) throw FsError(EEXIST);
+  const posix::NewEntryOwner owner = posix::new_entry_owner(inodes_.get(parent)->attributes(), caller, S_IFLNK | 0777);
   Attributes a;
   a.mode = S_IFLNK | 0777;
-  a.uid = caller.uid;
-  a.gid = caller.gid;
+  a.uid = owner.uid;
+  a.gid = owner.gid;
   a.size = target.size();
   a.mtime_ns = now_ns();
+  a.ctime_ns = a.mtime_ns;
   a.from_metadata = true;
   PutOptions o;
   o.metadata = WritePath::metadata_for(a, false);
@@ -239,6 +251,7 @@ EntryReply Filesystem::symlink(const std::string& target, InodeNumber parent, co
   node->set_attributes(a, attr_expiry());
   negative_.erase(parent, name);
   contents_.add(parent, name);
+  entry_changed(parent);
   return entry_for(node);
 }
 
@@ -255,6 +268,8 @@ std::string Filesystem::readlink(InodeNumber ino) {
   return body;
 }
 
+// Hard links are refused with EPERM, link(2)'s errno for "the filesystem does not support hard
+// links" (README, POSIX semantics): two keys are two objects, so the names would drift apart.
 void Filesystem::link(InodeNumber, InodeNumber, const std::string&) { throw FsError(EPERM); }
 
 }  // namespace skytrain::fs

@@ -1,6 +1,9 @@
 // Object <-> POSIX attribute mapping; the policy is described in object_attributes.hpp.
 #include "mount/object_attributes.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -31,7 +34,8 @@ void apply_metadata(const ObjectInfo& info, Attributes& a) {
     // The type comes from what the object is (a key or a "dir/" marker), never from metadata;
     // a mode of another type keeps only its permission bits.
     const mode_t type = a.mode & S_IFMT;
-    if (type == S_IFREG && S_ISLNK(mode)) a.mode = mode;  // a symlink is a regular object + metadata
+    // A symlink or a special file is a regular object + metadata.
+    if (type == S_IFREG && (S_ISLNK(mode) || is_special_type(mode))) a.mode = mode & (S_IFMT | 07777);
     else if ((mode & S_IFMT) == 0 || (mode & S_IFMT) == type) a.mode = type | (mode & 07777);
   }
   uid_t uid;
@@ -40,6 +44,20 @@ void apply_metadata(const ObjectInfo& info, Attributes& a) {
   if (const std::string* m = get(kMetaGid); m && parse_unsigned(*m, gid)) a.gid = gid;
   int64_t ns;
   if (const std::string* m = get(kMetaMtime); m && parse_mtime_seconds(*m, ns)) a.mtime_ns = ns;
+  if (const std::string* m = get(kMetaAtime); m && parse_mtime_seconds(*m, ns)) a.atime_ns = ns;
+  if (const std::string* m = get(kMetaCtime); m && parse_mtime_seconds(*m, ns)) a.ctime_ns = ns;
+  unsigned long long rdev;
+  if (const std::string* m = get(kMetaRdev); m && (S_ISCHR(a.mode) || S_ISBLK(a.mode)) && parse_unsigned(*m, rdev))
+    a.rdev = static_cast<dev_t>(rdev);
+}
+
+std::string format_time_seconds(int64_t ns) {
+  int64_t sec = ns / 1'000'000'000, frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --sec;
+  }
+  return frac ? fmt::format("{}.{:09d}", sec, frac) : fmt::format("{}", sec);
 }
 
 bool parse_mtime_seconds(const std::string& s, int64_t& ns_out) {
@@ -74,6 +92,9 @@ Attributes file_attributes(const ObjectInfo& info, const FilesystemConfig& cfg) 
   a.mtime_ns = info.mtime_ns - info.mtime_ns % 1'000'000'000;
   a.etag = info.etag;
   apply_metadata(info, a);
+  // Storing the object was a change: its Last-Modified bounds ctime from below.
+  const int64_t stored = info.mtime_ns - info.mtime_ns % 1'000'000'000;
+  if (!a.ctime_ns || *a.ctime_ns < stored) a.ctime_ns = stored;
   return a;
 }
 
@@ -98,21 +119,25 @@ void fill_stat(struct stat& st, uint64_t ino, const Attributes& a) {
   st.st_ino = ino;
   st.st_mode = a.mode;
   st.st_nlink = S_ISDIR(a.mode) ? 2 : 1;
+  st.st_rdev = a.rdev;
   st.st_uid = a.uid;
   st.st_gid = a.gid;
   st.st_size = static_cast<off_t>(a.size);
   st.st_blksize = 1 << 20;
   st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
-  struct timespec ts;
-  ts.tv_sec = a.mtime_ns / 1'000'000'000;
-  ts.tv_nsec = a.mtime_ns % 1'000'000'000;
-  if (ts.tv_nsec < 0) {
-    ts.tv_nsec += 1'000'000'000;
-    ts.tv_sec -= 1;
-  }
-  st.st_mtim = ts;
-  st.st_ctim = ts;
-  st.st_atim = ts;
+  auto to_ts = [](int64_t ns) {
+    struct timespec ts;
+    ts.tv_sec = ns / 1'000'000'000;
+    ts.tv_nsec = ns % 1'000'000'000;
+    if (ts.tv_nsec < 0) {
+      ts.tv_nsec += 1'000'000'000;
+      ts.tv_sec -= 1;
+    }
+    return ts;
+  };
+  st.st_mtim = to_ts(a.mtime_ns);
+  st.st_atim = to_ts(a.atime_ns.value_or(a.mtime_ns));
+  st.st_ctim = to_ts(a.ctime_ns.value_or(a.mtime_ns));
 }
 
 std::string encode_metadata_value(const std::string& raw) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "skytrain/fs/mount/mount_config.hpp"
@@ -16,11 +17,15 @@
 
 namespace skytrain::fs {
 
-// User-metadata keys (lower-case, without "x-amz-meta-").
+// User-metadata keys (lower-case, without "x-amz-meta-"): the names s3fs, geesefs and tigrisfs
+// use, so each mount reads the others' objects (special files included).
 inline constexpr const char* kMetaMode = "mode";    // decimal st_mode including the file type bits
 inline constexpr const char* kMetaUid = "uid";      // decimal
 inline constexpr const char* kMetaGid = "gid";      // decimal
 inline constexpr const char* kMetaMtime = "mtime";  // seconds since the epoch, decimal, optional fraction
+inline constexpr const char* kMetaAtime = "atime";  // same format; written only when set by utimensat
+inline constexpr const char* kMetaCtime = "ctime";  // same format; written with every metadata write
+inline constexpr const char* kMetaRdev = "rdev";    // decimal st_rdev (glibc makedev) of a device node
 // A symlink's target, percent-encoded (encode_metadata_value); also the object's body.
 inline constexpr const char* kMetaSymlink = "symlink";
 
@@ -30,8 +35,15 @@ struct Attributes {
   gid_t gid = 0;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  // Unset: the same as mtime. atime is stored only when utimensat set it (reads never update it,
+  // as with noatime); ctime is kept in memory and stored with the metadata writes that happen
+  // anyway, and an object's Last-Modified is a lower bound for it (see posix_times.hpp).
+  std::optional<int64_t> atime_ns;
+  std::optional<int64_t> ctime_ns;
+  dev_t rdev = 0;  // device nodes only
   std::string etag;
   bool from_metadata = false;  // mode/uid/gid/mtime came from object metadata (authoritative)
+  bool provisional = false;    // from a listing without metadata: owner and mode not yet known
 };
 
 Attributes file_attributes(const ObjectInfo& info, const FilesystemConfig& cfg);
@@ -42,8 +54,15 @@ Attributes directory_attributes(const ObjectInfo& marker, const FilesystemConfig
 // Applies mode/uid/gid/mtime from `info`'s metadata to `a`, keeping a's file type.
 void apply_metadata(const ObjectInfo& info, Attributes& a);
 
+// True for the file types stored as an empty object with metadata: FIFO, socket, char/block device.
+inline bool is_special_type(mode_t mode) {
+  return S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) || S_ISBLK(mode);
+}
+
 // Parses "1700000000" or "1700000000.25" into nanoseconds; false if malformed.
 bool parse_mtime_seconds(const std::string& s, int64_t& ns_out);
+// The inverse: "1700000000" or "1700000000.250000000".
+std::string format_time_seconds(int64_t ns);
 
 void fill_stat(struct stat& st, uint64_t ino, const Attributes& a);
 

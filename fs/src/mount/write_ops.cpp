@@ -16,6 +16,7 @@
 #include <fuse_lowlevel.h>
 
 #include "mount/object_attributes.hpp"
+#include "mount/posix_rules.hpp"
 #include "mount/write_path.hpp"
 
 namespace skytrain::fs {
@@ -59,7 +60,7 @@ OpenReply Filesystem::open_for_write(const InodePtr& node, int flags) {
 EntryReply Filesystem::create(InodeNumber parent, const std::string& name, mode_t mode, int flags,
                               const Caller& caller, OpenReply& open_out) {
   check_writable();
-  if (name.size() > 1024) throw FsError(ENAMETOOLONG);
+  posix::check_name(name);
   InodePtr dir = inodes_.get(parent);
   if (!dir->is_dir()) throw FsError(ENOTDIR);
   WritePath& wp = write_path_;
@@ -92,17 +93,21 @@ EntryReply Filesystem::create(InodeNumber parent, const std::string& name, mode_
   // A DELETE of this key from an earlier unlink must not remove the new file.
   deletes_.wait(inodes_.child_key(parent, name, false));
   InodePtr node = inodes_.link(parent, name, InodeKind::file, 1);
+  // The parent's cached attributes (the kernel has just checked them): no request.
+  const posix::NewEntryOwner owner = posix::new_entry_owner(dir->attributes(), caller, S_IFREG | (mode & 07777));
   Attributes a;
-  a.mode = S_IFREG | (mode & 07777);
-  a.uid = caller.uid;
-  a.gid = caller.gid;
+  a.mode = owner.mode;
+  a.uid = owner.uid;
+  a.gid = owner.gid;
   a.size = 0;
   a.mtime_ns = now_ns();
+  a.ctime_ns = a.mtime_ns;
   a.from_metadata = true;
   node->set_local(true);
   node->set_attributes(a, Clock::time_point::max());
   negative_.erase(parent, name);
   contents_.add(parent, name);
+  entry_changed(parent);
   std::shared_ptr<WritePath::OpenFile> f = wp.open_created(node);
   open_out = add_write_handle(f, flags);
   return entry_for(node);
@@ -113,8 +118,9 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
   check_writable();  // EROFS even for atime/ctime-only changes, as before any lookup
   InodePtr node = inodes_.get(ino);
   constexpr int kChanges = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE |
-                           FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW;
-  if (!(to_set & kChanges)) return getattr(ino);  // atime/ctime only: nothing we store
+                           FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_ATIME |
+                           FUSE_SET_ATTR_ATIME_NOW;
+  if (!(to_set & kChanges)) return getattr(ino);  // ctime only: it follows the other changes
   contents_.drop_listings();  // kept listings show the old attributes
   if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) && caller.uid != 0) {
     Attributes cur = getattr(ino);
@@ -126,8 +132,13 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
     if (to_set & FUSE_SET_ATTR_MODE) a.mode = (a.mode & S_IFMT) | (attr.st_mode & 07777);
     if (to_set & FUSE_SET_ATTR_UID) a.uid = attr.st_uid;
     if (to_set & FUSE_SET_ATTR_GID) a.gid = attr.st_gid;
-    if (to_set & FUSE_SET_ATTR_MTIME_NOW) a.mtime_ns = now_ns();
+    const int64_t now = now_ns();
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW) a.mtime_ns = now;
     else if (to_set & FUSE_SET_ATTR_MTIME) a.mtime_ns = timespec_ns(attr.st_mtim);
+    // An atime set here is stored; one omitted (UTIME_OMIT) keeps its value.
+    if (to_set & FUSE_SET_ATTR_ATIME_NOW) a.atime_ns = now;
+    else if (to_set & FUSE_SET_ATTR_ATIME) a.atime_ns = timespec_ns(attr.st_atim);
+    a.ctime_ns = now;
     return a;
   };
   const bool sets_mtime = to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW);
@@ -138,9 +149,15 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
     Attributes a = apply(getattr(ino));
     PutOptions o;
     o.metadata = WritePath::metadata_for(a, sets_mtime);
-    if (ino != kRootInode) store_.put(inodes_.key_of(ino), "", o);
+    if (sets_mtime) node->clear_touch();  // the explicit time wins over entry changes before it
+    // The mount root has no object to store them on: its attributes live as long as the mount.
+    if (ino == kRootInode) {
+      node->set_attributes(a, Clock::time_point::max());
+      return node->attributes();
+    }
+    store_.put(inodes_.key_of(ino), "", o);
     node->set_attributes(a, attr_expiry());
-    return a;
+    return node->attributes();
   }
   if (node->kind() == InodeKind::symlink && (to_set & FUSE_SET_ATTR_SIZE)) throw FsError(EINVAL);
 
@@ -175,9 +192,10 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
   return result;
 }
 
-EntryReply Filesystem::mknod(InodeNumber parent, const std::string& name, mode_t mode, const Caller& caller) {
+EntryReply Filesystem::mknod(InodeNumber parent, const std::string& name, mode_t mode, dev_t rdev,
+                              const Caller& caller) {
   check_writable();
-  if (!S_ISREG(mode)) throw FsError(EPERM, "only regular files can be stored as objects");
+  if (!S_ISREG(mode)) return mknod_special(parent, name, mode, rdev, caller);
   OpenReply o;
   EntryReply e = create(parent, name, mode, O_WRONLY | O_CREAT | O_EXCL, caller, o);
   release(o.fh);

@@ -15,15 +15,6 @@ int64_t now_ns() {
       .count();
 }
 
-std::string mtime_text(int64_t ns) {
-  int64_t sec = ns / 1'000'000'000, frac = ns % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --sec;
-  }
-  return frac ? fmt::format("{}.{:09d}", sec, frac) : fmt::format("{}", sec);
-}
-
 }  // namespace
 
 WritePath::WritePath(ObjectStore& store, InodeTable& inodes, DirectoryContents& contents, MemoryBudget& budget,
@@ -72,7 +63,10 @@ Metadata WritePath::metadata_for(const Attributes& a, bool with_mtime) {
   m[kMetaMode] = std::to_string(a.mode);
   m[kMetaUid] = std::to_string(a.uid);
   m[kMetaGid] = std::to_string(a.gid);
-  if (with_mtime) m[kMetaMtime] = mtime_text(a.mtime_ns);
+  if (with_mtime) m[kMetaMtime] = format_time_seconds(a.mtime_ns);
+  if (a.atime_ns) m[kMetaAtime] = format_time_seconds(*a.atime_ns);
+  if (a.ctime_ns) m[kMetaCtime] = format_time_seconds(*a.ctime_ns);
+  if (S_ISCHR(a.mode) || S_ISBLK(a.mode)) m[kMetaRdev] = std::to_string(a.rdev);
   return m;
 }
 
@@ -112,6 +106,9 @@ std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& no
   }
   auto f = std::make_shared<OpenFile>();
   f->node = node;
+  // A stored x-amz-meta-mtime was set by utimensat: it stays until a write (a chmod or an atime
+  // change must not drop it).
+  f->explicit_mtime = opts.metadata.count(kMetaMtime) != 0;
   f->wb = WriteBackFile::make(engine_, key, base, false, std::move(opts));
   std::lock_guard lk(mu_);
   auto [it, inserted] = files_.try_emplace(node->ino(), f);
@@ -186,6 +183,7 @@ void WritePath::note_modified(OpenFile& f) {
   Attributes a = f.node->attributes();
   a.size = f.wb->size();
   a.mtime_ns = now_ns();
+  a.ctime_ns = a.mtime_ns;
   f.node->set_local(true);
   f.node->set_attributes(a, Clock::time_point::max());
   if (f.explicit_mtime) {  // a write replaces an explicitly set mtime with Last-Modified
@@ -199,8 +197,10 @@ void WritePath::note_modified(OpenFile& f) {
 void WritePath::refresh_put_options(OpenFile& f) {
   std::lock_guard lk(f.attr_mu);
   PutOptions o = f.wb->put_options();
-  for (auto& [k, v] : metadata_for(f.node->attributes(), f.explicit_mtime)) o.metadata[k] = v;
+  const Attributes a = f.node->attributes();
+  for (auto& [k, v] : metadata_for(a, f.explicit_mtime)) o.metadata[k] = v;
   if (!f.explicit_mtime) o.metadata.erase(kMetaMtime);
+  if (!a.atime_ns) o.metadata.erase(kMetaAtime);
   f.wb->set_put_options(std::move(o));
 }
 

@@ -17,9 +17,11 @@
 // dirty, before the session ends.
 //
 // Metadata written with every object: x-amz-meta-mode (st_mode in decimal, with the type bits),
-// -uid, -gid, and -mtime only when the user set it explicitly (utimens); otherwise a file's mtime
-// is its Last-Modified, which is when its data was stored. This keeps metadata constant while a
-// large file streams, so completing it never needs an extra copy.
+// -uid, -gid, -ctime (as it was when the metadata was set), -mtime only when the user set it
+// explicitly (utimens; it stays until a write), -atime only once utimens set it, and -rdev for
+// device nodes. Otherwise a file's mtime is its Last-Modified, which is when its data was
+// stored. This keeps metadata constant while a large file streams, so completing it never needs
+// an extra copy, and no time costs a request of its own (posix_rules.hpp).
 #pragma once
 #include <memory>
 #include <mutex>

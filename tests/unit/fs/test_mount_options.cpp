@@ -41,6 +41,11 @@ TEST_CASE("mount options: fstab -o forms; flags override them") {
   CHECK(o.fs.read_only);
   CHECK(has(o.fuse_options, "ro"));
   CHECK(has(o.fuse_options, "allow_other"));
+  // other users share the mount: the kernel checks their permissions
+  CHECK(has(o.fuse_options, "default_permissions"));
+  CHECK(o.fs.default_permissions);
+  CHECK_FALSE(has(parse({"bkt", "/m"}).fuse_options, "default_permissions"));
+  CHECK_FALSE(parse({"bkt", "/m"}).fs.default_permissions);
   CHECK(o.fs.uid == 1000);
   CHECK(o.fs.gid == 1001);
   CHECK(o.fs.file_mode == 0600);

@@ -34,6 +34,10 @@ struct FilesystemConfig {
   uint64_t memory_limit = 1ull << 30;
   int max_parallel = 32;  // worker threads issuing ranged GETs and metadata requests
   bool read_only = false;
+  // The kernel checks permissions against the attributes we show (default_permissions, on with
+  // allow_other): a listing's provisional attributes (no metadata) must then never be cached
+  // by the kernel (Filesystem::head_before_use).
+  bool default_permissions = false;
   int list_page_size = 1000;
 };
 

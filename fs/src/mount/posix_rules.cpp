@@ -1,0 +1,45 @@
+// Ownership of new entries, name length and namespace times; see posix_rules.hpp.
+#include "mount/posix_rules.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+namespace skytrain::fs::posix {
+
+void check_name(const std::string& name) {
+  if (name.size() > kNameMax) throw FsError(ENAMETOOLONG);
+}
+
+NewEntryOwner new_entry_owner(const Attributes& parent, const Caller& caller, mode_t mode) {
+  NewEntryOwner o{caller.uid, caller.gid, mode};
+  if (parent.mode & S_ISGID) {  // BSD group semantics of a setgid directory (mkdir(2), open(2))
+    o.gid = parent.gid;
+    if (S_ISDIR(mode)) o.mode |= S_ISGID;
+  }
+  return o;
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace skytrain::fs::posix
+
+namespace skytrain::fs {
+
+void Filesystem::entry_changed(InodeNumber dir) {
+  if (InodePtr node = inodes_.find(dir)) node->touch_directory(posix::now_ns());
+}
+
+void Filesystem::inode_changed(const InodePtr& node) {
+  Attributes a = node->attributes();
+  a.ctime_ns = posix::now_ns();
+  // Attributes that were provisional (a listing's) stay so: a refresh replaces them.
+  const Clock::time_point expires =
+      node->local() ? Clock::time_point::max() : node->attributes_fresh() ? attr_expiry() : Clock::time_point{};
+  node->set_attributes(a, expires);
+}
+
+}  // namespace skytrain::fs
