@@ -8,15 +8,11 @@
 
 #include "skytrain/common/log.hpp"
 #include "mount/posix_rules.hpp"
+#include "skytrain/common/clock.hpp"
 
 namespace skytrain::fs {
 
 namespace {
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The dirent number for a name not (yet) in the inode table: stable per key, never 0 or 1,
 // and with the top bit set so it cannot collide with the table's sequential numbers.
 InodeNumber pseudo_ino(const std::string& key) {
@@ -36,7 +32,7 @@ mode_t kind_mode(InodeKind k) {
 }  // namespace
 
 Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg, WriteConfig write)
-    : store_(store), cfg_(std::move(cfg)), mount_time_ns_(now_ns()),
+    : store_(store), cfg_(std::move(cfg)), mount_time_ns_(wall_clock_ns()),
       inodes_(directory_attributes(mount_time_ns_, cfg_)), negative_(cfg_.negative_ttl),
       contents_(cfg_.stat_ttl), budget_(cfg_.memory_limit), deletes_(store_, std::max(cfg_.max_parallel / 2, 1)),
       write_path_(store_, inodes_, contents_, budget_, cfg_, write), pool_(cfg_.max_parallel) {

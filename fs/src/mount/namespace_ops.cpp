@@ -32,15 +32,11 @@
 #include "mount/write_path.hpp"
 #include "upload/job_group.hpp"
 #include "upload/server_side_copy.hpp"
+#include "skytrain/common/clock.hpp"
 
 namespace skytrain::fs {
 
 namespace {
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -151,7 +147,7 @@ EntryReply Filesystem::mkdir(InodeNumber parent, const std::string& name, mode_t
   if (resolve(parent, name)) throw FsError(EEXIST);
   const posix::NewEntryOwner owner =
       posix::new_entry_owner(inodes_.get(parent)->attributes(), caller, S_IFDIR | (mode & 07777));
-  Attributes a = directory_attributes(now_ns(), cfg_);
+  Attributes a = directory_attributes(wall_clock_ns(), cfg_);
   a.mode = owner.mode;
   a.uid = owner.uid;
   a.gid = owner.gid;
@@ -238,7 +234,7 @@ EntryReply Filesystem::symlink(const std::string& target, InodeNumber parent, co
   a.uid = owner.uid;
   a.gid = owner.gid;
   a.size = target.size();
-  a.mtime_ns = now_ns();
+  a.mtime_ns = wall_clock_ns();
   a.ctime_ns = a.mtime_ns;
   a.from_metadata = true;
   PutOptions o;

@@ -1,5 +1,6 @@
 // Ownership of new entries, name length and namespace times; see posix_rules.hpp.
 #include "mount/posix_rules.hpp"
+#include "skytrain/common/clock.hpp"
 
 #include <sys/stat.h>
 
@@ -20,22 +21,17 @@ NewEntryOwner new_entry_owner(const Attributes& parent, const Caller& caller, mo
   return o;
 }
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace skytrain::fs::posix
 
 namespace skytrain::fs {
 
 void Filesystem::entry_changed(InodeNumber dir) {
-  if (InodePtr node = inodes_.find(dir)) node->touch_directory(posix::now_ns());
+  if (InodePtr node = inodes_.find(dir)) node->touch_directory(wall_clock_ns());
 }
 
 void Filesystem::inode_changed(const InodePtr& node) {
   Attributes a = node->attributes();
-  a.ctime_ns = posix::now_ns();
+  a.ctime_ns = wall_clock_ns();
   // Attributes that were provisional (a listing's) stay so: a refresh replaces them.
   const Clock::time_point expires =
       node->local() ? Clock::time_point::max() : node->attributes_fresh() ? attr_expiry() : Clock::time_point{};

@@ -31,8 +31,6 @@ struct NewEntryOwner {
 // directory with attributes `parent`.
 NewEntryOwner new_entry_owner(const Attributes& parent, const Caller& caller, mode_t mode);
 
-int64_t now_ns();
-
 // The namespace times are Filesystem::entry_changed and Filesystem::inode_changed (posix_rules.cpp).
 
 }  // namespace skytrain::fs::posix

@@ -14,6 +14,7 @@
 #include "mount/object_attributes.hpp"
 #include "mount/posix_rules.hpp"
 #include "mount/write_path.hpp"
+#include "skytrain/common/clock.hpp"
 
 namespace skytrain::fs {
 
@@ -34,7 +35,7 @@ EntryReply Filesystem::mknod_special(InodeNumber parent, const std::string& name
   a.uid = owner.uid;
   a.gid = owner.gid;
   a.rdev = (S_ISCHR(mode) || S_ISBLK(mode)) ? rdev : 0;
-  a.mtime_ns = posix::now_ns();
+  a.mtime_ns = wall_clock_ns();
   a.ctime_ns = a.mtime_ns;
   a.from_metadata = true;
   PutOptions o;

@@ -18,15 +18,11 @@
 #include "mount/object_attributes.hpp"
 #include "mount/posix_rules.hpp"
 #include "mount/write_path.hpp"
+#include "skytrain/common/clock.hpp"
 
 namespace skytrain::fs {
 
 namespace {
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int64_t timespec_ns(const struct timespec& ts) { return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec; }
 
@@ -100,7 +96,7 @@ EntryReply Filesystem::create(InodeNumber parent, const std::string& name, mode_
   a.uid = owner.uid;
   a.gid = owner.gid;
   a.size = 0;
-  a.mtime_ns = now_ns();
+  a.mtime_ns = wall_clock_ns();
   a.ctime_ns = a.mtime_ns;
   a.from_metadata = true;
   node->set_local(true);
@@ -132,7 +128,7 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
     if (to_set & FUSE_SET_ATTR_MODE) a.mode = (a.mode & S_IFMT) | (attr.st_mode & 07777);
     if (to_set & FUSE_SET_ATTR_UID) a.uid = attr.st_uid;
     if (to_set & FUSE_SET_ATTR_GID) a.gid = attr.st_gid;
-    const int64_t now = now_ns();
+    const int64_t now = wall_clock_ns();
     if (to_set & FUSE_SET_ATTR_MTIME_NOW) a.mtime_ns = now;
     else if (to_set & FUSE_SET_ATTR_MTIME) a.mtime_ns = timespec_ns(attr.st_mtim);
     // An atime set here is stored; one omitted (UTIME_OMIT) keeps its value.

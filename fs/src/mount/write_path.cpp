@@ -5,15 +5,11 @@
 
 #include "skytrain/common/log.hpp"
 #include "mount/object_attributes.hpp"
+#include "skytrain/common/clock.hpp"
 
 namespace skytrain::fs {
 
 namespace {
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -182,7 +178,7 @@ void WritePath::note_modified(OpenFile& f) {
   std::lock_guard lk(f.attr_mu);
   Attributes a = f.node->attributes();
   a.size = f.wb->size();
-  a.mtime_ns = now_ns();
+  a.mtime_ns = wall_clock_ns();
   a.ctime_ns = a.mtime_ns;
   f.node->set_local(true);
   f.node->set_attributes(a, Clock::time_point::max());
