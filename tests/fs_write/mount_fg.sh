@@ -26,6 +26,16 @@ unmount_fg() {
   wait "$DRIVER_PID" 2>/dev/null || true
 }
 
+# Kills the foreground driver with SIGKILL (no drain, no cleanup: a crash) and detaches the
+# dead mount so the mount point can be mounted again ("Transport endpoint is not connected"
+# until then).
+#   kill_driver MOUNTPOINT
+kill_driver() {
+  kill -9 "$DRIVER_PID"
+  wait "$DRIVER_PID" 2>/dev/null || true
+  fusermount3 -u "$1" 2>/dev/null || fusermount3 -uz "$1"
+}
+
 # A deterministic pseudo-random byte stream of N bytes (AES-CTR keystream), fast enough for GiBs.
 det_stream() {
   # (openssl dies of SIGPIPE when head has enough: not an error under pipefail)
