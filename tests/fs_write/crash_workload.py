@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crash-consistency workload and checker for the mount (after JuiceFS's crash tests).
 
-  crash_workload.py run MOUNT_DIR JOURNAL_DIR --seed S [--writers N] [--seconds T]
+  crash_workload.py run MOUNT_DIR JOURNAL_DIR --seed S [--writers N] [--seconds T] [--ready FILE]
   crash_workload.py check MOUNT_DIR JOURNAL_DIR [--crashed]
 
 `run` starts N writer processes that create, append to, fsync and rename their own files in
@@ -42,13 +42,11 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def writer(mount, journal_path, seed, wid, seconds):
+def writer(root, journal_path, seed, wid, seconds):
     rng = random.Random(seed * 1000 + wid)
     live = {}  # name -> content
     counter = 0
     deadline = time.monotonic() + seconds
-    # Names resolve against a descriptor of the mount's root: once the dead mount is detached,
-    # a path would silently resolve in the directory underneath, the descriptor fails instead.
     with open(journal_path, "w", buffering=1) as j:
         def new_name():
             nonlocal counter
@@ -57,12 +55,11 @@ def writer(mount, journal_path, seed, wid, seconds):
 
         def payload():
             # Mostly small files; now and then one past the 5 MiB part size (a multipart upload).
-            if rng.random() < 0.04:
+            if rng.random() < 0.08:
                 return rng.randbytes((5 << 20) + rng.randrange(1, 2 << 20))
             return rng.randbytes(rng.randrange(0, 96 << 10))
 
         try:
-            root = os.open(mount, os.O_RDONLY | os.O_DIRECTORY)
             while time.monotonic() < deadline:
                 r = rng.random()
                 if not live or (r < 0.25 and len(live) < 8):
@@ -100,13 +97,20 @@ def writer(mount, journal_path, seed, wid, seconds):
 
 def run(args):
     os.makedirs(args.journal, exist_ok=True)
+    # Names resolve against a descriptor of the mount's root, opened while the mount is known
+    # to be up: once the dead mount is detached, a path would silently resolve in the directory
+    # underneath, while the descriptor keeps failing.
+    root = os.open(args.mount, os.O_RDONLY | os.O_DIRECTORY)
+    if args.ready:
+        with open(args.ready, "w") as f:
+            f.write("%d\n" % os.getpid())
     pids = []
     for w in range(args.writers):
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                writer(args.mount, os.path.join(args.journal, "w%d" % w), args.seed, w, args.seconds)
+                writer(root, os.path.join(args.journal, "w%d" % w), args.seed, w, args.seconds)
             except BaseException as e:  # never let a child return into the parent's code
                 print("writer %d: %r" % (w, e), file=sys.stderr)
                 code = 1
@@ -201,6 +205,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--writers", type=int, default=6)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--ready", help="run: create this file once the writers are about to start")
     ap.add_argument("--crashed", action="store_true", help="check: the driver was killed under the writers")
     args = ap.parse_args()
     (run if args.cmd == "run" else check)(args)

@@ -38,9 +38,11 @@ for round in $(seq 0 $((ROUNDS - 1))); do
   delay=$(printf '%d.%02d' $d1 $d2)  # 0-2.99 s into the workload
   J="$T/journal-$seed"
   mount_fg "crash:s$seed" "$M" --part-size 5242880
-  python3 "$workload" run "$M" "$J" --seed "$seed" --writers "$WRITERS" --seconds 30 &
+  python3 "$workload" run "$M" "$J" --seed "$seed" --writers "$WRITERS" --seconds 30 --ready "$J.ready" &
   wl=$!
   track_pid $wl
+  for _ in $(seq 1 600); do [ -e "$J.ready" ] && break; sleep 0.05; done
+  check "seed $seed: the workload started" test -e "$J.ready"
   sleep "$delay"
   kill_driver "$M"
   check "seed $seed: the writers exit once the driver is gone" wait $wl
@@ -51,4 +53,5 @@ for round in $(seq 0 $((ROUNDS - 1))); do
   unmount_fg "$M"
 done
 check "no multipart upload at the end" test "$(mpu_count crash)" = 0
+echo "stale multipart uploads the new mounts aborted: $(grep -c 'aborted stale multipart upload of' "$T/driver.log" || true)"
 echo "fs_crash_consistency: $ROUNDS seeds ($base..$((base + ROUNDS - 1))) passed in $(($(date +%s) - start)) s"
