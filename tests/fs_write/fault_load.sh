@@ -110,7 +110,9 @@ for f in f0 f1 f2; do
   awsl s3api get-object --bucket fload --key "rops/$f" "$T/dl" >/dev/null
   check "random_ops: $f in the bucket equals the reference" cmp "$T/ref/$f" "$T/dl"
 done
-check "no multipart upload left after unmount" test "$(mpu_count fload)" = 0
+left=$(mpu_count fload)
+[ "$left" = 0 ] || awsl s3api list-multipart-uploads --bucket fload --query 'Uploads[].[Key,Initiated]' --output text
+check "no multipart upload left after unmount ($left left)" test "$left" = 0
 
 rss_max=$(cat "$T/rss-max" 2>/dev/null || echo 0)
 echo "driver RSS: sampled max VmRSS $((rss_max / 1024)) MiB, VmHWM $((hwm / 1024)) MiB;" \

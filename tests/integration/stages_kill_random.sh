@@ -91,7 +91,7 @@ stage_kills() {  # stage_kills STAGE
     wait "$pid" 2>/dev/null || true
     check "$st point $i: re-run to completion" "run_$st" "$k" > "$T/$st-rerun.log" 2>&1
     "result_$st" "$k" > "$T/$st-kill.result"
-    echo "$st point $i: kill -9 at ${delay_ms} ms of ${ref_ms} ($state); re-run: $(grep -ciE 'resum' "$T/$st-rerun.log" || true) resume line(s)"
+    echo "$st point $i: kill -9 at ${delay_ms} ms of ${ref_ms} ($state); re-run reused earlier work: $(grep -qiE 'resum|already done' "$T/$st-rerun.log" && echo yes || echo no)"
     check "$st point $i: outputs equal the uninterrupted run's" diff "$T/$st-ref.result" "$T/$st-kill.result"
     check "$st point $i: no temp file left" test -z "$(find "$k" -name '.*.tmp*')"
   done
