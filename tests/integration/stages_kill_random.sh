@@ -57,13 +57,15 @@ TRAIN_ARGS=(--model "$MODEL" --dataset "$DATASET" --max-steps 16 --save-steps 2 
 
 # Each stage: run_STAGE ROOT runs it on ROOT (which holds the inputs), clean_STAGE ROOT removes
 # its outputs (and local caches), result_STAGE ROOT prints what must equal the reference.
-run_import() { "$IMPORT" org/ds --root "$1" --cache-dir "$T/cache-$(basename "$1")" --shard-size 1000; }
+# With EXEC=exec the stage replaces the (background) shell, so $! is the stage's own PID.
+EXEC=
+run_import() { $EXEC "$IMPORT" org/ds --root "$1" --cache-dir "$T/cache-$(basename "$1")" --shard-size 1000; }
 clean_import() { rm -rf "$1/raw/org" "$1/standardized/org" "$T/cache-$(basename "$1")"; }
 result_import() { $SUMS "$1/raw/org"; $SUMS "$1/standardized/org"; }
-run_pretok() { "$PRETOK" --root "$1" --model test/qwen3 --dataset test/convs --threads 2; }
+run_pretok() { $EXEC "$PRETOK" --root "$1" --model test/qwen3 --dataset test/convs --threads 2; }
 clean_pretok() { rm -rf "$1/model-ready/test/qwen3"; }
 result_pretok() { $SUMS "$1/model-ready/test/qwen3"; }
-run_train() { "$TBIN/skytrain-train" --root "$1" "${TRAIN_ARGS[@]}"; }
+run_train() { $EXEC "$TBIN/skytrain-train" --root "$1" "${TRAIN_ARGS[@]}"; }
 clean_train() { rm -rf "$1/done"; }
 result_train() { $SUMS "$1/done/$MODEL/$DATASET/lora_model"; cat "$1/done/$MODEL/$DATASET/manifest.json"; }
 # A fresh root with the inputs (hard links are not on S3: copy; the model and data are small).
@@ -83,12 +85,13 @@ stage_kills() {  # stage_kills STAGE
   for i in $(seq 1 "$POINTS"); do
     "clean_$st" "$k"
     delay_ms=$((ref_ms * (RANDOM % 1000) / 1000))
-    "run_$st" "$k" >> "$T/$st-kill.log" 2>&1 &
+    (EXEC=exec "run_$st" "$k") >> "$T/$st-kill.log" 2>&1 &
     pid=$!
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
-    local state
-    if kill -9 "$pid" 2>/dev/null; then state=killed; else state="finished first"; before_end=$((before_end + 1)); fi
-    wait "$pid" 2>/dev/null || true
+    kill -9 "$pid" 2>/dev/null || true
+    local state=killed rc=0
+    wait "$pid" 2>/dev/null || rc=$?
+    if [ "$rc" != 137 ]; then state="finished first (exit $rc)"; before_end=$((before_end + 1)); fi
     check "$st point $i: re-run to completion" "run_$st" "$k" > "$T/$st-rerun.log" 2>&1
     "result_$st" "$k" > "$T/$st-kill.result"
     echo "$st point $i: kill -9 at ${delay_ms} ms of ${ref_ms} ($state); re-run reused earlier work: $(grep -qiE 'resum|already done' "$T/$st-rerun.log" && echo yes || echo no)"
