@@ -142,4 +142,5 @@ print("driver retries: %d" % sum(by.values()))
 for (op, cause), n in sorted(by.items()):
     print("  %-24s %-28s %d" % (op, cause, n))
 PY
+echo "uploads of Creates whose answer was lost, aborted: $(grep -c 'started by an attempt whose answer was lost' "$T/driver.log" || true)"
 echo "fault_load: passed in $(($(date +%s) - start)) s"

@@ -20,10 +20,13 @@ mount_fg() {
   return 1
 }
 
-# Unmounts and waits for the foreground driver to exit (it drains uploads first).
+# Unmounts and waits for the foreground driver to exit (it drains uploads first); fails unless
+# the driver exits 0 (in a sanitizer build, LeakSanitizer's report at exit is a failure too).
 unmount_fg() {
   fusermount3 -u "$1"
-  wait "$DRIVER_PID" 2>/dev/null || true
+  local rc=0
+  wait "$DRIVER_PID" 2>/dev/null || rc=$?
+  [ "$rc" = 0 ] || { echo "unmount_fg: the driver exited with status $rc; its log:" >&2; tail -20 "$T/driver.log" >&2; return 1; }
 }
 
 # Kills the foreground driver with SIGKILL (no drain, no cleanup: a crash) and detaches the
