@@ -67,7 +67,7 @@ def writer(root, journal_path, seed, wid, seconds):
                     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=root)
                     write_all(fd, data)
                     live[name] = data
-                    j.write("S %s %s\n" % (name, sha(data)))
+                    j.write("S %s %s %d\n" % (name, sha(data), len(data)))
                     if rng.random() < 0.5:
                         os.fsync(fd)
                         j.write("F %s %s\n" % (name, sha(data)))
@@ -75,10 +75,11 @@ def writer(root, journal_path, seed, wid, seconds):
                 elif r < 0.75:  # append, then close (half the time fsync first)
                     name = rng.choice(sorted(live))
                     data = rng.randbytes(rng.randrange(1, 32 << 10))
+                    j.write("W %s %d\n" % (name, len(live[name]) + len(data)))
                     fd = os.open(name, os.O_WRONLY | os.O_APPEND, dir_fd=root)
                     write_all(fd, data)
                     live[name] += data
-                    j.write("S %s %s\n" % (name, sha(live[name])))
+                    j.write("S %s %s %d\n" % (name, sha(live[name]), len(live[name])))
                     if rng.random() < 0.5:
                         os.fsync(fd)
                         j.write("F %s %s\n" % (name, sha(live[name])))
@@ -130,6 +131,8 @@ class Name:
         # content or one a later close/fsync was called on (all in `allowed`).
         self.must = None
         self.latest = None  # last state a close/fsync was called on
+        self.sizes = {}  # state -> size (for the diagnosis of a violation)
+        self.writing = None  # size an append was about to reach
 
 
 def check(args):
@@ -142,9 +145,13 @@ def check(args):
         for line in open(os.path.join(args.journal, jf)):
             op, _, rest = line.rstrip("\n").partition(" ")
             if op == "S":
-                n, h = rest.split()
+                n, h, size = rest.split()
                 get(n).allowed.add(h)
                 get(n).latest = h
+                get(n).sizes[h] = int(size)
+            elif op == "W":
+                n, size = rest.split()
+                get(n).writing = int(size)
             elif op == "F":
                 n, h = rest.split()
                 get(n).must, get(n).allowed = h, {h}
@@ -169,17 +176,21 @@ def check(args):
                 pairs.append((a, b, src.must))
             src.must = None
 
-    present = {}
+    present, sizes = {}, {}
     for entry in os.listdir(args.mount):
         with open(os.path.join(args.mount, entry), "rb") as f:
-            present[entry] = sha(f.read())
+            data = f.read()
+            present[entry], sizes[entry] = sha(data), len(data)
     errors = []
     for entry, h in sorted(present.items()):
         if entry not in names:
             errors.append("%s: present, but no writer made this name" % entry)
         elif h not in names[entry].allowed:
-            errors.append("%s: content %s is no state a close/fsync produced (torn or stale; allowed: %s)"
-                          % (entry, h, sorted(names[entry].allowed) or "absent"))
+            st = names[entry]
+            errors.append("%s: content %s (%d bytes) is no state a close/fsync produced (torn or stale; allowed: %s; "
+                          "last append was to reach %s bytes)"
+                          % (entry, h, sizes[entry], ", ".join("%s (%d bytes)" % (a, st.sizes.get(a, -1))
+                                                                for a in sorted(st.allowed)) or "absent", st.writing))
     for n, st in sorted(names.items()):
         if st.must is not None and n not in present:
             errors.append("%s: fsync (or rename) returned with %s, but the file is missing" % (n, st.must))
