@@ -13,11 +13,19 @@ requests (in that order) fail that way instead of being forwarded:
   slowdown  answers 503 SlowDown
   500       answers 500 InternalError
   reset     closes the client connection abruptly (RST) without an answer
-  truncate  forwards the request but cuts the response body in half and resets
+  truncate  forwards the request but cuts the response body in half and resets (an answer
+            without a body: cuts its head in half)
   stall     holds the request for --stall-s seconds, then closes (a client timeout must fire)
   slow      forwards the request, then holds the answer for --stall-s seconds (a server that
             works silently before answering, as S3-likes do for CompleteMultipartUpload)
 --fault-match restricts fault injection to requests whose request line contains the text.
+
+Random mode (--random-faults RATE --seed S): each request, with probability RATE (drawn from a
+generator seeded with S), fails in one of --random-kinds (default 500,slowdown,reset,truncate,
+stall); the first faults go through the kinds once in a shuffled order, so every kind occurs as
+soon as there have been that many faults, and the kinds are uniform after that. A truncated
+answer without a body loses half its head (the server did the work; the client never hears of
+it). The stats file counts the faults by kind ("faults_by_kind").
 
 Each client connection gets its own upstream connection (keep-alive on both sides), so
 connection reuse by the client is preserved. It parses just enough HTTP to find message
@@ -25,12 +33,14 @@ boundaries: Content-Length and chunked bodies, HEAD/204/304 without body. Listen
 127.0.0.1 only, on a free port that it writes to --port-file; stop it by its PID.
 
   s3_proxy.py --upstream http://127.0.0.1:PORT [--delay-ms 20] [--faults 503,reset]
+              [--random-faults 0.1 --seed S] [--stall-s 5]
               [--port-file FILE] [--stats-file FILE] [--log-requests FILE]
 """
 import argparse
 import asyncio
 import json
 import os
+import random
 import signal
 import socket
 import struct
@@ -38,6 +48,7 @@ import sys
 import time
 
 CHUNK = 1 << 18
+FAULT_KINDS = ("503", "slowdown", "500", "reset", "truncate", "stall", "slow")
 
 
 class Stats:
@@ -46,6 +57,7 @@ class Stats:
         self.faults = 0
         self.connections = 0
         self.by_kind = {}  # "HEAD", "GET", "LIST", "PUT", "COPY", "DELETE", "POST": counts
+        self.faults_by_kind = {}  # "500", "slowdown", "reset", ...: counts
 
     def count(self, request_line, headers):
         method, _, rest = request_line.partition(" ")
@@ -153,16 +165,27 @@ class Proxy:
         host, _, port = up.rpartition(":")
         self.up_host, self.up_port = host, int(port)
         self.faults = [f for f in args.faults.split(",") if f] if args.faults else []
+        self.rng = random.Random(args.seed)
+        self.random_kinds = [k for k in args.random_kinds.split(",") if k]
+        unknown = set(self.faults + self.random_kinds) - set(FAULT_KINDS)
+        if unknown:
+            sys.exit("s3_proxy: unknown fault kind(s): " + ",".join(sorted(unknown)))
+        self.first_round = self.rng.sample(self.random_kinds, len(self.random_kinds))
         self.stats = Stats()
         self.log = open(args.log_requests, "a") if args.log_requests else None
 
     def next_fault(self, request_line):
-        if not self.faults:
-            return None
         if self.args.fault_match and self.args.fault_match not in request_line:
             return None
+        if self.faults:
+            fault = self.faults.pop(0)
+        elif self.args.random_faults > 0 and self.rng.random() < self.args.random_faults:
+            fault = self.first_round.pop(0) if self.first_round else self.rng.choice(self.random_kinds)
+        else:
+            return None
         self.stats.faults += 1
-        return self.faults.pop(0)
+        self.stats.faults_by_kind[fault] = self.stats.faults_by_kind.get(fault, 0) + 1
+        return fault
 
     def write_stats(self):
         if self.args.stats_file:
@@ -229,6 +252,14 @@ class Proxy:
                         raise ConnectionError("upstream closed before answering")
                     status_line, rheaders = parse_headers(rhead)
                     status = int(status_line.split(" ")[1])
+                    if fault == "truncate" and status >= 200 and not (
+                            method != "HEAD" and status not in (204, 304)
+                            and int(rheaders.get("content-length", "0") or 0) > 1):
+                        # No body worth halving: cut the head itself.
+                        cwriter.write(rhead[: len(rhead) // 2])
+                        await cwriter.drain()
+                        reset(cwriter)
+                        return
                     cwriter.write(rhead)
                     if 100 <= status < 200:
                         await cwriter.drain()
@@ -287,6 +318,11 @@ async def main():
     ap.add_argument("--delay-ms", type=float, default=0.0, help="latency added to every request (default 0)")
     ap.add_argument("--faults", default="", help="comma-separated faults for the first requests")
     ap.add_argument("--fault-match", default="", help="only requests whose request line contains this")
+    ap.add_argument("--random-faults", type=float, default=0.0, metavar="RATE",
+                    help="fraction of requests (0-1) that fail with a random kind of fault (default 0)")
+    ap.add_argument("--random-kinds", default="500,slowdown,reset,truncate,stall",
+                    help="the kinds --random-faults draws from (default 500,slowdown,reset,truncate,stall)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of --random-faults (default 0)")
     ap.add_argument("--stall-s", type=float, default=30.0, help="how long a 'stall' or 'slow' fault holds (default 30)")
     ap.add_argument("--port-file", help="write the listening port here")
     ap.add_argument("--stats-file", help="write request/fault counts here (JSON)")

@@ -20,10 +20,23 @@ mount_fg() {
   return 1
 }
 
-# Unmounts and waits for the foreground driver to exit (it drains uploads first).
+# Unmounts and waits for the foreground driver to exit (it drains uploads first); fails unless
+# the driver exits 0 (in a sanitizer build, LeakSanitizer's report at exit is a failure too).
 unmount_fg() {
   fusermount3 -u "$1"
+  local rc=0
+  wait "$DRIVER_PID" 2>/dev/null || rc=$?
+  [ "$rc" = 0 ] || { echo "unmount_fg: the driver exited with status $rc; its log:" >&2; tail -20 "$T/driver.log" >&2; return 1; }
+}
+
+# Kills the foreground driver with SIGKILL (no drain, no cleanup: a crash) and detaches the
+# dead mount so the mount point can be mounted again ("Transport endpoint is not connected"
+# until then).
+#   kill_driver MOUNTPOINT
+kill_driver() {
+  kill -9 "$DRIVER_PID"
   wait "$DRIVER_PID" 2>/dev/null || true
+  fusermount3 -u "$1" 2>/dev/null || fusermount3 -uz "$1"
 }
 
 # A deterministic pseudo-random byte stream of N bytes (AES-CTR keystream), fast enough for GiBs.

@@ -78,10 +78,8 @@ for round in 1 2 3; do
   start_writer "$M/$target"
   wait_size "$M/$target" $((6 * 1024 * 1024)) || true  # the writer may already be done
   sleep "$(rand_delay)"
-  kill -9 "$DRIVER_PID"
-  wait "$DRIVER_PID" 2>/dev/null || true
+  kill_driver "$M"
   wait "$WRITER_PID" 2>/dev/null || true
-  fusermount3 -u "$M" 2>/dev/null || fusermount3 -uz "$M"
   got=$(key_state $target)
   case "$target" in
     existing) ok=old ;;

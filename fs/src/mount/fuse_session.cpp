@@ -73,6 +73,9 @@ void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  // fuse_session_new may rewrite the arguments into memory of its own (fuse_opt_add_arg): freed
+  // after the session (LeakSanitizer reported it at every unmount).
+  std::unique_ptr<fuse_args, decltype(&fuse_opt_free_args)> args_owner(&args, &fuse_opt_free_args);
   const fuse_lowlevel_ops& ops = fuse_operations();
   SessionPtr se(fuse_session_new(&args, &ops, sizeof ops, &ctx));
   if (!se) fail("invalid FUSE options: {}", joined);

@@ -13,6 +13,7 @@
 //
 // Keys given to and returned by the client are relative to S3Config::prefix.
 #pragma once
+#include <chrono>
 #include <memory>
 
 #include "store/object_store.hpp"
@@ -71,6 +72,8 @@ class S3Client : public ObjectStore {
   Stats stats() const;
 
  private:
+  void abort_lost_creates(const std::string& key, const std::string& upload_id,
+                          std::chrono::steady_clock::duration took);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -212,7 +212,7 @@ MultipartUploadsPage parse_list_multipart_uploads(std::string_view body) {
     fail("S3 ListMultipartUploads: unexpected XML root <{}>", root.name());
   MultipartUploadsPage page;
   for_each_child(root, "Upload", [&](const pugi::xml_node& u) {
-    page.uploads.push_back(MultipartUploadInfo{text(u, "Key"), text(u, "UploadId")});
+    page.uploads.push_back(MultipartUploadInfo{text(u, "Key"), text(u, "UploadId"), text(u, "Initiated")});
   });
   page.truncated = text(root, "IsTruncated") == "true";
   if (auto k = text(root, "NextKeyMarker"); !k.empty()) page.next_key_marker = k;

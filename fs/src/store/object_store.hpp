@@ -51,6 +51,7 @@ struct CompletedPart {
 struct MultipartUploadInfo {
   std::string key;
   std::string upload_id;
+  std::string initiated = {};  // ISO 8601 in the server's clock, as listed (may be empty)
 };
 
 class StoreError : public Error {

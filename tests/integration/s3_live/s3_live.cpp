@@ -9,6 +9,7 @@
 //   SKYTRAIN_S3_PROXY, SKYTRAIN_S3_PROXY2  fault-injecting proxies (retry group)
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -512,6 +513,29 @@ TEST_SUITE("s3 live retry" * doctest::skip(!live("retry"))) {
     c.get("retry/slow-complete", 0, data.size(), out);
     CHECK(out == data);
     c.remove("retry/slow-complete");
+  }
+
+  TEST_CASE("s3 live retry: a Create whose answer was lost leaves no unknown upload behind") {
+    // The proxy forwards the first CreateMultipartUpload of this key and cuts its answer: the
+    // server has an upload whose id the client never learns. The retried Create must abort it.
+    S3Client direct(live_config());
+    const std::string other = direct.create_multipart("retry/lost-create-other", {});  // another key: kept
+    S3Config cfg = live_config(env("SKYTRAIN_S3_PROXY5"));
+    S3Client c(cfg);
+    const std::string id = c.create_multipart("retry/lost-create", {});
+    CHECK(c.stats().retries >= 1);
+    std::vector<std::string> ids;
+    for (const auto& u : direct.list_multipart_uploads("retry/lost-create")) ids.push_back(u.upload_id);
+    std::sort(ids.begin(), ids.end());
+    std::vector<std::string> want{id, other};
+    std::sort(want.begin(), want.end());
+    CHECK(ids == want);
+    const std::string data = pattern(1 << 20, 10);
+    std::vector<CompletedPart> parts{{1, c.upload_part("retry/lost-create", id, 1, data)}};
+    c.complete_multipart("retry/lost-create", id, parts);
+    direct.abort_multipart("retry/lost-create-other", other);
+    CHECK(direct.list_multipart_uploads("retry/").empty());
+    c.remove("retry/lost-create");
   }
 
   TEST_CASE("s3 live retry: a persistent 503 ends as EIO after the retry budget") {
