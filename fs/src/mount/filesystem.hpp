@@ -172,6 +172,10 @@ class Filesystem {
   // namespace_ops.cpp
   InodePtr resolve(InodeNumber parent, const std::string& name);
   bool directory_has_entries(const InodePtr& dir, const std::string& prefix);
+  // Stores a new object-only entry (symlink, special file) under `parent` with one PUT and
+  // links it: the tail that symlink and mknod share.
+  EntryReply put_new_entry(InodeNumber parent, const std::string& name, InodeKind kind, Attributes a,
+                           const std::string& body, const PutOptions& o);
   void rename_file(const InodePtr& src, const std::string& src_key, const std::string& dst_key);
   void rename_directory(const std::string& src_prefix, const std::string& dst_prefix);
 

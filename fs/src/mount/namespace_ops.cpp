@@ -240,10 +240,15 @@ EntryReply Filesystem::symlink(const std::string& target, InodeNumber parent, co
   PutOptions o;
   o.metadata = WritePath::metadata_for(a, false);
   o.metadata[kMetaSymlink] = encode_metadata_value(target);
+  return put_new_entry(parent, name, InodeKind::symlink, a, target, o);
+}
+
+EntryReply Filesystem::put_new_entry(InodeNumber parent, const std::string& name, InodeKind kind, Attributes a,
+                                     const std::string& body, const PutOptions& o) {
   const std::string key = inodes_.child_key(parent, name, false);
-  deletes_.wait(key);
-  a.etag = store_.put(key, target, o);
-  InodePtr node = inodes_.link(parent, name, InodeKind::symlink, 1);
+  deletes_.wait(key);  // an earlier unlink's DELETE must not remove the new object
+  a.etag = store_.put(key, body, o);
+  InodePtr node = inodes_.link(parent, name, kind, 1);
   node->set_attributes(a, attr_expiry());
   negative_.erase(parent, name);
   contents_.add(parent, name);

@@ -41,15 +41,7 @@ EntryReply Filesystem::mknod_special(InodeNumber parent, const std::string& name
   PutOptions o;
   // mtime is stored: a special file has no data whose Last-Modified could stand for it.
   o.metadata = WritePath::metadata_for(a, true);
-  const std::string key = inodes_.child_key(parent, name, false);
-  deletes_.wait(key);  // an earlier unlink's DELETE must not remove the new object
-  a.etag = store_.put(key, "", o);
-  InodePtr node = inodes_.link(parent, name, InodeKind::file, 1);
-  node->set_attributes(a, attr_expiry());
-  negative_.erase(parent, name);
-  contents_.add(parent, name);
-  entry_changed(parent);
-  return entry_for(node);
+  return put_new_entry(parent, name, InodeKind::file, a, "", o);
 }
 
 }  // namespace skytrain::fs
