@@ -8,9 +8,8 @@ source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
 [ "$(id -u)" = 0 ] || skip_test "needs root (setpriv to other users, allow_other)"
 command -v setpriv >/dev/null || skip_test "setpriv (util-linux) is not installed"
-# moto by default; another backend of mount-scripts/s3-server.sh (the benchmark's real S3 server
-# once it lands there) with SKYTRAIN_POSIX_BACKEND=KIND.
-start_s3 "${SKYTRAIN_POSIX_BACKEND:-moto}"
+# moto by default; ctest runs it again as fs_posix_conformance.versitygw (SKYTRAIN_TEST_S3).
+start_s3 "$(test_s3 moto)"
 make_bucket pbkt
 chmod 755 "$T"  # the unprivileged users must reach the mount point
 M="$T/mnt"
