@@ -34,8 +34,12 @@ class FileHandle {
   virtual void flush() {}                     // close() of one descriptor
   // FLUSH with the pid of the closing process (fuse_req_ctx(req)->pid). The write path uses it to
   // tell a normal close from the implicit close of a process being killed by a signal (whose
-  // half-written file must not be published). fuse_ops should call this one.
-  virtual void flush_by(pid_t /*pid*/) { flush(); }
+  // half-written file must not be published). fuse_ops should call this one. Returns true when
+  // it dropped the file's unsaved changes (the closing process was killed).
+  virtual bool flush_by(pid_t /*pid*/) {
+    flush();
+    return false;
+  }
   virtual void fsync(bool /*datasync*/) {}    // fsync()/fdatasync()
   virtual void release() {}                   // last close; the handle is destroyed afterwards
 

@@ -128,6 +128,11 @@ class Filesystem {
   size_t write(uint64_t fh, uint64_t offset, std::string_view data);
   // FLUSH (close of one descriptor) by process `pid`: see write_handle.cpp for why the pid matters.
   void flush(uint64_t fh, pid_t pid);
+  // Tells the kernel to drop its cached entry for (parent, name), which it otherwise trusts for
+  // the entry TTL we gave it (fuse_session.cpp: fuse_lowlevel_notify_inval_entry; unset, nothing
+  // is sent). Set before the first request and cleared after the last: it is not guarded.
+  using EntryInvalidator = std::function<void(InodeNumber parent, const std::string& name)>;
+  void set_entry_invalidator(EntryInvalidator f) { invalidate_entry_ = std::move(f); }
   void fsync(uint64_t fh, bool datasync);
   void release(uint64_t fh);
   struct statvfs statfs() const;
@@ -218,6 +223,7 @@ class Filesystem {
   bool shut_down_ = false;
   PendingDeletes deletes_;  // drained by shutdown()
   WritePath write_path_;    // drained by shutdown(), before deletes_
+  EntryInvalidator invalidate_entry_;
   FetchPool pool_;  // last: its threads stop first
 };
 

@@ -1,9 +1,11 @@
 // The FUSE session lifecycle; see fuse_session.hpp.
 #include "mount/fuse_session.hpp"
 
+#include <cerrno>
 #include <climits>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "skytrain/common/error.hpp"
@@ -44,6 +46,24 @@ class SignalHandlers {
 
  private:
   fuse_session* se_;
+};
+
+// The Filesystem's way to invalidate kernel entries, for the session's lifetime.
+class EntryInvalidation {
+ public:
+  EntryInvalidation(Filesystem& fs, fuse_session* se) : fs_(fs) {
+    fs_.set_entry_invalidator([se](InodeNumber parent, const std::string& name) {
+      // ENOENT: the kernel holds no entry (or no parent) by that name: nothing to forget.
+      if (int rc = fuse_lowlevel_notify_inval_entry(se, parent, name.data(), name.size()); rc != 0 && rc != -ENOENT)
+        log::warn("could not invalidate the kernel's entry for {}: {}", name, std::strerror(-rc));
+    });
+  }
+  ~EntryInvalidation() { fs_.set_entry_invalidator(nullptr); }
+  EntryInvalidation(const EntryInvalidation&) = delete;
+  EntryInvalidation& operator=(const EntryInvalidation&) = delete;
+
+ private:
+  Filesystem& fs_;
 };
 
 // The kernel mount, unmounted on scope exit.
@@ -88,6 +108,7 @@ void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const
     {
       Mounted mounted(se.get(), settings.mountpoint);
       set_kernel_read_ahead(canonical_mountpoint, settings.tuning.max_write);
+      EntryInvalidation invalidation(fs, se.get());
       on_mounted();
       std::unique_ptr<fuse_loop_config, LoopConfigDeleter> cfg(fuse_loop_cfg_create());
       fuse_loop_cfg_set_max_threads(cfg.get(), static_cast<unsigned>(settings.threads));

@@ -128,6 +128,13 @@ std::string InodeTable::child_key(InodeNumber parent, const std::string& name, b
   return key;
 }
 
+std::optional<std::pair<InodeNumber, std::string>> InodeTable::name_of(InodeNumber ino) const {
+  std::lock_guard lk(mu_);
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end() || !it->second.attached || ino == kRootInode) return std::nullopt;
+  return std::pair{it->second.parent, it->second.name};
+}
+
 InodePtr InodeTable::child(InodeNumber parent, const std::string& name) const {
   std::lock_guard lk(mu_);
   auto it = children_.find({parent, name});

@@ -19,8 +19,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "mount/object_attributes.hpp"
@@ -89,6 +91,8 @@ class InodeTable {
   std::string key_of(InodeNumber ino) const;
   std::string key_of(const Inode& node) const { return key_of(node.ino()); }
   std::string child_key(InodeNumber parent, const std::string& name, bool directory) const;
+  // The (parent, name) a node is linked under, or nullopt if it is unknown or detached.
+  std::optional<std::pair<InodeNumber, std::string>> name_of(InodeNumber ino) const;
 
   // The child node named `name` of `parent`, if the table has one (no lookup count taken).
   InodePtr child(InodeNumber parent, const std::string& name) const;

@@ -84,7 +84,7 @@ void WriteHandle::flush() {
   if (wp_.config().wait_on_close && file_->wb->dirty()) wp_.commit_now(file_);
 }
 
-void WriteHandle::flush_by(pid_t pid) {
+bool WriteHandle::flush_by(pid_t pid) {
   if ((flags_ & O_ACCMODE) != O_RDONLY && file_->wb->dirty() && killed_by_signal(pid)) {
     log::warn("process {} was killed while writing {}: its unsaved changes are dropped", pid, file_->wb->key());
     file_->wb->revert();
@@ -97,9 +97,10 @@ void WriteHandle::flush_by(pid_t pid) {
     }
     file_->node->set_local(false);
     file_->node->expire_attributes();
-    return;
+    return true;
   }
   flush();
+  return false;
 }
 
 void WriteHandle::fsync(bool /*datasync*/) {

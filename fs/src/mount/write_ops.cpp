@@ -202,7 +202,20 @@ size_t Filesystem::write(uint64_t fh, uint64_t offset, std::string_view data) {
   return handles_.get(fh)->write(offset, data);
 }
 
-void Filesystem::flush(uint64_t fh, pid_t pid) { handles_.get(fh)->flush_by(pid); }
+void Filesystem::flush(uint64_t fh, pid_t pid) {
+  std::shared_ptr<FileHandle> h = handles_.get(fh);
+  if (!h->flush_by(pid) || !invalidate_entry_) return;
+  // A killed writer's changes were dropped, but the kernel keeps the entry CREATE (or LOOKUP)
+  // gave it, with the unsaved file's attributes, for --stat-ttl. A file that was never stored
+  // then names nothing, yet open(O_CREAT) of the name trusts that positive entry: no CREATE
+  // reaches us, its OPEN finds no object, and the caller gets ENOENT. A file that was stored
+  // keeps the killed writer's size in the kernel, so an O_APPEND write lands past the stored
+  // end (a hole of zeros). Forgetting the entry makes the next open look the name up: no entry,
+  // or the stored object's attributes. Sent before the FLUSH reply (the kernel waits for it
+  // while the killed process exits), so the process is not reaped before that. No lock of ours
+  // is held here: a request that holds the directory's lock can still be served meanwhile.
+  if (auto at = inodes_.name_of(h->inode()->ino())) invalidate_entry_(at->first, at->second);
+}
 
 void Filesystem::fsync(uint64_t fh, bool datasync) { handles_.get(fh)->fsync(datasync); }
 

@@ -112,7 +112,7 @@ class WriteHandle : public FileHandle {
   ReadResult read(uint64_t offset, uint64_t length) override;
   size_t write(uint64_t offset, std::string_view data) override;
   void flush() override;
-  void flush_by(pid_t pid) override;
+  bool flush_by(pid_t pid) override;
   void fsync(bool datasync) override;
   void release() override;
 

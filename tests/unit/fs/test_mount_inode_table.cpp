@@ -26,6 +26,20 @@ TEST_CASE("inode table: keys come from the parent chain") {
   CHECK(t.key_of(*f) == "z/b/file.txt");
 }
 
+TEST_CASE("inode table: name_of gives the (parent, name) a node is linked under, none once detached") {
+  InodeTable t(directory_attributes(0, FilesystemConfig{}));
+  InodePtr d = t.link(kRootInode, "d", InodeKind::directory);
+  InodePtr f = t.link(d->ino(), "f", InodeKind::file, 2);
+  CHECK(t.name_of(f->ino()) == std::pair<InodeNumber, std::string>{d->ino(), "f"});
+  CHECK(t.name_of(kRootInode) == std::nullopt);
+  t.rename(d->ino(), "f", kRootInode, "g");
+  CHECK(t.name_of(f->ino()) == std::pair<InodeNumber, std::string>{kRootInode, "g"});
+  t.unlink(kRootInode, "g");  // still held (lookups left), but no longer named
+  REQUIRE(t.find(f->ino()) != nullptr);
+  CHECK(t.name_of(f->ino()) == std::nullopt);
+  CHECK(t.name_of(999'999) == std::nullopt);
+}
+
 TEST_CASE("inode table: forget drops nodes, keeps parents that children still need") {
   InodeTable t(directory_attributes(0, FilesystemConfig{}));
   InodePtr d = t.link(kRootInode, "d", InodeKind::directory);
