@@ -5,7 +5,7 @@
 #   s3fs    Debian s3fs 1.90, defaults (no local cache), path-style
 #   rclone  Debian rclone 1.60 `rclone mount --vfs-cache-mode off` (AWS_CA_BUNDLE unset: 1.60
 #           refuses to start with it)
-#   tigrisfs            pinned Go build in .tools/bin (./setup.sh --bench-peers)
+#   tigrisfs            $TIGRISFS (v1.2.1; no registry release installs here, see setup.sh)
 #   geesefs             from $GEESEFS or .tools/bin (its module does not build: see setup.sh)
 #   mount-s3            mountpoint-s3, from $MOUNT_S3 or PATH (no registry package: see setup.sh)
 # Each takes extra flags from $<NAME>_OPTS (TIGRISFS_OPTS, GEESEFS_OPTS, MOUNT_S3_OPTS).
@@ -107,7 +107,7 @@ mount_fs() {
 # peer_bin NAME: the binary of a peer mount, or nothing (then the bench skips it).
 peer_bin() {
   case "$1" in
-    tigrisfs) [ -x "$SKYTRAIN_SRC/.tools/bin/$1" ] && echo "$SKYTRAIN_SRC/.tools/bin/$1" ;;
+    tigrisfs) if [ -n "${TIGRISFS:-}" ] && [ -x "$TIGRISFS" ]; then echo "$TIGRISFS"; fi ;;
     geesefs) if [ -n "${GEESEFS:-}" ] && [ -x "$GEESEFS" ]; then echo "$GEESEFS"
              elif [ -x "$SKYTRAIN_SRC/.tools/bin/geesefs" ]; then echo "$SKYTRAIN_SRC/.tools/bin/geesefs"; fi ;;
     mount-s3) if [ -n "${MOUNT_S3:-}" ] && [ -x "$MOUNT_S3" ]; then echo "$MOUNT_S3"; else command -v mount-s3; fi ;;

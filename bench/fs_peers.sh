@@ -78,7 +78,7 @@ for fs in $fs_list; do
   if [ -z "$(peer_bin "$fs")" ]; then
     case "$fs" in
       ours) echo "bench: skip ours: $BIN/skytrain-fs not built" ;;
-      tigrisfs) echo "bench: skip tigrisfs: not installed (./setup.sh --bench-peers installs it into .tools/bin)" ;;
+      tigrisfs) echo "bench: skip tigrisfs: no binary (go install of its module is refused, see setup.sh; set TIGRISFS=/path/to/tigrisfs)" ;;
       geesefs) echo "bench: skip geesefs: no binary (its Go module does not build, see setup.sh; set GEESEFS=/path/to/geesefs)" ;;
       mount-s3) echo "bench: skip mount-s3: no binary (not on crates.io; set MOUNT_S3=/path/to/mount-s3)" ;;
       *) echo "bench: skip $fs: not installed (./setup.sh)" ;;
@@ -248,7 +248,7 @@ echo "bench: mounts and flags (defaults plus what each one's docs recommend for 
 for fs in "${mounts[@]}"; do
   case "$fs" in
     ours) v="skytrain-fs $(git -C "$SKYTRAIN_SRC" rev-parse --short HEAD 2>/dev/null)" ;;
-    tigrisfs) v=$(find "$SKYTRAIN_SRC/.tools/bin" -name '.tigrisfs-*' -printf '%f\n' | sed 's/^\.tigrisfs-//') ;;
+    tigrisfs) v=$("$(peer_bin tigrisfs)" --version 2>&1 | head -1) ;;
     geesefs) v=$("$(peer_bin geesefs)" --version 2>&1 | head -1) ;;
     mount-s3) v=$("$(peer_bin mount-s3)" --version 2>&1 | head -1) ;;
     s3fs) v=$(s3fs --version 2>&1 | sed -n 's/.*V\([0-9.]*\).*/\1/p' | head -1) ;;
