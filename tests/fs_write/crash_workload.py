@@ -3,6 +3,7 @@
 
   crash_workload.py run MOUNT_DIR JOURNAL_DIR --seed S [--writers N] [--seconds T] [--ready FILE]
   crash_workload.py check MOUNT_DIR JOURNAL_DIR [--crashed]
+  crash_workload.py durable MOUNT_DIR JOURNAL_DIR   (the names `check` requires present)
 
 `run` starts N writer processes that create, append to, fsync and rename their own files in
 MOUNT_DIR until an operation fails (the test kills the driver under them) or T seconds pass.
@@ -135,14 +136,15 @@ class Name:
         self.writing = None  # size an append was about to reach
 
 
-def check(args):
+def replay(journal_dir):
+    """Replays the writers' journals: (names, interrupted renames, operation counts)."""
     names = {}
     pairs = []  # (a, b, durable content) of renames that never returned
     stats = {"S": 0, "F": 0, "r": 0, "writers killed mid-op": 0}
-    for jf in sorted(os.listdir(args.journal)):
+    for jf in sorted(os.listdir(journal_dir)):
         get = lambda n: names.setdefault(n, Name())  # noqa: E731
         pending = None
-        for line in open(os.path.join(args.journal, jf)):
+        for line in open(os.path.join(journal_dir, jf)):
             op, _, rest = line.rstrip("\n").partition(" ")
             if op == "S":
                 n, h, size = rest.split()
@@ -175,7 +177,19 @@ def check(args):
             if src.must is not None:
                 pairs.append((a, b, src.must))
             src.must = None
+    return names, pairs, stats
 
+
+def durable(args):
+    # The names the checker requires present: the checker's own self-test deletes one of them.
+    names, _, _ = replay(args.journal)
+    for n, st in sorted(names.items()):
+        if st.must is not None:
+            print(n)
+
+
+def check(args):
+    names, pairs, stats = replay(args.journal)
     present, sizes = {}, {}
     for entry in os.listdir(args.mount):
         with open(os.path.join(args.mount, entry), "rb") as f:
@@ -210,7 +224,7 @@ def check(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["run", "check"])
+    ap.add_argument("cmd", choices=["run", "check", "durable"])
     ap.add_argument("mount")
     ap.add_argument("journal")
     ap.add_argument("--seed", type=int, default=0)
@@ -219,7 +233,7 @@ def main():
     ap.add_argument("--ready", help="run: create this file once the writers are about to start")
     ap.add_argument("--crashed", action="store_true", help="check: the driver was killed under the writers")
     args = ap.parse_args()
-    (run if args.cmd == "run" else check)(args)
+    {"run": run, "check": check, "durable": durable}[args.cmd](args)
 
 
 if __name__ == "__main__":
