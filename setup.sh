@@ -8,16 +8,20 @@
 #   ./setup.sh --fs     only what building skytrain-fs needs (serving nodes, -DSKYTRAIN_FS_ONLY=ON)
 #   ./setup.sh --bench-peers   everything, plus the other S3 mounts bench/fs_peers.sh compares
 #                       (tigrisfs, geesefs, mount-s3): says which must be given as binaries
+#   ./setup.sh --fuzz   everything, plus clang 14 and its libFuzzer for bench/fuzz.sh (CI and the
+#                       normal build need no clang: they replay the corpus with GCC)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 mode=all
 peers=0
+fuzz=0
 case "${1:-}" in
   "") ;;
   --node) mode=node ;;
   --fs) mode=fs ;;
   --bench-peers) peers=1 ;;
-  *) echo "usage: $0 [--node | --fs | --bench-peers]" >&2; exit 2 ;;
+  --fuzz) fuzz=1 ;;
+  *) echo "usage: $0 [--node | --fs | --bench-peers | --fuzz]" >&2; exit 2 ;;
 esac
 
 apt_packages=(
@@ -38,6 +42,8 @@ if [ "$mode" = all ]; then
     awscli jq s3fs rclone fio gnuplot-nox shellcheck systemd time iproute2
   )
 fi
+# Debian 12's clang 14 (14.0.6) with compiler-rt, whose libclang_rt.fuzzer bench/fuzz.sh links.
+[ "$fuzz" = 1 ] && apt_packages+=(clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -34,7 +34,7 @@ chunk=${FUZZ_CHUNK_S:-600}
 lanes=${FUZZ_LANES:-1}
 
 if ! command -v clang++-14 >/dev/null; then
-  echo "bench/fuzz.sh: needs clang-14 and libFuzzer: apt-get install clang-14 libclang-rt-14-dev" >&2
+  echo "bench/fuzz.sh: needs clang-14 and libFuzzer: ./setup.sh --fuzz" >&2
   exit 2
 fi
 if [ ! -f "$build/build.ninja" ]; then
