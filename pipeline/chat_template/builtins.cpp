@@ -114,7 +114,11 @@ std::map<std::string, Value, std::less<>> make_globals() {
     return Value(NamespaceRef{std::move(data)});
   });
   add("raise_exception", [](Evaluator&, CallArgs& args) -> Value {
-    std::string msg = args.pos.empty() ? std::string() : to_str(args.pos[0]);
+    // transformers defines raise_exception(message): a call without one is a TypeError there.
+    auto a = bind_args(args, {"message"}, "raise_exception", 1);
+    std::string msg = to_str(*a[0]);
+    // An empty message would reach the user as an error that says nothing (found by fuzzing).
+    if (msg.empty()) msg = "the chat template called raise_exception() with an empty message";
     throw TemplateRaised(msg);
   });
   add("strftime_now", [](Evaluator&, CallArgs& args) {

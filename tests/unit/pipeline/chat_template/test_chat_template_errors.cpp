@@ -132,6 +132,21 @@ TEST_CASE("raise_exception surfaces as TemplateRaised with its message") {
   CHECK(t.render(R"({"messages": [{"role": "assistant", "content": "ok"}]})") == "ok");
 }
 
+TEST_CASE("raise_exception without a message is still a clear error") {
+  // Found by fuzzing: both ended in an error with an empty message.
+  Caught missing = render_error("{{ raise_exception() }}");
+  CHECK(contains(missing.message, "raise_exception"));
+  CHECK(contains(missing.message, "message"));
+  bool raised = false;
+  try {
+    ChatTemplate("{{ raise_exception('') }}").render(R"({"messages": []})");
+  } catch (const TemplateRaised& e) {
+    raised = true;
+    CHECK(std::string(e.what()) == "the chat template called raise_exception() with an empty message");
+  }
+  CHECK(raised);
+}
+
 TEST_CASE("runtime errors carry the position of the failing expression") {
   Caught c = render_error("line\n  {{ 'a' + 1 }}");
   CHECK(c.template_error);
