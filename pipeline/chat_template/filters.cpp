@@ -175,7 +175,7 @@ Value do_int(Evaluator&, const Value& v, CallArgs& args) {
   int base = a[1] && a[1]->is_int() ? int(a[1]->as_int()) : 10;
   if (v.is_int()) return v;
   if (v.is_bool()) return Value(int64_t(v.as_bool()));
-  if (v.is_float()) return std::isfinite(v.as_float()) ? Value(int64_t(std::trunc(v.as_float()))) : dflt;
+  if (v.is_float()) return std::isfinite(v.as_float()) ? Value(int_from_float(v.as_float(), "int")) : dflt;
   if (v.is_string()) {
     std::string s(py_strip(v.str(), nullptr, StripSide::Both));
     s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
@@ -185,7 +185,7 @@ Value do_int(Evaluator&, const Value& v, CallArgs& args) {
       long long r = std::strtoll(s.c_str(), &end, base);
       if (end && *end == 0 && errno == 0) return Value(int64_t(r));
       double d = std::strtod(s.c_str(), &end);
-      if (end && *end == 0 && std::isfinite(d)) return Value(int64_t(std::trunc(d)));
+      if (end && *end == 0 && std::isfinite(d)) return Value(int_from_float(d, "int"));
     }
   }
   return dflt;

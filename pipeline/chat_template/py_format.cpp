@@ -303,7 +303,7 @@ std::string percent_format(std::string_view fmt, const Value& args) {
       case 'X':
       case 'o': {
         if (!arg->is_number()) throw Error(std::string("%") + conv + " format: a real number is required, not " + arg->type_name());
-        int64_t v = arg->is_float() ? int64_t(std::trunc(arg->as_float())) : arg->is_int() ? arg->as_int() : int64_t(arg->as_bool());
+        int64_t v = arg->is_float() ? int_from_float(arg->as_float(), "%d format") : arg->is_int() ? arg->as_int() : int64_t(arg->as_bool());
         Spec is = sp;
         is.type = (conv == 'i' || conv == 'u') ? 'd' : conv;
         is.grouping = 0;

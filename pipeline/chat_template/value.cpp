@@ -114,6 +114,12 @@ double Value::to_double() const {
   }
 }
 
+int64_t int_from_float(double d, const char* what) {
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))  // -2^63 <= d < 2^63; false for NaN
+    throw Error(std::string(what) + ": " + std::to_string(d) + " is outside the 64-bit integer range templates support");
+  return int64_t(std::trunc(d));
+}
+
 bool Value::truthy() const {
   switch (kind()) {
     case Kind::Undefined:

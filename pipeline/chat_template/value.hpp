@@ -163,6 +163,11 @@ class SizeLimitScope {
   size_t saved_;
 };
 
+// Python's int(x) of a finite float, truncated toward zero. Python's int is unbounded, ours is
+// int64: a float past its range throws skytrain::Error naming `what`, never an undefined
+// conversion (found by fuzzing).
+int64_t int_from_float(double d, const char* what);
+
 // Python ==.
 bool values_equal(const Value& a, const Value& b);
 // Python <; throws skytrain::Error naming both types when they do not order.

@@ -147,6 +147,17 @@ TEST_CASE("raise_exception without a message is still a clear error") {
   CHECK(raised);
 }
 
+TEST_CASE("an integer past int64 is an error, not an undefined conversion") {
+  // Found by fuzzing (UBSan: float-cast-overflow). Python's int is unbounded; ours says so.
+  for (const char* src : {"{{ ' 12777777777777777777777777777777 '|int }}", "{{ 1e300|int }}", "{{ '%d' % 1e19 }}",
+                          "{{ '%x' % (0.0 - 1e19) }}"}) {
+    CAPTURE(src);
+    CHECK(contains(render_error(src).message, "outside the 64-bit integer range"));
+  }
+  CHECK(ChatTemplate("{{ '9223372036854775807'|int }} {{ -9.2e18|int }} {{ 'nan'|int }} {{ '%d' % 2.5 }}")
+            .render(R"({"messages": []})") == "9223372036854775807 -9200000000000000000 0 2");
+}
+
 TEST_CASE("runtime errors carry the position of the failing expression") {
   Caught c = render_error("line\n  {{ 'a' + 1 }}");
   CHECK(c.template_error);
