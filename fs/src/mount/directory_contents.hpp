@@ -26,7 +26,15 @@
 //    missed such a key removes the directory's marker only; the other client's object stays
 //    (and the directory with it, as a prefix): nothing is lost.
 //
-// Races: a listing is recorded only if no name change, data change or drop happened since its
+//  - seeded: the listings of subdirectories that a flat listing of a directory above them
+//    showed whole (directory_reader.hpp), kept by key prefix (their directories may have no
+//    inode yet) until the flat listing's --stat-ttl runs out. `ls -R` then costs no LIST per
+//    subdirectory: opendir of a seeded directory reads the seed, and a lookup of a subdirectory
+//    the seed shows needs no request either. A seed goes when a name changes in its directory,
+//    or in or under the name changed (add/remove: the directory's prefix comes from
+//    set_prefix_resolver), and with every kept listing (drop_listings).
+//
+// Races: a listing (or seed) is recorded only if no name change, data change or drop happened since its
 // opendir (generation()) and the caller checked that no unlink or upload of ours was in flight
 // there, so a listing never misses a name the mount itself changed while the LIST ran.
 //
@@ -37,7 +45,10 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -67,6 +78,19 @@ class DirectoryContents {
   // the listing is too long to keep.
   void set_listed(uint64_t dir, Listing listing, std::set<std::string> names, uint64_t generation,
                   Clock::time_point opened);
+  // Listings of directories by key prefix (DirectoryReader::take_seeds) from a flat listing
+  // whose opendir saw generation() == `generation` at `opened`; ignored, like set_listed, if
+  // anything changed since.
+  void seed(DirectoryReader::Seeds seeds, uint64_t generation, Clock::time_point opened);
+  // The seeded listing of the directory with key prefix `prefix` and when it expires, or null.
+  Listing seeded(const std::string& prefix, Clock::time_point* expires = nullptr, Clock::time_point now = Clock::now());
+  // Entry `name` of the seeded listing of `prefix`, if there is one and it shows the name.
+  std::optional<ListedEntry> seeded_entry(const std::string& prefix, const std::string& name,
+                                          Clock::time_point* expires = nullptr, Clock::time_point now = Clock::now());
+  // The key prefix of directory `dir` (nullopt if unknown: then every seed goes). Set once,
+  // before use; called without this class's lock held.
+  void set_prefix_resolver(std::function<std::optional<std::string>(uint64_t)> f) { prefix_of_ = std::move(f); }
+  size_t seed_count() const;
   void add(uint64_t dir, const std::string& name);
   void remove(uint64_t dir, const std::string& name);
   // A lookup found `name` in the store: if `dir` is known without it (another client added it),
@@ -91,7 +115,17 @@ class DirectoryContents {
     Listing listing;    // listed only; null once a name changed
     uint64_t epoch = 0;  // the listing is valid while epoch_ equals this
   };
+  struct Seed {
+    Listing listing;  // sorted by name
+    Clock::time_point expires;
+    uint64_t epoch = 0;
+  };
   Known* find_locked(uint64_t dir, Clock::time_point now);
+  // After a change of `name` in `dir` (or of all of `dir`, name null): drops the seeds of `dir`
+  // and of everything under `name`.
+  void drop_seeds(uint64_t dir, const std::string* name);
+  void erase_seeds_locked(std::map<std::string, Seed>::iterator first, std::map<std::string, Seed>::iterator last);
+  const Seed* seed_locked(const std::string& prefix, Clock::time_point now) const;
   void erase_locked(std::unordered_map<uint64_t, Known>::iterator it);
   void make_room_locked(uint64_t dir, size_t listed_names, Clock::time_point now);
   const std::chrono::milliseconds ttl_;
@@ -102,6 +136,9 @@ class DirectoryContents {
   size_t listed_names_ = 0;  // names held for listed (not made) directories
   uint64_t generation_ = 0;  // bumped by every change
   uint64_t epoch_ = 0;       // bumped by drop_listings()
+  std::map<std::string, Seed> seeds_;  // by prefix (sorted: a subtree is a range)
+  size_t seeded_names_ = 0;
+  std::function<std::optional<std::string>(uint64_t)> prefix_of_;
 };
 
 }  // namespace skytrain::fs

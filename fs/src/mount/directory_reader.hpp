@@ -1,19 +1,31 @@
-// Lists one directory for READDIR/READDIRPLUS by paging through ListObjectsV2 with delimiter '/'.
+// Lists one directory for READDIR/READDIRPLUS, in one of two ways:
 //
-// A directory is a key prefix: keys directly under it are files, common prefixes are
-// subdirectories, and a zero-byte "dir/" marker object (written by the console or mkdir) makes an
-// otherwise empty directory exist. Pages are fetched only as the kernel's readdir offset reaches
-// them, so a 10,000-entry directory costs ten 1,000-key LISTs spread over the listing, and
-// offsets stay stable (entry i is always entry i of this handle's snapshot).
+//  - delimited: pages through ListObjectsV2 with delimiter '/'. Keys directly under the prefix
+//    are files, common prefixes are subdirectories. Pages are fetched only as the kernel's
+//    readdir offset reaches them, so a 10,000-entry directory costs ten 1,000-key LISTs spread
+//    over the listing.
+//  - flat (flat_max_keys > 0): lists the whole subtree without a delimiter, at most
+//    flat_max_keys keys, at the first readdir. Besides this directory's entries, that tells the
+//    entries of every subdirectory below it (seeds(): the filesystem keeps them, so `ls -R`,
+//    `find` or `du` of a tree of a few thousand keys costs a few LISTs instead of one per
+//    directory), and which subdirectories have a "dir/" marker object (ListedEntry::marker:
+//    one without a marker needs no HEAD for its attributes). A subtree over the bound goes on
+//    delimited, from the key where the flat listing stopped (start-after), so a huge bucket
+//    costs at most flat_max_keys / page_size extra LISTs, and the subdirectories the flat
+//    pages covered whole are still seeded.
+//
+// A zero-byte "dir/" marker object (written by the console or mkdir) makes an otherwise empty
+// directory exist. Offsets stay stable (entry i is always entry i of this handle's snapshot).
 //
 // Names that cannot be POSIX names are skipped: empty segments ("a//b"), "." and "..", and keys
 // whose names contain '\0' (impossible) . If a file and a directory share a name ("a" and "a/x"),
 // the directory wins (as in mountpoint-s3), and the name is listed once.
 //
-// A reader can also start from a listing kept from an earlier READDIR of the same directory
-// (DirectoryContents): it then sends no request at all.
+// A reader can also start from a listing kept from an earlier READDIR of the same directory, or
+// seeded by a flat listing of a directory above it (DirectoryContents): it then sends no request.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,14 +39,35 @@
 namespace skytrain::fs {
 
 struct ListedEntry {
+  // Directories only: whether the listing showed the "name/" marker object. A flat listing
+  // knows (present: `info` is the marker); a delimited listing does not (unknown).
+  enum class Marker : uint8_t { unknown, absent, present };
   std::string name;
   InodeKind kind = InodeKind::file;
   ObjectInfo info;  // files: size, etag, mtime (+ metadata if the listing had it); marker for dirs
+  Marker marker = Marker::unknown;
+};
+
+// The entries of one directory as they are found: skips names that are not POSIX names, lists
+// a name once, and lets a directory replace a file of the same name.
+class ListingBuilder {
+ public:
+  void add(ListedEntry e);
+  bool contains(const std::string& name) const { return names_.count(name) != 0; }
+  const std::vector<ListedEntry>& entries() const { return entries_; }
+  std::vector<ListedEntry> take() { return std::move(entries_); }
+
+ private:
+  std::vector<ListedEntry> entries_;
+  std::unordered_set<std::string> names_;
+  std::unordered_set<std::string> file_names_;  // names listed as files (a later prefix replaces them)
 };
 
 class DirectoryReader {
  public:
-  DirectoryReader(ObjectStore& store, std::string prefix, int page_size);
+  using Seeds = std::map<std::string, std::vector<ListedEntry>>;  // subdirectory prefix -> entries, by name
+
+  DirectoryReader(ObjectStore& store, std::string prefix, int page_size, size_t flat_max_keys = 0);
   // Over `kept`, a whole listing an earlier reader returned from store_listing().
   DirectoryReader(ObjectStore& store, std::string prefix, int page_size, const std::vector<ListedEntry>& kept);
 
@@ -47,22 +80,26 @@ class DirectoryReader {
   // A copy of what the store listed (every page read, nothing appended yet); null otherwise,
   // or if it has more than `max_entries` entries.
   std::shared_ptr<const std::vector<ListedEntry>> store_listing(size_t max_entries) const;
-  bool contains(const std::string& name) const { return names_.count(name) != 0; }
+  // The whole listings of the subdirectories (at any depth) that the flat listing covered,
+  // once; empty for a delimited reader.
+  Seeds take_seeds() { return std::move(seeds_); }
+  bool contains(const std::string& name) const { return listing_.contains(name); }
   std::mutex& mutex() { return mu_; }
 
  private:
   void fetch_page();
-  void add(ListedEntry e);
+  void fetch_flat();
+  void seed_from(const std::vector<ObjectInfo>& deep, const std::optional<std::string>& stopped_at);
 
   ObjectStore& store_;
   const std::string prefix_;
   const int page_size_;
+  size_t flat_max_keys_;  // 0: delimited; set to 0 once the flat listing is done
   std::mutex mu_;  // held by the caller across a readdir call
-  std::vector<ListedEntry> entries_;
-  std::unordered_set<std::string> names_;
-  std::unordered_set<std::string> file_names_;  // names listed as files (a later prefix replaces them)
+  ListingBuilder listing_;
   std::optional<std::string> token_;
-  bool started_ = false;
+  std::optional<std::string> start_after_;  // where the delimited listing goes on after a flat one
+  Seeds seeds_;
   bool done_ = false;
   bool extras_ = false;  // append_extra added entries
 };

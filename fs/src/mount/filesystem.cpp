@@ -36,6 +36,13 @@ Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg, WriteConfig wri
       inodes_(directory_attributes(mount_time_ns_, cfg_)), negative_(cfg_.negative_ttl),
       contents_(cfg_.stat_ttl), budget_(cfg_.memory_limit), deletes_(store_, std::max(cfg_.max_parallel / 2, 1)),
       write_path_(store_, inodes_, contents_, budget_, cfg_, write), pool_(cfg_.max_parallel) {
+  contents_.set_prefix_resolver([this](uint64_t dir) -> std::optional<std::string> {
+    try {
+      return inodes_.key_of(dir);
+    } catch (const FsError&) {
+      return std::nullopt;  // gone: every seed goes
+    }
+  });
   if (write.abort_stale_uploads && !cfg_.read_only) write_path_.abort_stale_uploads();
 }
 
@@ -95,6 +102,14 @@ EntryReply Filesystem::lookup(InodeNumber parent, const std::string& name) {
     EntryReply r;
     r.entry_ttl = cfg_.negative_ttl;
     return r;
+  }
+  // A subdirectory that a flat listing above showed (`ls -R` walking down a seeded tree). Files
+  // still get a HEAD: a listing cannot tell a symlink or a special file from a regular one.
+  if (contents_.seed_count() != 0) {
+    Clock::time_point until;
+    if (std::optional<ListedEntry> e = contents_.seeded_entry(inodes_.key_of(parent), name, &until);
+        e && e->kind == InodeKind::directory)
+      return link_listed(parent, *e, until);
   }
   return lookup_in_store(parent, name);
 }
@@ -182,8 +197,13 @@ Attributes Filesystem::refresh_directory_attributes(const InodePtr& node) {
 Attributes Filesystem::getattr(InodeNumber ino) {
   InodePtr node = inodes_.get(ino);
   // The root has no marker object: its attributes are the mount's (and chmod/chown of it).
-  if ((node->attributes_fresh() && !head_before_use(node->attributes())) || ino == kRootInode)
-    return node->attributes();
+  if (ino == kRootInode || !needs_store_attributes(node)) return node->attributes();
+  if (std::shared_ptr<PoolJob> job = refresh_job(ino)) {
+    job->run_or_wait();  // a sibling's getattr sent this HEAD already
+    if (!needs_store_attributes(node)) return node->attributes();
+  } else {
+    refresh_siblings(node);
+  }
   if (node->is_dir()) return refresh_directory_attributes(node);
   return refresh_file_attributes(node);
 }
@@ -202,10 +222,18 @@ uint64_t Filesystem::opendir(InodeNumber ino) {
     h->reader = std::make_unique<DirectoryReader>(store_, prefix, cfg_.list_page_size, *kept);
     h->kept_until = kept_until;
   } else {
-    h->reader = std::make_unique<DirectoryReader>(store_, prefix, cfg_.list_page_size);
     // An unlink or upload of ours in flight here may be listed in its state before or after:
-    // such a listing is used by this handle only.
+    // such a listing is used by this handle only (and neither seeds nor is seeded).
     h->may_keep = !deletes_.pending_under(prefix) && !has_local_child(ino);
+    DirectoryContents::Listing seeded = h->may_keep ? contents_.seeded(prefix, &kept_until) : nullptr;
+    if (seeded) {
+      h->reader = std::make_unique<DirectoryReader>(store_, prefix, cfg_.list_page_size, *seeded);
+      h->kept_until = kept_until;
+      h->opened = kept_until - cfg_.stat_ttl;  // kept as this directory's listing until the seed expires
+    } else {
+      h->reader = std::make_unique<DirectoryReader>(store_, prefix, cfg_.list_page_size,
+                                                    h->may_keep ? cfg_.list_flat_max_keys : 0);
+    }
   }
   std::lock_guard lk(dirs_mu_);
   uint64_t dh = next_dh_++;
@@ -273,6 +301,14 @@ EntryReply Filesystem::link_listed(InodeNumber parent, const ListedEntry& e,
     return r;
   };
   if (kind == InodeKind::directory && !node->attributes_fresh()) {
+    // A flat listing tells whether there is a marker: without one (or with its metadata, on
+    // Tigris) the attributes are complete.
+    if (e.marker == ListedEntry::Marker::absent || (e.marker == ListedEntry::Marker::present && e.info.has_metadata)) {
+      node->set_attributes(e.marker == ListedEntry::Marker::present ? directory_attributes(e.info, cfg_)
+                                                                    : directory_attributes(mount_time_ns_, cfg_),
+                           kept_until ? *kept_until : attr_expiry());
+      return bounded(entry_for(node));
+    }
     // A listing has no metadata, and a HEAD per subdirectory would make every `ls` pay for
     // what only `ls -l` needs: hand out defaults that the kernel must not cache, so a stat
     // asks getattr, which reads the marker.
@@ -322,6 +358,11 @@ void Filesystem::readdir(uint64_t dh, uint64_t offset, bool plus,
   }
   for (uint64_t i = off - 2;; ++i) {
     const ListedEntry* e = h->reader->at(i);
+    if (h->may_keep) {
+      // What a flat listing showed of the subdirectories, once it is in.
+      if (DirectoryReader::Seeds seeds = h->reader->take_seeds(); !seeds.empty())
+        contents_.seed(std::move(seeds), h->generation, h->opened);
+    }
     if (!e && !h->extras_added) {
       // Files the write path holds that the store does not list yet.
       h->extras_added = true;

@@ -21,8 +21,16 @@
 // unlinked whose DELETE is still in flight).
 //
 // READDIR pages through the store (DirectoryReader) unless DirectoryContents kept a whole
-// listing of the directory from an earlier READDIR within --stat-ttl; a listing is kept only
-// when no unlink and no upload of ours was in flight in the directory while it was read.
+// listing of the directory from an earlier READDIR within --stat-ttl, or a seed of it from a
+// flat listing of a directory above; a listing is kept only when no unlink and no upload of
+// ours was in flight in the directory while it was read. The first READDIR of a directory
+// lists its subtree flat (up to --list-flat-max-keys keys) and seeds the listings of the
+// subdirectories it covered, so `ls -R` costs a LIST per few thousand keys, not per directory.
+//
+// GETATTR of a node whose attributes must come from a HEAD (a directory's marker metadata; on a
+// default_permissions mount, a listed file's owner and mode) also sends, in parallel on the
+// fetch pool, the HEADs of the next siblings that need one (attribute_refresh.cpp): `ls -l`
+// stats every entry in turn, and would otherwise wait a round trip for each.
 //
 // shutdown() drains the write path (every pending upload) and the pending DELETEs; it must run
 // before the session ends.
@@ -185,6 +193,12 @@ class Filesystem {
   void rename_directory(const std::string& src_prefix, const std::string& dst_prefix);
 
   EntryReply lookup_in_store(InodeNumber parent, const std::string& name);
+  // attribute_refresh.cpp
+  bool needs_store_attributes(const InodePtr& node) const;
+  // Starts HEADs for up to --max-parallel siblings of `node` (from its name on) that need them.
+  void refresh_siblings(const InodePtr& node);
+  // The sibling refresh started for `ino`, if any.
+  std::shared_ptr<PoolJob> refresh_job(InodeNumber ino);
   Attributes refresh_file_attributes(const InodePtr& node);
   Attributes refresh_directory_attributes(const InodePtr& node);
   std::optional<ObjectInfo> head_marker(const std::string& key);  // nullopt: no such object
@@ -224,6 +238,8 @@ class Filesystem {
   PendingDeletes deletes_;  // drained by shutdown()
   WritePath write_path_;    // drained by shutdown(), before deletes_
   EntryInvalidator invalidate_entry_;
+  std::mutex refresh_mu_;
+  std::unordered_map<InodeNumber, std::shared_ptr<PoolJob>> refreshing_;  // sibling HEADs, by node
   FetchPool pool_;  // last: its threads stop first
 };
 

@@ -17,8 +17,25 @@ bool Inode::attributes_fresh(Clock::time_point now) const {
   return local_ || now < expires_;
 }
 
+uint64_t Inode::attr_version() const {
+  std::lock_guard lk(mu_);
+  return version_;
+}
+
+bool Inode::set_attributes_if(uint64_t version, const Attributes& a, Clock::time_point expires) {
+  std::lock_guard lk(mu_);
+  if (version != version_) return false;
+  set_locked(a, expires);
+  return true;
+}
+
 void Inode::set_attributes(const Attributes& a, Clock::time_point expires) {
   std::lock_guard lk(mu_);
+  set_locked(a, expires);
+}
+
+void Inode::set_locked(const Attributes& a, Clock::time_point expires) {
+  ++version_;
   attr_ = a;
   expires_ = expires;
   if (touched_ns_) {
@@ -42,6 +59,7 @@ void Inode::clear_touch() {
 void Inode::merge_listing_attributes(const Attributes& a, Clock::time_point expires) {
   std::lock_guard lk(mu_);
   if (local_) return;
+  ++version_;
   // What a HEAD told (metadata, or that there is none) outlives a listing of the same object.
   if (attr_.etag == a.etag && ((attr_.from_metadata && !a.from_metadata) || (!attr_.provisional && a.provisional))) {
     expires_ = std::max(expires_, expires);
@@ -53,6 +71,7 @@ void Inode::merge_listing_attributes(const Attributes& a, Clock::time_point expi
 
 void Inode::expire_attributes() {
   std::lock_guard lk(mu_);
+  ++version_;
   expires_ = {};
 }
 
@@ -65,6 +84,7 @@ bool Inode::note_open_etag(const std::string& etag) {
 
 void Inode::set_local(bool v) {
   std::lock_guard lk(mu_);
+  ++version_;
   local_ = v;
 }
 
@@ -256,6 +276,16 @@ uint64_t InodeTable::lookup_count(InodeNumber ino) const {
   std::lock_guard lk(mu_);
   auto it = nodes_.find(ino);
   return it == nodes_.end() ? 0 : it->second.nlookup;
+}
+
+std::vector<std::pair<std::string, InodePtr>> InodeTable::children_from(InodeNumber parent, const std::string& name,
+                                                                        size_t limit) const {
+  std::lock_guard lk(mu_);
+  std::vector<std::pair<std::string, InodePtr>> out;
+  for (auto c = children_.lower_bound({parent, name});
+       c != children_.end() && c->first.first == parent && out.size() < limit; ++c)
+    out.emplace_back(c->first.second, nodes_.at(c->second).inode);
+  return out;
 }
 
 }  // namespace skytrain::fs

@@ -49,6 +49,11 @@ class Inode {
   // the same ETag (see object_attributes.hpp).
   void merge_listing_attributes(const Attributes& a, Clock::time_point expires);
   void expire_attributes();
+  // Every change of the attributes above (or of local()) bumps the version: a refresh started
+  // before a change (a HEAD sent ahead of a stat) must not overwrite what the change set.
+  uint64_t attr_version() const;
+  // set_attributes, unless the version moved on since `version`; false then.
+  bool set_attributes_if(uint64_t version, const Attributes& a, Clock::time_point expires);
 
   // An entry of this directory was created, removed or renamed through the mount: its mtime and
   // ctime become `now_ns` and stay at least that when its attributes are refreshed from the store
@@ -67,6 +72,7 @@ class Inode {
   bool local() const;
 
  private:
+  void set_locked(const Attributes& a, Clock::time_point expires);
   const InodeNumber ino_;
   const InodeKind kind_;
   mutable std::mutex mu_;
@@ -75,6 +81,7 @@ class Inode {
   int64_t touched_ns_ = 0;
   std::string cached_etag_;
   bool local_ = false;
+  uint64_t version_ = 0;
 };
 
 using InodePtr = std::shared_ptr<Inode>;
@@ -113,6 +120,9 @@ class InodeTable {
   void rename(InodeNumber parent, const std::string& name, InodeNumber new_parent, const std::string& new_name);
   // Names of children currently known (e.g. marked local by the write path), sorted.
   std::vector<std::pair<std::string, InodePtr>> children(InodeNumber parent) const;
+  // At most `limit` of them, from `name` on.
+  std::vector<std::pair<std::string, InodePtr>> children_from(InodeNumber parent, const std::string& name,
+                                                             size_t limit) const;
 
   size_t size() const;
   uint64_t lookup_count(InodeNumber ino) const;  // for tests

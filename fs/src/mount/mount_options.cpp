@@ -135,6 +135,11 @@ std::optional<MountOptions> parse_mount_command_line(int argc, const char* const
       ->type_name("SECONDS");
   app.add_option("--negative-ttl", negative_ttl, "Seconds a missing name is remembered as missing")
       ->type_name("SECONDS");
+  app.add_option("--list-flat-max-keys", o.fs.list_flat_max_keys,
+                 "Keys a directory's first listing reads of its whole subtree, to know its subdirectories "
+                 "without a LIST each (0 = list each directory alone)")
+      ->check(CLI::Range(size_t{0}, size_t{1'000'000}))
+      ->type_name("KEYS");
   app.add_option("--memory-limit", memory_limit, "Budget for read-ahead and write-back buffers (K/M/G suffixes)")
       ->type_name("SIZE");
   app.add_option("--read-ahead-max", read_ahead_max, "Largest read-ahead window per open file; it grows from 1M")

@@ -191,7 +191,8 @@ uint64_t S3Client::get_stream(const std::string& key, uint64_t offset, uint64_t 
 }
 
 ListPage S3Client::list(const std::string& prefix, const std::string& delimiter,
-                        const std::optional<std::string>& continuation, int max_keys) {
+                        const std::optional<std::string>& continuation, int max_keys,
+                        const std::optional<std::string>& start_after) {
   S3Call call;
   call.op = "ListObjectsV2";
   call.method = "GET";
@@ -200,6 +201,7 @@ ListPage S3Client::list(const std::string& prefix, const std::string& delimiter,
   if (!full_prefix.empty()) call.query.emplace_back("prefix", full_prefix);
   if (!delimiter.empty()) call.query.emplace_back("delimiter", delimiter);
   if (continuation) call.query.emplace_back("continuation-token", *continuation);
+  else if (start_after) call.query.emplace_back("start-after", impl_->full(*start_after));
   call.headers.emplace_back("x-tigris-list-metadata", "true");
   auto reply = impl_->exec.execute(call);
   ListPage page = s3xml::parse_list_objects_v2(reply.response.body, impl_->cfg.is_tigris());

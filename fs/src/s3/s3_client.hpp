@@ -45,7 +45,8 @@ class S3Client : public ObjectStore {
   // Sends Tigris' X-Tigris-List-Metadata header; entries carry metadata (has_metadata) only when
   // the server returned it.
   ListPage list(const std::string& prefix, const std::string& delimiter,
-                const std::optional<std::string>& continuation, int max_keys = 1000) override;
+                const std::optional<std::string>& continuation, int max_keys = 1000,
+                const std::optional<std::string>& start_after = std::nullopt) override;
   std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override;
   void remove(const std::string& key) override;
   // DeleteObjects (POST ?delete, quiet mode, Content-MD5): at most 1,000 keys.

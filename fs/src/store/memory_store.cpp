@@ -60,12 +60,14 @@ void MemoryStore::get(const std::string& key, uint64_t offset, uint64_t length, 
 }
 
 ListPage MemoryStore::list(const std::string& prefix, const std::string& delimiter,
-                           const std::optional<std::string>& continuation, int max_keys) {
+                           const std::optional<std::string>& continuation, int max_keys,
+                           const std::optional<std::string>& start_after) {
   std::lock_guard lk(mu_);
   ListPage page;
   // The continuation token names the last entry returned: "K<key>" resumes after that key,
   // "P<common prefix>" after every key under that prefix.
   auto it = objects_.lower_bound(prefix);
+  if (start_after && *start_after >= prefix) it = objects_.upper_bound(*start_after);
   if (continuation && continuation->size() > 1) {
     std::string after = continuation->substr(1);
     if ((*continuation)[0] == 'K') {

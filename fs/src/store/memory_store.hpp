@@ -23,7 +23,8 @@ class MemoryStore : public ObjectStore {
   void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
            const std::optional<std::string>& if_match = std::nullopt) override;
   ListPage list(const std::string& prefix, const std::string& delimiter,
-                const std::optional<std::string>& continuation, int max_keys = 1000) override;
+                const std::optional<std::string>& continuation, int max_keys = 1000,
+                const std::optional<std::string>& start_after = std::nullopt) override;
   std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override;
   void remove(const std::string& key) override;
   std::string copy(const std::string& src, const std::string& dst, const PutOptions* replace) override;

@@ -85,8 +85,11 @@ class ObjectStore {
     if (!out.empty()) on_bytes(0, out);
     return out.size();
   }
+  // ListObjectsV2. `start_after` (first page only, without `continuation`) lists only keys after
+  // it: a listing can go on from a key that another listing of the prefix stopped at.
   virtual ListPage list(const std::string& prefix, const std::string& delimiter,
-                        const std::optional<std::string>& continuation, int max_keys = 1000) = 0;
+                        const std::optional<std::string>& continuation, int max_keys = 1000,
+                        const std::optional<std::string>& start_after = std::nullopt) = 0;
   virtual std::string put(const std::string& key, std::string_view data, const PutOptions& opts) = 0;  // ETag
   virtual void remove(const std::string& key) = 0;  // deleting a missing key is not an error
   // Deletes up to 1,000 keys in one request where the store can (S3 DeleteObjects); returns the

@@ -18,8 +18,8 @@ class ForwardingStore : public ObjectStore {
     fwd_.get(key, offset, length, out, if_match);
   }
   ListPage list(const std::string& prefix, const std::string& delimiter, const std::optional<std::string>& c,
-                int max_keys = 1000) override {
-    return fwd_.list(prefix, delimiter, c, max_keys);
+                int max_keys = 1000, const std::optional<std::string>& start_after = std::nullopt) override {
+    return fwd_.list(prefix, delimiter, c, max_keys, start_after);
   }
   std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override {
     return fwd_.put(key, data, opts);

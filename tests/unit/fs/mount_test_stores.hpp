@@ -50,9 +50,9 @@ class RecordingStore : public test_support::ForwardingStore {
     inner_.get(key, offset, length, out, if_match);
   }
   ListPage list(const std::string& prefix, const std::string& delimiter, const std::optional<std::string>& c,
-                int max_keys = 1000) override {
+                int max_keys = 1000, const std::optional<std::string>& start_after = std::nullopt) override {
     ++lists;
-    return inner_.list(prefix, delimiter, c, max_keys);
+    return inner_.list(prefix, delimiter, c, max_keys, start_after);
   }
  private:
   ObjectStore& inner_;

@@ -39,6 +39,10 @@ struct FilesystemConfig {
   // by the kernel (Filesystem::head_before_use).
   bool default_permissions = false;
   int list_page_size = 1000;
+  // The first READDIR of a directory lists its whole subtree without a delimiter, up to this
+  // many keys, and keeps the subdirectories' listings (directory_reader.hpp); 0: one delimited
+  // LIST per directory. --list-flat-max-keys.
+  size_t list_flat_max_keys = 5000;
 };
 
 struct WriteConfig {
