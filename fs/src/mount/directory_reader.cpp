@@ -101,7 +101,8 @@ void DirectoryReader::fetch_flat() {
   std::string last_key;
   size_t keys = 0;
   do {
-    ListPage page = store_.list(prefix_, "", token, page_size_);
+    const int want = static_cast<int>(std::min<size_t>(static_cast<size_t>(page_size_), flat_max_keys_ - keys));
+    ListPage page = store_.list(prefix_, "", token, want);
     token = std::move(page.next_continuation_token);
     keys += page.objects.size();
     for (ObjectInfo& o : page.objects) {
