@@ -187,6 +187,7 @@ void DirectoryContents::seed(DirectoryReader::Seeds seeds, uint64_t generation, 
     if (seeded_names_ + names > max_listed_names_) erase_seeds_locked(seeds_.begin(), seeds_.end());
   }
   for (auto& [prefix, entries] : seeds) {
+    if (entries.size() > kMaxListedEntries) continue;  // as set_listed: too long to keep
     Seed s;
     s.listing = std::make_shared<const std::vector<ListedEntry>>(std::move(entries));
     s.expires = opened + ttl_;  // from before the LIST was sent

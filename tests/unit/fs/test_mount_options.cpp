@@ -29,6 +29,8 @@ TEST_CASE("mount options: flags, source and defaults") {
   CHECK(o.fs.memory_limit == 512ull << 20);
   CHECK(o.fs.readahead.max_window == 100ull << 20);
   CHECK(o.fs.readahead.part_size == 20ull << 20);
+  CHECK(o.fs.list_flat_max_keys == 5000);
+  CHECK(parse({"-o", "list_flat_max_keys=0", "b", "/m"}).fs.list_flat_max_keys == 0);
   CHECK(has(o.fuse_options, "fsname=skytrain:bkt"));
   CHECK(has(o.fuse_options, "max_read=1048576"));
   CHECK_FALSE(o.fs.read_only);
