@@ -248,9 +248,10 @@ echo "bench: mounts and flags (defaults plus what each one's docs recommend for 
 for fs in "${mounts[@]}"; do
   case "$fs" in
     ours) v="skytrain-fs $(git -C "$SKYTRAIN_SRC" rev-parse --short HEAD 2>/dev/null)" ;;
-    tigrisfs) v=$("$(peer_bin tigrisfs)" --version 2>&1 | head -1) ;;
-    geesefs) v=$("$(peer_bin geesefs)" --version 2>&1 | head -1) ;;
-    mount-s3) v=$("$(peer_bin mount-s3)" --version 2>&1 | head -1) ;;
+    # tigrisfs has no --version: the Go build info names the module (a hand build says "(devel)").
+    tigrisfs) v=$(go version -m "$(peer_bin tigrisfs)" 2>/dev/null | awk '$1 == "mod" {print "tigrisfs " $3}') || true ;;
+    geesefs) v=$("$(peer_bin geesefs)" --version 2>&1 | head -1) || true ;;
+    mount-s3) v=$("$(peer_bin mount-s3)" --version 2>&1 | head -1) || true ;;
     s3fs) v=$(s3fs --version 2>&1 | sed -n 's/.*V\([0-9.]*\).*/\1/p' | head -1) ;;
     rclone) v=$(rclone version 2>&1 | head -1) ;;
   esac
