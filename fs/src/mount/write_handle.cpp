@@ -81,7 +81,12 @@ void WriteHandle::report_background_error() {
 
 void WriteHandle::flush() {
   report_background_error();
-  if (wp_.config().wait_on_close && file_->wb->dirty()) wp_.commit_now(file_);
+  // A read-only descriptor's close must not store another descriptor's unfinished writes.
+  const bool may_have_written = (flags_ & O_ACCMODE) != O_RDONLY || (flags_ & O_TRUNC);
+  if (!may_have_written || !file_->wb->dirty()) return;
+  // The close point is here, when close() is called; RELEASE comes later (write_path.hpp).
+  if (wp_.config().wait_on_close) wp_.commit_now(file_);
+  else wp_.commit_at_close(file_);
 }
 
 bool WriteHandle::flush_by(pid_t pid) {

@@ -138,15 +138,20 @@ void WritePath::release_if_idle_locked(const std::shared_ptr<OpenFile>& f) {
   inodes_.forget(f->node->ino(), 1);
 }
 
+void WritePath::commit_at_close(const std::shared_ptr<OpenFile>& f) {
+  if (f->wb->dirty()) engine_.commit_in_background(f->wb, [this, f] { after_commit(f); });
+}
+
 void WritePath::close(const std::shared_ptr<OpenFile>& f) {
-  bool dirty;
+  bool last, dirty;
   {
     std::lock_guard lk(mu_);
-    --f->handles;
+    last = --f->handles == 0;
     dirty = f->wb->dirty();
     if (!dirty) release_if_idle_locked(f);
   }
-  if (dirty) engine_.commit_in_background(f->wb, [this, f] { after_commit(f); });
+  // With other handles open, the state now may be half of someone's write: their close stores it.
+  if (last && dirty) commit_at_close(f);
 }
 
 void WritePath::after_commit(const std::shared_ptr<OpenFile>& f) {

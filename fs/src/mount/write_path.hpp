@@ -13,7 +13,16 @@
 // Close without --wait-on-close queues the file for a background commit and returns at once;
 // the commit's completion updates the inode (size, ETag) and unpins it. A failed background
 // commit is kept and reported (EIO) by the next flush or fsync of that file, and retried at
-// shutdown. Shutdown (unmount, SIGTERM) drains every queued commit, then commits what is still
+// shutdown.
+//
+// Only states a close() or fsync was called on are stored. The commit is queued at FLUSH (the
+// close() call) of a descriptor that may have written, not at RELEASE: the kernel sends RELEASE
+// on its own after close() has returned, so it can arrive after the program has opened the file
+// again and the first WRITE of its next append has landed. The queued commit then stores the
+// file as it was at the FLUSH (WriteBackFile, "Close points"). A RELEASE queues a commit only
+// when it was the file's last handle (no descriptor is left that could be writing: the state is
+// still that of the last close, e.g. of a descriptor whose FLUSH failed); the close of a reader,
+// or a chmod, of a file someone is writing stores nothing. Shutdown (unmount, SIGTERM) drains every queued commit, then commits what is still
 // dirty, before the session ends.
 //
 // Metadata written with every object: x-amz-meta-mode (st_mode in decimal, with the type bits),
@@ -69,7 +78,11 @@ class WritePath {
   // Every OpenFile (rename of a directory commits and re-keys those under it).
   std::vector<std::shared_ptr<OpenFile>> all();
 
-  // A handle closes: the last one queues the commit (or, if nothing is dirty, drops the OpenFile).
+  // close() of a descriptor that may have written (FLUSH): queues the commit of the file as it
+  // is now, if it has unsaved data.
+  void commit_at_close(const std::shared_ptr<OpenFile>& f);
+  // A handle is released: the last one queues the commit of unsaved data (or, if there is none,
+  // drops the OpenFile).
   void close(const std::shared_ptr<OpenFile>& f);
   // Stores the file now (fsync, --wait-on-close, rename, setattr); throws on failure.
   StoredObject commit_now(const std::shared_ptr<OpenFile>& f);
