@@ -158,12 +158,15 @@ TEST_CASE("close points: a late RELEASE does not store the next append's first W
   r.fs.write(fd2, b, content.substr(b, split - b));  // the append's first WRITE
   r.fs.release(fd1);  // the RELEASE of fd1 arrives only now
   r.drain();
-  CHECK(r.store.inner.contents("f").size() == b);
+  // fd2 is writing: nothing is stored, the bucket keeps the close state before (state b is
+  // stored only if fd2's close is lost; then the next close stores c).
+  CHECK(r.store.inner.contents("f").size() == a);
   r.fs.write(fd2, split, content.substr(split));
   r.close(fd2);
   r.drain();
   CHECK((r.store.inner.contents("f") == content));
   r.check_only_close_states("f", content, {a, b, c});
+  CHECK(r.store.states("f").size() == 2);
 }
 
 TEST_CASE("close points: a commit that starts after the next write stores the close's state") {
@@ -228,4 +231,20 @@ TEST_CASE("close points: closing another descriptor does not store a writer's un
   r.drain();
   CHECK(sizes_of(r.store.states("f")) == "24");
   CHECK(r.store.inner.contents("f") == "half of it, and the rest");
+}
+
+TEST_CASE("close points: closing a dup'd descriptor (a shell redirection) does not store the truncated file") {
+  // `cmd > f`: open(O_TRUNC), dup2 onto stdout, close the original (FLUSH, no RELEASE), write.
+  Rig r;
+  InodeNumber ino = r.create("f", "old contents");
+  r.drain();
+  uint64_t fd = r.fs.open(ino, O_WRONLY | O_TRUNC).fh;
+  r.flush(fd);
+  r.drain();
+  CHECK(r.store.inner.contents("f") == "old contents");
+  r.fs.write(fd, 0, "new");
+  r.close(fd);
+  r.drain();
+  CHECK(r.store.inner.contents("f") == "new");
+  CHECK(sizes_of(r.store.states("f")) == "12 3");
 }
