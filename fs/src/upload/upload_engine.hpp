@@ -54,7 +54,7 @@ class UploadEngine {
 
   // Commits `file` on the commit pool, with its content as it is now: until the commit has
   // taken it, writes to the file wait (WriteBackFile, "Close points"). A file whose commit is
-  // already queued or running is not queued again (that commit stores this same state). A
+  // queued (not yet started) is not queued again (that commit stores this same state). A
   // failure is logged and kept in the file for its next fsync/flush. `done` (optional) runs on
   // the commit thread after each attempt, successful or not.
   void commit_in_background(std::shared_ptr<WriteBackFile> file, std::function<void()> done = {});

@@ -512,9 +512,7 @@ void WriteBackFile::record_error(std::exception_ptr e) {
 
 bool WriteBackFile::mark_queued() {
   std::lock_guard lk(mu_);
-  if (queued_ || committing_) return false;
-  queued_ = true;
-  return true;
+  return !std::exchange(queued_, true);
 }
 
 }  // namespace skytrain::fs

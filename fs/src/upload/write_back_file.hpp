@@ -28,8 +28,8 @@
 // Threading: one mutex per file. Network calls run without it, except the ranged GETs a read
 // of a half-written part needs. While a commit runs, writes, reads and truncates wait for it.
 //
-// Close points: a background commit stores the file as it was when it was queued (by a close()
-// or the last release), not as it is when a commit thread gets to it. From mark_queued() until
+// Close points: a background commit stores the file as it was when it was queued (when its last
+// writer was released, mount/write_path.hpp), not as it is when a commit thread gets to it. From mark_queued() until
 // the commit has taken its snapshot (commit_queued()), writes, truncates and reverts wait, so
 // the next open's first WRITE (the kernel splits an append at a page boundary) cannot slip into
 // the queued commit: only states a close or fsync was called on ever reach the bucket.
@@ -102,8 +102,8 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   void stream_for_memory();
 
   // UploadEngine::commit_in_background: marks the current state as the one the queued commit
-  // must store (see "Close points"). False if a commit is already queued or running: it stores
-  // this very state, since no write can land before it has taken its snapshot.
+  // must store (see "Close points"). False if a commit is already queued: it stores this very
+  // state, since no write can land before it has taken its snapshot.
   bool mark_queued();
   // The queued commit, on a commit thread: takes the snapshot, then lets writes go on behind it.
   StoredObject commit_queued();
