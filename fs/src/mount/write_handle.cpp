@@ -81,11 +81,12 @@ void WriteHandle::report_background_error() {
 
 void WriteHandle::flush() {
   report_background_error();
-  if (wp_.config().wait_on_close && file_->wb->dirty()) wp_.commit_now(file_);
+  // A reader's close must not store a writer's unfinished file.
+  if (wp_.config().wait_on_close && WritePath::writes_through(flags_) && file_->wb->dirty()) wp_.commit_now(file_);
 }
 
 bool WriteHandle::flush_by(pid_t pid) {
-  if ((flags_ & O_ACCMODE) != O_RDONLY && file_->wb->dirty() && killed_by_signal(pid)) {
+  if (WritePath::writes_through(flags_) && file_->wb->dirty() && killed_by_signal(pid)) {
     log::warn("process {} was killed while writing {}: its unsaved changes are dropped", pid, file_->wb->key());
     file_->wb->revert();
     std::lock_guard lk(file_->attr_mu);
@@ -111,7 +112,7 @@ void WriteHandle::fsync(bool /*datasync*/) {
 void WriteHandle::release() {
   if (released_) return;
   released_ = true;
-  wp_.close(file_);
+  wp_.close(file_, WritePath::writes_through(flags_));
 }
 
 }  // namespace skytrain::fs

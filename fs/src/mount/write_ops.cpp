@@ -38,9 +38,9 @@ OpenReply Filesystem::add_write_handle(std::shared_ptr<WritePath::OpenFile> f, i
 OpenReply Filesystem::open_for_write(const InodePtr& node, int flags) {
   if (node->is_dir()) throw FsError(EISDIR);
   WritePath& wp = write_path_;
-  const bool writable = (flags & O_ACCMODE) != O_RDONLY;
+  const bool writable = WritePath::writes_through(flags);
   const bool truncating = writable && (flags & O_TRUNC);
-  std::shared_ptr<WritePath::OpenFile> f = wp.open_existing(node, truncating);
+  std::shared_ptr<WritePath::OpenFile> f = wp.open_existing(node, truncating, writable);
   try {
     if (truncating && f->wb->size() != 0) {
       f->wb->truncate(0);
@@ -48,7 +48,7 @@ OpenReply Filesystem::open_for_write(const InodePtr& node, int flags) {
     }
     return add_write_handle(f, flags);
   } catch (...) {
-    wp.close(f);
+    wp.close(f, writable);
     throw;
   }
 }
@@ -104,7 +104,7 @@ EntryReply Filesystem::create(InodeNumber parent, const std::string& name, mode_
   negative_.erase(parent, name);
   contents_.add(parent, name);
   entry_changed(parent);
-  std::shared_ptr<WritePath::OpenFile> f = wp.open_created(node);
+  std::shared_ptr<WritePath::OpenFile> f = wp.open_created(node, WritePath::writes_through(flags));
   open_out = add_write_handle(f, flags);
   return entry_for(node);
 }
@@ -160,7 +160,7 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
   WritePath& wp = write_path_;
   if (!wp.find(ino)) getattr(ino);  // fresh attributes before changing them
   // Shares the file's OpenFile (or makes one) and holds it like a handle until the end.
-  std::shared_ptr<WritePath::OpenFile> f = wp.open_existing(node, false);
+  std::shared_ptr<WritePath::OpenFile> f = wp.open_existing(node, false, false);
   try {
     if (to_set & FUSE_SET_ATTR_SIZE) {
       f->wb->truncate(uint64_t(attr.st_size));
@@ -180,11 +180,11 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
     // A file nobody else has open is stored now; an open one is stored by its close or fsync.
     if (f->handles <= 1 && f->wb->dirty()) wp.commit_now(f);
   } catch (...) {
-    wp.close(f);
+    wp.close(f, false);
     throw;
   }
   Attributes result = node->attributes();
-  wp.close(f);
+  wp.close(f, false);
   return result;
 }
 

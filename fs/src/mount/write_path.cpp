@@ -79,11 +79,12 @@ std::vector<std::shared_ptr<WritePath::OpenFile>> WritePath::all() {
   return out;
 }
 
-std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& node, bool truncating) {
+std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& node, bool truncating, bool writer) {
   {
     std::lock_guard lk(mu_);
     if (auto it = files_.find(node->ino()); it != files_.end()) {
       ++it->second->handles;
+      it->second->writers += writer;
       return it->second;
     }
   }
@@ -110,10 +111,11 @@ std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& no
   auto [it, inserted] = files_.try_emplace(node->ino(), f);
   if (inserted) inodes_.add_lookups(node->ino(), 1);  // pinned while in the table
   ++it->second->handles;
+  it->second->writers += writer;
   return it->second;
 }
 
-std::shared_ptr<WritePath::OpenFile> WritePath::open_created(const InodePtr& node) {
+std::shared_ptr<WritePath::OpenFile> WritePath::open_created(const InodePtr& node, bool writer) {
   auto f = std::make_shared<OpenFile>();
   f->node = node;
   PutOptions opts;
@@ -123,6 +125,7 @@ std::shared_ptr<WritePath::OpenFile> WritePath::open_created(const InodePtr& nod
   auto [it, inserted] = files_.try_emplace(node->ino(), f);
   if (inserted) inodes_.add_lookups(node->ino(), 1);
   ++it->second->handles;
+  it->second->writers += writer;
   return it->second;
 }
 
@@ -138,15 +141,18 @@ void WritePath::release_if_idle_locked(const std::shared_ptr<OpenFile>& f) {
   inodes_.forget(f->node->ino(), 1);
 }
 
-void WritePath::close(const std::shared_ptr<OpenFile>& f) {
-  bool dirty;
+void WritePath::close(const std::shared_ptr<OpenFile>& f, bool writer) {
+  bool commit;
   {
     std::lock_guard lk(mu_);
     --f->handles;
-    dirty = f->wb->dirty();
+    f->writers -= writer;
+    const bool dirty = f->wb->dirty();
+    // With a writer left, the file may be half-way through one of its writes (write_path.hpp).
+    commit = dirty && f->writers == 0;
     if (!dirty) release_if_idle_locked(f);
   }
-  if (dirty) engine_.commit_in_background(f->wb, [this, f] { after_commit(f); });
+  if (commit) engine_.commit_in_background(f->wb, [this, f] { after_commit(f); });
 }
 
 void WritePath::after_commit(const std::shared_ptr<OpenFile>& f) {

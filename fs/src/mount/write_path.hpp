@@ -16,6 +16,17 @@
 // shutdown. Shutdown (unmount, SIGTERM) drains every queued commit, then commits what is still
 // dirty, before the session ends.
 //
+// Only states a close() or fsync was called on are stored. A RELEASE queues the commit only once
+// no handle that can write is left: the kernel sends RELEASE on its own after close() has
+// returned, so it may come after the program has opened the file again and the first WRITE of
+// its next append (split by the kernel at a page boundary) has landed; storing then would store
+// half an append. With no writer left the file is as the last close() left it, and until the
+// queued commit has taken it, writes wait (WriteBackFile, "Close points"). Not FLUSH: a program
+// that dup()s a descriptor and closes the original (a shell redirection) sends FLUSH right after
+// its open(O_TRUNC), and would store an empty file over the old one. The price: while another
+// descriptor writes the file, a close stores nothing; the file is stored when the last writer
+// closes (or on fsync), so the store holds an older close's state meanwhile.
+//
 // Metadata written with every object: x-amz-meta-mode (st_mode in decimal, with the type bits),
 // -uid, -gid, -ctime (as it was when the metadata was set), -mtime only when the user set it
 // explicitly (utimens; it stays until a write), -atime only once utimens set it, and -rdev for
@@ -23,6 +34,8 @@
 // stored. This keeps metadata constant while a large file streams, so completing it never needs
 // an extra copy, and no time costs a request of its own (posix_rules.hpp).
 #pragma once
+#include <fcntl.h>
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +59,7 @@ class WritePath {
     InodePtr node;
     std::shared_ptr<WriteBackFile> wb;
     int handles = 0;
+    int writers = 0;             // handles that can write (opened for writing)
     std::mutex attr_mu;          // orders attribute updates of writes and commit completions
     bool explicit_mtime = false; // mtime set by utimens and not overwritten by a write since
   };
@@ -60,17 +74,20 @@ class WritePath {
   const WriteConfig& config() const { return cfg_; }
 
   // A handle opens on `node`: shares its OpenFile or makes one from the stored object (HEAD, or the
-  // cached attributes when `truncating`, since the old bytes will not be read).
-  std::shared_ptr<OpenFile> open_existing(const InodePtr& node, bool truncating);
+  // cached attributes when `truncating`, since the old bytes will not be read). `writer`: the
+  // handle can write (writes_through(flags)); give close() the same.
+  std::shared_ptr<OpenFile> open_existing(const InodePtr& node, bool truncating, bool writer);
   // A new file made by create(): nothing stored yet.
-  std::shared_ptr<OpenFile> open_created(const InodePtr& node);
+  std::shared_ptr<OpenFile> open_created(const InodePtr& node, bool writer);
+  static bool writes_through(int open_flags) { return (open_flags & O_ACCMODE) != O_RDONLY; }
   // The OpenFile of `ino` if it has one (open handles or unsaved data).
   std::shared_ptr<OpenFile> find(InodeNumber ino);
   // Every OpenFile (rename of a directory commits and re-keys those under it).
   std::vector<std::shared_ptr<OpenFile>> all();
 
-  // A handle closes: the last one queues the commit (or, if nothing is dirty, drops the OpenFile).
-  void close(const std::shared_ptr<OpenFile>& f);
+  // A handle is released: once no writer is left, unsaved data is queued for a commit; once no
+  // handle is left and nothing is unsaved, the OpenFile goes.
+  void close(const std::shared_ptr<OpenFile>& f, bool writer);
   // Stores the file now (fsync, --wait-on-close, rename, setattr); throws on failure.
   StoredObject commit_now(const std::shared_ptr<OpenFile>& f);
   // After a write or truncate: the inode's size and mtime, and "has unsaved data".

@@ -44,9 +44,8 @@ void UploadEngine::commit_in_background(std::shared_ptr<WriteBackFile> file, std
   if (!file->mark_queued()) return;
   task_started();
   commit_pool_.submit([this, file = std::move(file), done = std::move(done)]() mutable {
-    file->clear_queued();
     try {
-      file->commit();
+      file->commit_queued();
     } catch (const std::exception& e) {
       ++failures_;
       log::error("upload of {} failed: {}", file->key(), e.what());

@@ -52,9 +52,11 @@ class UploadEngine {
   MemoryBudget& budget() { return budget_; }
   const UploadOptions& options() const { return opts_; }
 
-  // Commits `file` on the commit pool. A file already queued (not yet started) is not queued
-  // twice. A failure is logged and kept in the file for its next fsync/flush. `done` (optional)
-  // runs on the commit thread after each attempt, successful or not.
+  // Commits `file` on the commit pool, with its content as it is now: until the commit has
+  // taken it, writes to the file wait (WriteBackFile, "Close points"). A file whose commit is
+  // queued (not yet started) is not queued again (that commit stores this same state). A
+  // failure is logged and kept in the file for its next fsync/flush. `done` (optional) runs on
+  // the commit thread after each attempt, successful or not.
   void commit_in_background(std::shared_ptr<WriteBackFile> file, std::function<void()> done = {});
   // Blocks until no background commit or part upload is queued or running.
   void drain();

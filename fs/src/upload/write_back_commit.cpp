@@ -42,6 +42,17 @@ StoredObject WriteBackFile::commit() {
   return commit_locked(lk);
 }
 
+StoredObject WriteBackFile::commit_queued() {
+  Lock lk(mu_);
+  // queued_ stays set until commit_locked has set committing_ (or found nothing to store) in
+  // this same hold of the lock: a writer woken by the notify below runs only once it is
+  // released, and then finds the commit running, so it cannot change the snapshot.
+  wait_idle_locked(lk);
+  queued_ = false;
+  cv_.notify_all();
+  return commit_locked(lk);
+}
+
 StoredObject WriteBackFile::commit_locked(Lock& lk) {
   wait_idle_locked(lk);
   drop_spare_locked();  // a commit ends the streaming run, and may need the memory itself

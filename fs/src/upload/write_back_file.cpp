@@ -66,6 +66,10 @@ void WriteBackFile::wait_idle_locked(Lock& lk) {
   cv_.wait(lk, [&] { return !committing_ && uploads_in_flight_ == 0 && !creating_upload_; });
 }
 
+void WriteBackFile::wait_unsealed_locked(Lock& lk) {
+  cv_.wait(lk, [&] { return !committing_ && !queued_; });
+}
+
 void WriteBackFile::check_usable_locked() const {
   if (broken_) {
     try {
@@ -255,7 +259,7 @@ void WriteBackFile::write(uint64_t offset, std::string_view data) {
   MemoryLease reserved(engine_.budget());
   Lock lk(mu_);
   for (;;) {
-    cv_.wait(lk, [&] { return !committing_; });
+    wait_unsealed_locked(lk);  // a queued close commit takes the file as it is now
     check_usable_locked();
     if (stream_error_) std::rethrow_exception(stream_error_);
     bool uploading = false, uploaded = false;
@@ -379,7 +383,9 @@ void WriteBackFile::truncate(uint64_t new_size) {
     throw StoreError("truncate past the largest storable object (10,000 parts) in " + key_, EFBIG);
   Lock lk(mu_);
   for (;;) {
+    wait_unsealed_locked(lk);  // open(O_TRUNC) after a close must not empty its queued commit
     wait_idle_locked(lk);
+    if (queued_) continue;
     if (new_size == 0) break;  // replaces everything: also recovers a broken file
     check_usable_locked();
     if (new_size < size_) {
@@ -479,7 +485,11 @@ void WriteBackFile::discard() {
 
 void WriteBackFile::revert() {
   Lock lk(mu_);
-  wait_idle_locked(lk);
+  // A killed writer's changes go, not those of an earlier close still queued for upload.
+  do {
+    wait_unsealed_locked(lk);
+    wait_idle_locked(lk);
+  } while (queued_);
   drop_upload_locked();
   parts_.clear();
   drop_spare_locked();
@@ -503,11 +513,6 @@ void WriteBackFile::record_error(std::exception_ptr e) {
 bool WriteBackFile::mark_queued() {
   std::lock_guard lk(mu_);
   return !std::exchange(queued_, true);
-}
-
-void WriteBackFile::clear_queued() {
-  std::lock_guard lk(mu_);
-  queued_ = false;
 }
 
 }  // namespace skytrain::fs

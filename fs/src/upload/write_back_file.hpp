@@ -27,6 +27,12 @@
 //
 // Threading: one mutex per file. Network calls run without it, except the ranged GETs a read
 // of a half-written part needs. While a commit runs, writes, reads and truncates wait for it.
+//
+// Close points: a background commit stores the file as it was when it was queued (when its last
+// writer was released, mount/write_path.hpp), not as it is when a commit thread gets to it. From mark_queued() until
+// the commit has taken its snapshot (commit_queued()), writes, truncates and reverts wait, so
+// the next open's first WRITE (the kernel splits an append at a page boundary) cannot slip into
+// the queued commit: only states a close or fsync was called on ever reach the bucket.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -95,9 +101,12 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   // Memory is short (UploadEngine::relieve_pressure): streams every complete buffered part.
   void stream_for_memory();
 
-  // Used by UploadEngine::commit_in_background to avoid queueing a file twice.
-  bool mark_queued();    // false if already queued
-  void clear_queued();
+  // UploadEngine::commit_in_background: marks the current state as the one the queued commit
+  // must store (see "Close points"). False if a commit is already queued: it stores this very
+  // state, since no write can land before it has taken its snapshot.
+  bool mark_queued();
+  // The queued commit, on a commit thread: takes the snapshot, then lets writes go on behind it.
+  StoredObject commit_queued();
 
  private:
   enum class PartState { buffered, uploading, uploaded };
@@ -119,6 +128,8 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   void keep_or_free_locked(Part& p);  // after p's upload: p's buffer becomes the spare, or goes
   void drop_spare_locked();
   void wait_idle_locked(Lock& lk);  // no commit running, no part upload in flight
+  // No commit running or queued: the content may change (see "Close points").
+  void wait_unsealed_locked(Lock& lk);
   void check_usable_locked() const;
   StoredObject commit_locked(Lock& lk);
   StoredObject commit_single_put(Lock& lk, const PutOptions& opts);
@@ -166,7 +177,7 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   std::exception_ptr broken_;  // streamed parts were lost with an aborted upload
   std::exception_ptr stream_error_;  // a part upload failed: writes fail until commit/truncate
   std::exception_ptr pending_error_;  // background commit failure, for the next fsync/flush
-  bool queued_ = false;
+  bool queued_ = false;  // a background commit of the current state is queued, not yet started
   bool tracked_ = false;  // registered with UploadEngine::track_buffering
 };
 
