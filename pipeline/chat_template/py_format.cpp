@@ -93,8 +93,13 @@ std::string format_int(int64_t v, const Spec& sp) {
   return sign + prefix + digits;
 }
 
-std::string format_float(double v, const Spec& sp) {
-  char type = sp.type;
+// `type_name`: the formatted value's Python type, for the error on a code floats do not take.
+std::string format_float(double v, const Spec& sp, const std::string& type_name) {
+  // The code becomes part of a printf format: only float codes may reach it (a fuzzer's '{:.2n}'
+  // with the 'n' passed through made snprintf write through %n).
+  if (sp.type && std::string_view("eEfFgGn%").find(sp.type) == std::string_view::npos)
+    throw Error(std::string("Unknown format code '") + sp.type + "' for object of type '" + type_name + "'");
+  char type = sp.type == 'n' ? 'g' : sp.type;  // 'n' is 'g' with the locale's separators (C locale here)
   std::string body;
   if (!type && sp.precision < 0) {
     append_float_repr(body, v);
@@ -169,7 +174,7 @@ void format_value(std::string& out, const Value& v, std::string_view spec_text) 
     return;
   }
   if (v.is_number()) {
-    pad(out, format_float(v.to_double(), sp), sp, '>');
+    pad(out, format_float(v.to_double(), sp, v.type_name()), sp, '>');
     return;
   }
   throw Error("unsupported format string passed to " + v.type_name() + ".__format__");
@@ -319,7 +324,7 @@ std::string percent_format(std::string_view fmt, const Value& args) {
         if (!arg->is_number()) throw Error("must be real number, not " + arg->type_name());
         Spec fs = sp;
         fs.type = conv;
-        body = format_float(arg->to_double(), fs);
+        body = format_float(arg->to_double(), fs, arg->type_name());
         break;
       }
       case 'c': body = arg->is_string() ? arg->str() : std::string(1, char(arg->as_int())); break;

@@ -158,6 +158,15 @@ TEST_CASE("an integer past int64 is an error, not an undefined conversion") {
             .render(R"({"messages": []})") == "9223372036854775807 -9200000000000000000 0 2");
 }
 
+TEST_CASE("str.format takes only the codes Python takes for a number's type") {
+  // Found by fuzzing (ASan: a write through snprintf's %n): '{:.2n}' passed 'n' into a printf
+  // format, and a code floats do not take ('{:s}' of an int) reached it too. Messages as Python's.
+  CHECK(ChatTemplate("{{ '{:.2n}|{:n}|{:n}'.format(3.14159, 2.5, 5) }}").render(R"({"messages": []})") == "3.1|2.5|5");
+  CHECK(contains(render_error("{{ '{:d}'.format(2.5) }}").message, "Unknown format code 'd' for object of type 'float'"));
+  CHECK(contains(render_error("{{ '{:s}'.format(3) }}").message, "Unknown format code 's' for object of type 'int'"));
+  CHECK(contains(render_error("{{ '{:x}'.format(1.5) }}").message, "Unknown format code 'x' for object of type 'float'"));
+}
+
 TEST_CASE("runtime errors carry the position of the failing expression") {
   Caught c = render_error("line\n  {{ 'a' + 1 }}");
   CHECK(c.template_error);
