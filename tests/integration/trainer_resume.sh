@@ -26,13 +26,17 @@ kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 check "the killed run left no manifest" test ! -f "$OUT_DIR/manifest.json"
 check "the killed run left checkpoint 12" test -f "$OUT_DIR/checkpoints/step-00000012/state.json"
-# A half-written newer checkpoint (no state.json) must be skipped, not trusted.
+# A half-written newer checkpoint (no state.json, and the finished temp file of a save killed
+# before its rename) must be removed, not trusted; so must a temp file in a good checkpoint.
 mkdir -p "$OUT_DIR/checkpoints/step-00000016"
 echo garbage > "$OUT_DIR/checkpoints/step-00000016/adapter_model.safetensors"
+echo garbage > "$OUT_DIR/checkpoints/step-00000016/.optimizer.pt.tmp-1-2-abc"
+echo garbage > "$OUT_DIR/checkpoints/step-00000012/.rng.pt.tmp-1-3-abc"
 
 "$TBIN/skytrain-train" --root "$ROOT" "${args[@]}" 2> "$T/resume.log"
 check "the re-run resumed from step 12" grep -q "resuming from .*step-00000012 (step 12" "$T/resume.log"
-check "the re-run skipped the broken checkpoint" grep -q "skipping checkpoint .*step-00000016" "$T/resume.log"
+check "the re-run removed the broken checkpoint" grep -q "removed .*step-00000016: its save was interrupted" "$T/resume.log"
+check "no temp file left" test -z "$(find "$OUT_DIR" -name '.*.tmp-*')"
 check "resumed adapter is byte-identical to the uninterrupted run's" \
   cmp "$OUT_DIR/lora_model/adapter_model.safetensors" "$T/ref/done/$MODEL/$DATASET/lora_model/adapter_model.safetensors"
 check "keeps only the newest 2 checkpoints" test "$(ls "$OUT_DIR/checkpoints" | grep -c '^step-')" -eq 2

@@ -56,6 +56,21 @@ std::string archive_bytes(const std::function<void(torch::serialize::OutputArchi
 
 }  // namespace
 
+std::vector<fs::path> remove_interrupted_saves(const fs::path& checkpoints_dir) {
+  std::vector<fs::path> removed;
+  for (const auto& [step, dir] : list_checkpoints(checkpoints_dir)) {
+    if (fs::exists(dir / "state.json")) {
+      remove_stale_temp_files(dir);
+      continue;
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (ec) fail("{}: cannot remove this interrupted checkpoint save: {}", dir.string(), ec.message());
+    removed.push_back(dir);
+  }
+  return removed;
+}
+
 void save_checkpoint(const fs::path& checkpoints_dir, const TrainProgress& p, const LoraAdapter& lora,
                      torch::optim::Optimizer& opt, const std::string& fingerprint, torch::Device device, int keep) {
   const fs::path dir = checkpoints_dir / step_dir_name(p.step);

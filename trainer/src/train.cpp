@@ -315,6 +315,8 @@ TrainResult train(const TrainOptions& o, torch::Device device, ProcessGroup* pg)
       fs::remove_all(ckpt_dir);
     }
     make_dirs(ckpt_dir);
+    for (const auto& d : remove_interrupted_saves(ckpt_dir))
+      log::warn("removed {}: its save was interrupted (no state.json)", d.string());
   }
   TrainProgress prog;
   if (main_rank) {

@@ -11,12 +11,16 @@
 // lists has the recorded size and hash. This works on a local disk and on the S3 mount alike
 // (a directory rename there is a copy + delete, not atomic, so we never rely on one). Resume
 // takes the newest good checkpoint and warns about any newer broken one; after a save, only
-// the newest `keep` checkpoints remain.
+// the newest `keep` checkpoints remain. A save that was killed leaves a directory without
+// state.json, possibly with a finished temp file in it (written, not yet renamed): the next
+// run removes both before it resumes (remove_interrupted_saves), so they are neither kept in
+// the bucket nor found in the folder once a re-run writes that step again.
 #pragma once
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -36,6 +40,11 @@ struct TrainProgress {
   uint64_t tokens_seen = 0;  // real tokens processed
   double last_loss = 0;
 };
+
+// Removes what killed saves left under checkpoints_dir: step directories without state.json
+// (never committed) and temp files in the others. Only rank 0 calls it, before resuming, while
+// no process writes there. Returns the directories removed.
+std::vector<std::filesystem::path> remove_interrupted_saves(const std::filesystem::path& checkpoints_dir);
 
 void save_checkpoint(const std::filesystem::path& checkpoints_dir, const TrainProgress& p, const LoraAdapter& lora,
                      torch::optim::Optimizer& opt, const std::string& fingerprint, torch::Device device, int keep);
