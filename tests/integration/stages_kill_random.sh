@@ -139,10 +139,11 @@ reused() {
 # A fresh root with the inputs (hard links are not on S3: copy; the model and data are small).
 fresh_root() { rm -rf "$1"; mkdir -p "$1"; cp -r "$M/in/models" "$1/"; cp -r "$M/in/standardized" "$M/in/model-ready" "$1/"; }
 
-# Training's even points are aimed at a checkpoint write: they wait until a random one of the
-# run's checkpoint directories appears (written every 2 steps, the last at the final step) and
-# kill within the next 250 ms, the time its four files and the old checkpoint's removal take on
-# the mount; a uniformly random moment lands in a write one time in ten or so.
+# Training's even points are aimed at a checkpoint write or the outputs: they wait until a random
+# one of the run's checkpoint directories (written every 2 steps, the last at the final step) or
+# lora_model/ appears and kill within the next 250 ms, about the time a checkpoint's four files
+# and the old checkpoint's removal take on the mount; a uniformly random moment lands in such a
+# write one time in ten or so.
 # aim_STAGE ROOT I R: prints the path point I waits for (nothing: the point is a moment in time),
 # R a random number drawn by the caller (bash reseeds $RANDOM in a subshell: the seed must stay
 # in the test's own shell to replay).
@@ -150,8 +151,12 @@ aim_import() { :; }
 aim_pretok() { :; }
 aim_train() {
   (($2 % 2 == 0)) || return 0
-  local n=$((2 * (1 + $3 % (TRAIN_STEPS / 2))))
-  printf '%s/done/%s/%s/checkpoints/step-%08d\n' "$1" "$MODEL" "$DATASET" "$n"
+  local n=$(($3 % (TRAIN_STEPS / 2 + 1)))
+  if ((n == TRAIN_STEPS / 2)); then
+    printf '%s/done/%s/%s/lora_model\n' "$1" "$MODEL" "$DATASET"
+  else
+    printf '%s/done/%s/%s/checkpoints/step-%08d\n' "$1" "$MODEL" "$DATASET" $((2 * (n + 1)))
+  fi
 }
 
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
