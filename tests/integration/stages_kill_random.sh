@@ -16,6 +16,7 @@
 # for more points, STAGE_KILL_STAGES="import pretok" for some stages only.
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 source "$SKYTRAIN_SRC/tests/lib/hub_server.sh"
+source "$SKYTRAIN_SRC/tests/fs_write/mount_fg.sh"
 harness_init
 source "$SKYTRAIN_SRC/tests/integration/trainer/setup_color_task.sh"
 POINTS=${STAGE_KILL_POINTS:-10}
@@ -29,7 +30,8 @@ SUMS="python3 $SKYTRAIN_SRC/tests/lib/import_check.py sums"
 start_s3 moto
 make_bucket stages
 M="$T/mnt"
-mount_bucket stages "$M" --part-size 5242880
+# In the foreground: unmount_fg fails unless the driver exits 0 (a sanitizer report at exit too).
+mount_fg stages "$M" --part-size 5242880
 
 # Inputs. Import: a FineTome-shaped Parquet on the local hub, 8 shards of 1,000 rows.
 H="$T/hub"
@@ -208,5 +210,5 @@ stage_kills() {  # stage_kills STAGE
 }
 
 for st in $STAGES; do stage_kills "$st"; done
-unmount "$M"
+check "the driver exits cleanly at unmount" unmount_fg "$M"
 echo "stages_kill_random: passed (seed $seed)"
