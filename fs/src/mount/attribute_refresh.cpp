@@ -57,7 +57,9 @@ void Filesystem::refresh_siblings(const InodePtr& node) {
       std::erase_if(refreshing_, [](const auto& kv) { return kv.second->finished(); });
       if (refreshing_.size() >= kMaxRefreshJobs) return;
     }
-    for (const auto& [name, sib] : siblings) {
+    for (const auto& entry : siblings) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const auto& sib = entry.second;
       if (sib == node || sib->kind() == InodeKind::symlink || !needs_store_attributes(sib) ||
           refreshing_.count(sib->ino()))
         continue;
