@@ -41,7 +41,11 @@ if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
     -DCMAKE_CXX_COMPILER=clang++-14 -DSKYTRAIN_FUZZ=ON >/dev/null
 fi
-nice -n 19 cmake --build "$build" -j2 >/dev/null
+nice -n 19 cmake --build "$build" -j2 >"$build/fuzz-build.log" 2>&1 || {
+  echo "bench/fuzz.sh: the fuzz build failed ($build/fuzz-build.log):" >&2
+  grep -E 'error|FAILED' "$build/fuzz-build.log" | head -20 >&2
+  exit 1
+}
 
 # fuzz_one TARGET: runs it to the CPU budget; leaves its summary line in $work/TARGET/summary.
 fuzz_one() {
