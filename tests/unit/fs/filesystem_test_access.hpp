@@ -1,6 +1,8 @@
 // What the unit tests look at inside a Filesystem (its public surface is the FUSE operations
 // alone): the services the operations share, for drains, waits and counts.
 #pragma once
+#include <chrono>
+
 #include "mount/filesystem.hpp"
 
 namespace skytrain::fs {
@@ -12,5 +14,15 @@ struct FilesystemTestAccess {
   static HandleTable& handles(Filesystem& fs) { return fs.handles_; }
   static WritePath& write_path(Filesystem& fs) { return fs.write_path_; }
 };
+
+// A Filesystem that asks the store at every lookup (no attribute or negative caching), with a
+// 16 MiB buffer budget: what the write-path tests run against, so each request they count is real.
+inline FilesystemConfig uncached_test_config() {
+  FilesystemConfig c;
+  c.stat_ttl = std::chrono::milliseconds(0);
+  c.negative_ttl = std::chrono::milliseconds(0);
+  c.memory_limit = 16 << 20;
+  return c;
+}
 
 }  // namespace skytrain::fs

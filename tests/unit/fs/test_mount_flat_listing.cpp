@@ -81,6 +81,14 @@ struct Fixture {
     }
     for (const auto& [name, ino] : subdirs) ls_lR(ino, path + name + "/", seen);
   }
+  // `ls -lR s` counted from its first READDIR: the lookup of `s` itself is not counted.
+  std::map<std::string, int64_t> ls_lR_of_s() {
+    EntryReply s = get().lookup(kRootInode, "s");
+    store.clear();
+    std::map<std::string, int64_t> seen;
+    ls_lR(s.ino, "", seen);
+    return seen;
+  }
   // The tree a `cp -r` through a mount leaves: s/dNN/ markers, s/dNN/fMM files.
   std::map<std::string, int64_t> put_tree(int dirs, int files, bool markers = true) {
     std::map<std::string, int64_t> expect;
@@ -127,10 +135,7 @@ TEST_CASE("flat listing: with --list-flat-max-keys 0 every directory is listed o
   Fixture f;
   f.cfg.list_flat_max_keys = 0;
   const auto expect = f.put_tree(5, 3);
-  EntryReply s = f.get().lookup(kRootInode, "s");
-  f.store.clear();
-  std::map<std::string, int64_t> seen;
-  f.ls_lR(s.ino, "", seen);
+  const auto seen = f.ls_lR_of_s();
   CHECK(seen == expect);
   CHECK(f.store.lists == 1 + 5);
   CHECK(f.store.heads == 5);
@@ -140,10 +145,7 @@ TEST_CASE("flat listing: a directory without a marker needs no HEAD; with TTL 0 
   Fixture f;
   SUBCASE("implicit directories") {
     const auto expect = f.put_tree(4, 3, false);
-    EntryReply s = f.get().lookup(kRootInode, "s");
-    f.store.clear();
-    std::map<std::string, int64_t> seen;
-    f.ls_lR(s.ino, "", seen);
+    const auto seen = f.ls_lR_of_s();
     CHECK(seen == expect);
     CHECK(f.store.lists == 1);
     CHECK(f.store.heads == 0);
@@ -151,10 +153,7 @@ TEST_CASE("flat listing: a directory without a marker needs no HEAD; with TTL 0 
   SUBCASE("stat TTL 0") {
     f.cfg.stat_ttl = std::chrono::milliseconds(0);
     const auto expect = f.put_tree(4, 3, false);
-    EntryReply s = f.get().lookup(kRootInode, "s");
-    f.store.clear();
-    std::map<std::string, int64_t> seen;
-    f.ls_lR(s.ino, "", seen);
+    const auto seen = f.ls_lR_of_s();
     CHECK(seen == expect);
     CHECK(f.store.lists == 1 + 4);
     CHECK(FilesystemTestAccess::directory_contents(f.get()).seed_count() == 0);

@@ -92,14 +92,7 @@ struct Rig {
   Filesystem fs;
   Caller me{1000, 1000, getpid()};
   explicit Rig(size_t commit_threads = 32)
-      : fs(store, config(), WriteConfig{.commit_parallel = commit_threads, .part_size = 64 << 10}) {}
-  static FilesystemConfig config() {
-    FilesystemConfig c;
-    c.stat_ttl = std::chrono::milliseconds(0);
-    c.negative_ttl = std::chrono::milliseconds(0);
-    c.memory_limit = 16 << 20;
-    return c;
-  }
+      : fs(store, uncached_test_config(), WriteConfig{.commit_parallel = commit_threads, .part_size = 64 << 10}) {}
   void drain() { FilesystemTestAccess::write_path(fs).engine().drain(); }
   // close(): the kernel sends FLUSH and returns to the program; RELEASE follows on its own.
   void flush(uint64_t fh) { fs.flush(fh, me.pid); }

@@ -21,14 +21,7 @@ struct MountRig {
   MemoryStore store;
   Filesystem fs;
   Caller me{1234, 5678, getpid()};
-  MountRig() : fs(store, config(), WriteConfig{.part_size = 64 << 10}) {}
-  static FilesystemConfig config() {
-    FilesystemConfig c;
-    c.stat_ttl = std::chrono::milliseconds(0);
-    c.negative_ttl = std::chrono::milliseconds(0);
-    c.memory_limit = 16 << 20;
-    return c;
-  }
+  MountRig() : fs(store, uncached_test_config(), WriteConfig{.part_size = 64 << 10}) {}
   void drain() {
     FilesystemTestAccess::write_path(fs).engine().drain();
     FilesystemTestAccess::pending_deletes(fs).drain();
