@@ -19,6 +19,7 @@
 // expression or statement that failed, so the message carries its line and column;
 // raise_exception() becomes TemplateRaised.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -120,6 +121,7 @@ class Evaluator {
   Frame top_;
   Frame* frame_ = &top_;
   int eval_depth_ = 0;  // exec() and eval() frames active, against kMaxEvalDepth
+  uintptr_t stack_top_ = 0;  // stack address of the outermost frame, against kMaxEvalStackBytes
   uint64_t iterations_ = 0;
   std::vector<std::shared_ptr<DictData>> namespaces_;
 
@@ -127,16 +129,31 @@ class Evaluator {
   Value eval_call(const Expr& e);
 };
 
-// Nested exec()/eval() frames per render. Each is a few hundred bytes of stack (a few KiB
-// under ASan), so this stays far below a thread's 8 MiB stack; real templates use tens.
+// Nested exec()/eval() frames per render; real templates use tens. Each is a few hundred bytes
+// of stack, but several KiB under ASan, where 3000 of them overflowed an 8 MiB stack (found by
+// fuzzing: a 130-deep unary chain inside a recursive macro). So the stack the frames actually
+// take is bounded too, to half of a default thread stack, whatever the build's frame sizes.
 inline constexpr int kMaxEvalDepth = 3000;
+inline constexpr uintptr_t kMaxEvalStackBytes = 4u << 20;
 
-// Counts one exec()/eval() frame for its lifetime.
+// Counts one exec()/eval() frame for its lifetime, and measures the stack from the outermost.
 class Evaluator::EvalDepth {
  public:
   explicit EvalDepth(Evaluator& in) : in_(in) {
-    if (++in_.eval_depth_ > kMaxEvalDepth)
+    if (++in_.eval_depth_ > kMaxEvalDepth) {
+      --in_.eval_depth_;
       throw Error("template evaluation nested more than " + std::to_string(kMaxEvalDepth) + " levels deep");
+    }
+    // This guard lives in its caller's frame: its address marks how far the stack has grown
+    // (downwards on x86-64 and aarch64; the distance is taken either way).
+    const auto mark = reinterpret_cast<uintptr_t>(this);
+    if (in_.eval_depth_ == 1) {
+      in_.stack_top_ = mark;
+    } else if ((mark > in_.stack_top_ ? mark - in_.stack_top_ : in_.stack_top_ - mark) > kMaxEvalStackBytes) {
+      --in_.eval_depth_;
+      throw Error("template evaluation nested too deeply: more than " + std::to_string(kMaxEvalStackBytes >> 20) +
+                  " MiB of stack at " + std::to_string(in_.eval_depth_) + " levels");
+    }
   }
   ~EvalDepth() { --in_.eval_depth_; }
   EvalDepth(const EvalDepth&) = delete;

@@ -167,6 +167,14 @@ TEST_CASE("str.format takes only the codes Python takes for a number's type") {
   CHECK(contains(render_error("{{ '{:x}'.format(1.5) }}").message, "Unknown format code 'x' for object of type 'float'"));
 }
 
+TEST_CASE("deep expressions inside a recursive macro end in an error, not a stack overflow") {
+  // Found by fuzzing under ASan: 3000 nested frames of a few KiB each overflowed the stack.
+  const std::string minus(130, '-');
+  Caught c = render_error("{% macro f(n) %}{{ n * " + minus + "(f(n - 0)|int) }}{% endmacro %}{{ f(5) }}");
+  CHECK(c.template_error);
+  CHECK(contains(c.message, "nested"));
+}
+
 TEST_CASE("runtime errors carry the position of the failing expression") {
   Caught c = render_error("line\n  {{ 'a' + 1 }}");
   CHECK(c.template_error);
