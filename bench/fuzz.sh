@@ -65,14 +65,15 @@ fuzz_one() {
     rc=$?
     set -e
     local s
-    s=$(tail -1 "$dir/cpu" | awk '{printf "%d", $1 + $2}')
+    # time(1) writes "user sys" last; nothing usable if it was killed itself: count 0 then.
+    s=$(awk 'NF == 2 && $1 ~ /^[0-9.]+$/ {v = $1 + $2} END {printf "%d", v}' "$dir/cpu" 2>/dev/null || echo 0)
     cpu=$((cpu + s))
     echo "$(date -u +%FT%TZ) $s" >>"$dir/cpu-history"
     execs=$((execs + $(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1 | grep . || echo 0)))
     last=$(grep -E '^#[0-9]+' "$log" | tail -1)
   done
   local all cov ft
-  all=$(awk '{s += $NF} END {printf "%.1f", s / 60}' "$dir/cpu-history")
+  all=$(awk 'NF == 2 {s += $2} END {printf "%.1f", s / 60}' "$dir/cpu-history")
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   result="no crash"
