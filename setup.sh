@@ -98,22 +98,17 @@ fi
 #   versitygw: the real S3 server (SigV4, multipart, copy, conditional requests, AWS error bodies)
 #     that the tests and bench/fs_peers.sh run beside moto and s3rver. MinIO, which issue 17 named,
 #     is AGPL-3.0, a licence this workplace's package lists mark not-to-use; versitygw is Apache-2.0.
-VERSITYGW_VERSION=v1.8.0
 tools=$PWD/.tools/bin
-need_go() {
-  command -v go >/dev/null || { echo "setup: Go is needed to install $1 (the machine's go; Debian's golang is too old)" >&2; exit 1; }
-}
-go_tool() {  # go_tool NAME VERSION MODULE/CMD: `go install` of a released, pinned module
-  local name=$1 version=$2 mod=$3
-  [ -x "$tools/$name" ] && [ -f "$tools/.$name-$version" ] && return 0
-  need_go "$name"
-  echo "setup: installing $name $version (go install, a minute or more)"
+# The version is written out on the install line itself (and in the stamp beside the binary,
+# which bench/fs_peers.sh prints): `go install mod@vX.Y.Z` of a released tag, never @latest.
+if [ ! -x "$tools/versitygw" ] || [ ! -f "$tools/.versitygw-v1.8.0" ]; then
+  command -v go >/dev/null || { echo "setup: Go is needed to install versitygw (the machine's go; Debian's golang is too old)" >&2; exit 1; }
+  echo "setup: installing versitygw v1.8.0 (go install, a minute or more)"
   mkdir -p "$tools"
-  rm -f "$tools/.$name-"*
-  GOBIN=$tools GOFLAGS=-trimpath go install "$mod@$version"
-  touch "$tools/.$name-$version"
-}
-go_tool versitygw "$VERSITYGW_VERSION" github.com/versity/versitygw/cmd/versitygw
+  rm -f "$tools/.versitygw-"*
+  GOBIN=$tools GOFLAGS=-trimpath go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+  touch "$tools/.versitygw-v1.8.0"
+fi
 if [ "$peers" = 1 ]; then
   # The peers of bench/fs_peers.sh have no registry release that installs here, and this script
   # builds no other project from its sources, so each is named by an environment variable:
