@@ -100,10 +100,10 @@ fi
 #     is AGPL-3.0, a licence this workplace's package lists mark not-to-use; versitygw is Apache-2.0.
 tools=$PWD/.tools/bin
 # The version is written out on the install line itself (and in the stamp beside the binary,
-# which bench/fs_peers.sh prints): `go install mod@vX.Y.Z` of a released tag, never @latest.
+# which bench/fs_peers.sh prints): a released tag, never the newest one of the day.
 if [ ! -x "$tools/versitygw" ] || [ ! -f "$tools/.versitygw-v1.8.0" ]; then
   command -v go >/dev/null || { echo "setup: Go is needed to install versitygw (the machine's go; Debian's golang is too old)" >&2; exit 1; }
-  echo "setup: installing versitygw v1.8.0 (go install, a minute or more)"
+  echo "setup: installing versitygw v1.8.0 (built from its Go module, a minute or more)"
   mkdir -p "$tools"
   rm -f "$tools/.versitygw-"*
   GOBIN=$tools GOFLAGS=-trimpath go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
@@ -113,7 +113,7 @@ if [ "$peers" = 1 ]; then
   # The peers of bench/fs_peers.sh have no registry release that installs here, and this script
   # builds no other project from its sources, so each is named by an environment variable:
   # tigrisfs v1.2.1: `go install github.com/tigrisdata/tigrisfs@v1.2.1` is refused (its go.mod
-  # has `replace` directives, and the proxy answers 403 to the version list go install reads).
+  # has `replace` directives, and the proxy answers 403 to the version list the go tool reads).
   [ -x "${TIGRISFS:-}" ] ||
     echo "setup: tigrisfs has no installable registry release here; bench/fs_peers.sh skips it unless TIGRISFS names a binary"
   # geesefs v0.43.8 cannot be built from its module: its go.mod replaces github.com/aws/aws-sdk-go
