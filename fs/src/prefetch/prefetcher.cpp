@@ -36,6 +36,74 @@ void Prefetcher::issue_locked(uint64_t length, bool required) {
 
 void Prefetcher::drop_behind_locked() {
   while (!parts_.empty() && parts_.front()->end() + cfg_.keep_behind <= furthest_) parts_.pop_front();
+  // A reader that skipped further than keep_behind does not move furthest_ (it may be a probe);
+  // what lies four windows behind its latest read is dropped anyway, so memory stays bounded (a
+  // probe lands at most three windows ahead of the reader: two fetched, one within reach).
+  const uint64_t slack = 4 * std::max(window_, cfg_.keep_behind);
+  while (!parts_.empty() && parts_.front()->end() + slack <= last_end_) parts_.pop_front();
+}
+
+// The side parts that together hold [offset, end), in order; false (need untouched) if they don't.
+bool Prefetcher::side_parts_holding_locked(uint64_t offset, uint64_t end, std::vector<PartPtr>& need) const {
+  std::vector<PartPtr> found;
+  for (uint64_t pos = offset; pos < end;) {
+    const PartPtr* next = nullptr;
+    for (const auto& p : side_)
+      if (p->offset() <= pos && p->end() > pos && (!next || p->end() > (*next)->end())) next = &p;
+    if (!next) return false;
+    found.push_back(*next);
+    pos = (*next)->end();
+  }
+  need.insert(need.end(), found.begin(), found.end());
+  return true;
+}
+
+Prefetcher::PartPtr Prefetcher::issue_side_locked(uint64_t offset, uint64_t length, FetchPool::Priority priority) {
+  budget_.force_acquire(length);
+  auto part = std::make_shared<ReadPart>(store_, key_, etag_, offset, length, MemoryLease(budget_, length));
+  side_.push_back(part);
+  if (side_.size() > kMaxSideParts) side_.pop_front();
+  ++stats_.parts_issued;
+  stats_.bytes_requested += length;
+  pool_.submit(part, priority);
+  return part;
+}
+
+// A reader walking down the file (see the header). Returns false when the stream already holds
+// the read (then it is served the ordinary way).
+bool Prefetcher::backward_walk_locked(uint64_t offset, uint64_t end, std::vector<PartPtr>& need) {
+  if (!parts_.empty() && offset >= parts_.front()->offset() && end <= fetched_end_) return false;
+  if (!side_parts_holding_locked(offset, end, need)) {
+    back_window_ = back_window_ ? std::min(back_window_ * 2, cfg_.part_size) : cfg_.initial_window;
+    const uint64_t lo = std::min(offset, end > back_window_ ? end - back_window_ : 0);
+    need.push_back(issue_side_locked(lo, end - lo, FetchPool::Priority::urgent));
+    ++stats_.backward_parts;
+    back_low_ = lo;
+    back_low_end_ = end;
+  }
+  // Once the reader is in the lowest part, the next one below goes out.
+  if (back_low_ != UINT64_MAX && back_low_ > 0 && offset < back_low_end_) {
+    back_window_ = std::min(back_window_ * 2, cfg_.part_size);
+    const uint64_t lo = back_low_ > back_window_ ? back_low_ - back_window_ : 0;
+    issue_side_locked(lo, back_low_ - lo, FetchPool::Priority::background);
+    ++stats_.backward_parts;
+    back_low_end_ = back_low_;
+    back_low_ = lo;
+  }
+  return true;
+}
+
+// A read far ahead of a running stream (see the header) gets a side part of exactly its range;
+// the stream is left as it is. A read inside a side part is served from it. A read that
+// continues a side part past its end means the reader moved there: promote (a new stream).
+Prefetcher::SideRead Prefetcher::side_read_locked(uint64_t offset, uint64_t end, std::vector<PartPtr>& need) {
+  if (side_parts_holding_locked(offset, end, need)) return SideRead::served;
+  for (const auto& p : side_)
+    if (offset >= p->offset() && offset <= p->end()) return SideRead::promote;
+  if (!have_stream_ || window_ == 0 || parts_.empty() || offset <= fetched_end_ + window_) return SideRead::none;
+  ++stats_.side_reads;
+  need.push_back(issue_side_locked(offset, end - offset, FetchPool::Priority::urgent));
+  return SideRead::served;
 }
 
 // How far outside the fetched range a read may land and still continue the stream: a
@@ -63,20 +131,22 @@ void Prefetcher::fetch_gap_before_stream_locked(uint64_t offset) {
 
 // Stream detection and window growth: a read outside the stream starts a new one, a second
 // adjacent read turns read-ahead on, and each read that reaches further doubles the window.
-void Prefetcher::move_stream_locked(uint64_t offset, uint64_t end, bool in_stream) {
+void Prefetcher::move_stream_locked(uint64_t offset, uint64_t end, bool in_stream, bool continues_side) {
   if (!in_stream) {
     reset_locked(offset);
-    // A file read from its start is almost always read on; anything else starts small.
-    window_ = offset == 0 ? cfg_.initial_window : 0;
+    // A file read from its start is almost always read on (a small one is fetched whole);
+    // a read that continues a side read is its stream's second read; anything else starts small.
+    if (offset == 0)
+      window_ = size_ <= cfg_.whole_file_max ? std::max(cfg_.initial_window, size_) : cfg_.initial_window;
+    else
+      window_ = continues_side ? cfg_.initial_window : 0;
   } else if (window_ == 0) {
     window_ = cfg_.initial_window;  // the second read continued the first: go sequential
   } else if (end > furthest_) {
     window_ = std::min(window_ * 2, std::max(cfg_.max_window, cfg_.initial_window));
   }
-  if (offset > fetched_end_) {  // skipped ahead within reach: keep the window, drop the gap
-    parts_.clear();
-    fetched_end_ = offset;
-  }
+  // A read ahead of the fetched range but within reach (a loader's probe, or a small skip) is
+  // fetched on to: the parts in between stay, the reader is most likely coming back for them.
 }
 
 // What this read needs now is always granted, even past the budget (see the header).
@@ -153,15 +223,30 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
   std::vector<PartPtr> need;
   {
     std::lock_guard lk(mu_);
+    const bool back_step = offset < last_offset_ && end >= last_offset_ && end - last_offset_ <= (64u << 10);
+    back_steps_ = back_step ? back_steps_ + 1 : 0;
+    if (!back_step) {
+      back_window_ = 0;
+      back_low_ = UINT64_MAX;
+    }
+    last_offset_ = offset;
     const bool in_stream = continues_stream_locked(offset);
-    if (in_stream) fetch_gap_before_stream_locked(offset);
-    move_stream_locked(offset, end, in_stream);
-    const uint64_t part_len = std::max<uint64_t>(std::min(window_, cfg_.part_size), 128 << 10);
-    issue_required_locked(end, part_len);
-    if (window_) issue_read_ahead_locked(end, part_len);
-    need = parts_covering_locked(offset, end);
-    last_end_ = end;
-    furthest_ = std::max(furthest_, end);
+    SideRead side = SideRead::none;
+    if (back_steps_ >= 2 && backward_walk_locked(offset, end, need))
+      side = SideRead::served;
+    else if (!in_stream)
+      side = side_read_locked(offset, end, need);
+    if (side != SideRead::served) {
+      if (in_stream) fetch_gap_before_stream_locked(offset);
+      move_stream_locked(offset, end, in_stream, side == SideRead::promote);
+      const uint64_t part_len = std::max<uint64_t>(std::min(window_, cfg_.part_size), 128 << 10);
+      issue_required_locked(end, part_len);
+      if (window_) issue_read_ahead_locked(end, part_len);
+      need = parts_covering_locked(offset, end);
+      // The stream's position moves with reads near it, not with a probe far past it.
+      if (offset <= std::max(furthest_, last_end_) + cfg_.keep_behind) furthest_ = std::max(furthest_, end);
+      last_end_ = end;
+    }
     drop_behind_locked();
     stats_.window = window_;
   }

@@ -28,6 +28,21 @@
 // range + window] count as the same stream, and parts are dropped only once the furthest read is
 // keep_behind past them, so a late request for an earlier block still hits memory.
 //
+// Loaders probe ahead. A model loader copies each tensor out of an mmap of a safetensors file,
+// and glibc's memcpy touches the tensor's last page before it walks the tensor from the start (it
+// loads the tail before its loop), so the kernel sends a read at the tensor's end, then reads
+// from its start on. Such a read neither restarts the stream nor moves it:
+//  - within reach ahead (up to the window past what is fetched), the stream fetches on to it;
+//  - beyond reach, it is a side read: exactly its range, in a part of its own beside the stream
+//    (the last few are kept, for the kernel's other requests inside them);
+//  - either way the stream's position (furthest_, which decides what is dropped behind) moves
+//    only with reads at most keep_behind past it, so the tensor the reader is walking stays.
+// A read that continues a side read (the reader really did seek there) starts a new stream there.
+// The same copy sometimes runs the other way (memmove from the top down, when the addresses
+// call for it): then the kernel's reads walk down the tensor, each ending where the previous one
+// began. After two such steps the reader is a backward walker: it gets side parts below it,
+// growing like the window (1 MiB, doubling to part_size), one part fetched ahead downwards.
+//
 // Memory: every part holds a lease on the global MemoryBudget (--memory-limit) for its length.
 // Bytes a reader needs now are always granted (force_acquire; bounded by max_read times the
 // number of FUSE threads), while read-ahead (at most two windows per stream) takes only what
@@ -71,6 +86,8 @@ class Prefetcher {
     uint64_t stream_resets = 0;
     uint64_t window = 0;
     uint64_t parts_in_flight = 0;  // kept parts whose GET has not finished
+    uint64_t side_reads = 0;       // reads far ahead of the stream, fetched beside it
+    uint64_t backward_parts = 0;   // parts fetched below a reader walking down the file
   };
   Stats stats() const;
 
@@ -79,13 +96,18 @@ class Prefetcher {
   // The steps of read(), in order; the *_locked ones run under mu_.
   bool continues_stream_locked(uint64_t offset) const;
   void fetch_gap_before_stream_locked(uint64_t offset);
-  void move_stream_locked(uint64_t offset, uint64_t end, bool in_stream);
+  void move_stream_locked(uint64_t offset, uint64_t end, bool in_stream, bool continues_side);
   void issue_required_locked(uint64_t end, uint64_t part_len);
   void issue_read_ahead_locked(uint64_t end, uint64_t part_len);
   std::vector<PartPtr> parts_covering_locked(uint64_t offset, uint64_t end) const;
   void wait_for_parts(const std::vector<PartPtr>& need, uint64_t end);
   static ReadResult slices_of(const std::vector<PartPtr>& need, uint64_t offset, uint64_t end);
 
+  enum class SideRead { none, served, promote };
+  bool backward_walk_locked(uint64_t offset, uint64_t end, std::vector<PartPtr>& need);
+  bool side_parts_holding_locked(uint64_t offset, uint64_t end, std::vector<PartPtr>& need) const;
+  PartPtr issue_side_locked(uint64_t offset, uint64_t length, FetchPool::Priority priority);
+  SideRead side_read_locked(uint64_t offset, uint64_t end, std::vector<PartPtr>& need);
   void reset_locked(uint64_t offset);
   void issue_locked(uint64_t length, bool required);
   void drop_behind_locked();
@@ -99,9 +121,16 @@ class Prefetcher {
 
   mutable std::mutex mu_;
   std::deque<PartPtr> parts_;  // contiguous, ascending
+  std::deque<PartPtr> side_;   // side reads, oldest first (at most kMaxSideParts)
+  static constexpr size_t kMaxSideParts = 4;
+  uint64_t last_offset_ = 0;         // start of the previous read, of any kind
+  int back_steps_ = 0;               // consecutive reads that each ended where the previous began
+  uint64_t back_window_ = 0;         // length of the next part fetched below a backward walker
+  uint64_t back_low_ = UINT64_MAX;   // the lowest part fetched for the backward walker: its start
+  uint64_t back_low_end_ = 0;        // and its end
   uint64_t fetched_end_ = 0;   // end of the last issued part
   uint64_t last_end_ = 0;      // end of the previous read
-  uint64_t furthest_ = 0;      // furthest end of any read in this stream
+  uint64_t furthest_ = 0;      // the stream's position: furthest end of its reads, probes excepted
   uint64_t window_ = 0;        // 0 = no read-ahead (random access)
   bool have_stream_ = false;
   Stats stats_;

@@ -117,6 +117,7 @@ TEST_CASE("prefetch: read-ahead respects the memory budget, reads still make pro
 
 TEST_CASE("prefetch: a persistent error fails the read; the next read retries") {
   Fixture f(4 * MiB);
+  f.cfg.whole_file_max = 0;  // so that 3 MiB comes from a read-ahead part, not the first GET
   auto p = f.open();
   f.store.fail_gets = -1;
   CHECK_THROWS_AS(p->read(0, MiB), StoreError);
@@ -127,6 +128,89 @@ TEST_CASE("prefetch: a persistent error fails the read; the next read retries") 
   CHECK_THROWS(p->read(3 * MiB, MiB));
   f.store.fail_gets = 0;
   CHECK(p->read(3 * MiB, MiB).to_string() == f.data.substr(3 * MiB, MiB));
+}
+
+TEST_CASE("prefetch: a small file read from its start is fetched whole, in one GET") {
+  Fixture f(5'000'000);
+  auto p = f.open();
+  for (uint64_t off = 0; off < f.data.size(); off += 128 << 10) {
+    const uint64_t n = std::min<uint64_t>(128 << 10, f.data.size() - off);
+    REQUIRE(p->read(off, 128 << 10).to_string() == f.data.substr(off, n));
+  }
+  auto gets = f.store.gets();
+  REQUIRE(gets.size() == 1);
+  CHECK(gets[0].offset == 0);
+  CHECK(gets[0].length == f.data.size());
+  // Past the limit, a file read from its start ramps up from the initial window.
+  Fixture big(f.cfg.whole_file_max + 1);
+  auto q = big.open();
+  REQUIRE(q->read(0, 4096).to_string() == big.data.substr(0, 4096));
+  CHECK(big.store.gets().front().length == big.cfg.initial_window);
+}
+
+// A model loader copying tensors out of an mmap: for each tensor the kernel first reads around
+// the tensor's last page (memcpy loads the tail first), then reads the tensor from its start.
+TEST_CASE("prefetch: a loader's probe at each tensor's end leaves the stream alone") {
+  Fixture f(160 * MiB);
+  f.cfg.max_window = 32 * MiB;
+  f.cfg.part_size = 8 * MiB;
+  auto p = f.open();
+  REQUIRE(p->read(0, 8).to_string() == f.data.substr(0, 8));  // the header's length, then the header
+  REQUIRE(p->read(8, 4096).to_string() == f.data.substr(8, 4096));
+  // Tensors of 64 MiB (embeddings: its probe is beyond reach at first), then 22 and 8 MiB ones.
+  std::vector<uint64_t> sizes = {64 * MiB};
+  for (uint64_t used = 64 * MiB; used + 30 * MiB <= f.data.size(); used += 30 * MiB) {
+    sizes.push_back(22 * MiB);
+    sizes.push_back(8 * MiB);
+  }
+  uint64_t start = MiB;
+  for (uint64_t size : sizes) {
+    const uint64_t last = start + size - MiB;
+    REQUIRE(p->read(last, MiB).to_string() == f.data.substr(last, MiB));
+    for (uint64_t off = start; off < last; off += MiB)
+      REQUIRE(p->read(off, MiB).to_string() == f.data.substr(off, MiB));
+    start += size;
+  }
+  auto st = p->stats();
+  CHECK(st.stream_resets == 1);  // one stream from the first read to the last
+  CHECK(st.side_reads == 1);     // only the embeddings' probe was beyond reach
+  CHECK(st.window == 32 * MiB);
+  CHECK(st.bytes_requested == f.data.size() + MiB);  // the file once, and the side read
+}
+
+// The same loader when memmove copies from the top down: the kernel's reads walk down the
+// tensor, each ending where the previous one began (read-around of 516 KiB below each fault).
+TEST_CASE("prefetch: a reader walking down the file gets growing parts below it") {
+  Fixture f(96 * MiB);
+  f.cfg.part_size = 8 * MiB;
+  auto p = f.open();
+  REQUIRE(p->read(0, 4096).to_string() == f.data.substr(0, 4096));
+  const uint64_t step = 516 << 10, top = 90 * MiB, bottom = 10 * MiB;
+  for (uint64_t end = top; end > bottom; end -= step)
+    REQUIRE(p->read(end - step, step).to_string() == f.data.substr(end - step, step));
+  const auto st = p->stats();
+  CHECK(st.backward_parts >= 4);
+  CHECK(st.parts_issued < 30);  // ~155 reads, a handful of GETs growing to part_size
+  CHECK(st.bytes_requested < (top - bottom) + 2 * f.cfg.part_size + 4 * MiB);
+  uint64_t biggest = 0;
+  for (auto& g : f.store.gets()) biggest = std::max(biggest, g.length);
+  CHECK(biggest == 8 * MiB);
+}
+
+TEST_CASE("prefetch: a read that continues a side read starts a new stream there") {
+  Fixture f(128 * MiB);
+  auto p = f.open();
+  for (uint64_t off = 0; off < 4 * MiB; off += MiB) REQUIRE(p->read(off, MiB).to_string() == f.data.substr(off, MiB));
+  const uint64_t far = 100 * MiB;
+  REQUIRE(p->read(far, MiB).to_string() == f.data.substr(far, MiB));
+  CHECK(p->stats().side_reads == 1);
+  CHECK(p->stats().stream_resets == 1);
+  REQUIRE(p->read(far + MiB, MiB).to_string() == f.data.substr(far + MiB, MiB));  // the reader moved
+  CHECK(p->stats().stream_resets == 2);
+  CHECK(p->stats().window > 0);  // its second read: read-ahead is on
+  for (uint64_t off = far + 2 * MiB; off < far + 20 * MiB; off += MiB)
+    REQUIRE(p->read(off, MiB).to_string() == f.data.substr(off, MiB));
+  CHECK(p->stats().stream_resets == 2);
 }
 
 TEST_CASE("prefetch: empty and tiny objects") {

@@ -21,6 +21,10 @@ struct ReadaheadConfig {
   // Consumed parts stay this far behind the furthest read, so the kernel's slightly out-of-order
   // async reads still hit them instead of restarting the stream.
   uint64_t keep_behind = 4ull << 20;
+  // A file no larger than this read from its start is fetched whole, in one GET: a scan of many
+  // small files (JSONL shards, images) then pays one round trip per file, not one per doubling
+  // of the window (geesefs's first read is a 5 MiB part for the same reason).
+  uint64_t whole_file_max = 8ull << 20;
 };
 
 struct FilesystemConfig {
