@@ -125,8 +125,11 @@ if [ "$peers" = 1 ]; then
   # mountpoint-s3's mount-s3 is not published to crates.io (its crate there is a 0.0.1
   # placeholder; `cargo install mountpoint-s3 --version 1.23.0 --locked` answers "could not find
   # `mountpoint-s3` in registry `crates-io` with version `=1.23.0`"), and its release packages
-  # come from a download site these machines cannot reach. bench/fs_peers.sh takes one from
-  # $MOUNT_S3 or PATH and otherwise prints that it skips it.
+  # come from a download site these machines cannot reach. Its libraries are published
+  # (mountpoint-s3-fs 0.11.0, mountpoint-s3-client 0.22, mountpoint-s3-crt-sys 0.17), so the
+  # README's table used a binary built by hand once, outside this repository (README, "The mount
+  # beside other S3 mounts"). bench/fs_peers.sh takes one from $MOUNT_S3 or PATH and otherwise
+  # prints that it skips it.
   command -v mount-s3 >/dev/null || [ -x "${MOUNT_S3:-}" ] ||
     echo "setup: mount-s3 (mountpoint-s3) has no registry package here; bench/fs_peers.sh skips it unless MOUNT_S3 names a binary"
 fi
