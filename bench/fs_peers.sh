@@ -147,9 +147,10 @@ bucket_count() {
   done
   echo "$n"
 }
-# wait_bucket PREFIX COUNT: until the bucket holds COUNT objects under PREFIX (at most 600 s).
+# wait_bucket PREFIX COUNT [SECONDS]: until the bucket holds COUNT objects under PREFIX (at most
+# SECONDS, 600 by default).
 wait_bucket() {
-  local until=$((SECONDS + 600))
+  local until=$((SECONDS + ${3:-600}))
   while [ "$(bucket_count "$1")" != "$2" ]; do
     [ $SECONDS -lt $until ] || { echo "bench: $1 never reached $2 objects" >&2; return 1; }
     sleep 0.02
@@ -196,9 +197,7 @@ verify() {  # verify WHAT LOCAL FILE_IN_MOUNT: byte check after the timed runs (
 # empty body, so the "renamed" shard is empty and the .tmp stays; that run must not count.
 # A mount that renames in the background (geesefs, tigrisfs) gets 30 s to finish.
 verify_checkpoint() {
-  local n until=$((SECONDS + 30))
-  while n=$(bucket_count "$2/") && [ "$n" != 5 ] && [ $SECONDS -lt $until ]; do sleep 0.2; done
-  [ "$n" = 5 ] || { echo "bench: $1 checkpoint left $n objects under $2/, not 5" >&2; return 1; }
+  wait_bucket "$2/" 5 30 || return 1
   awsl s3 cp --only-show-errors "s3://$bucket/$2/shard-5.bin" "$L/dl/ckpt-check" || return 1
   cmp -s "$L/shard" "$L/dl/ckpt-check" || { echo "bench: $1 checkpoint shard-5.bin in the bucket is not what was written" >&2; return 1; }
   rm -f "$L/dl/ckpt-check"

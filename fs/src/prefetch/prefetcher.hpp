@@ -45,8 +45,8 @@
 //
 // Memory: every part holds a lease on the global MemoryBudget (--memory-limit) for its length.
 // Bytes a reader needs now are always granted (force_acquire; bounded by max_read times the
-// number of FUSE threads), while read-ahead (at most two windows per stream) takes only what
-// try_acquire gives: when the budget is full, read-ahead simply stops growing until parts are
+// number of FUSE threads, plus at most kMaxSideParts side parts per handle), while read-ahead
+// (at most two windows per stream) takes only what try_acquire gives: when the budget is full, read-ahead simply stops growing until parts are
 // consumed and released. That is the backpressure; it never turns into ENOMEM, and it cannot
 // deadlock since no one waits for it.
 //
