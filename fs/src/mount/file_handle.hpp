@@ -8,7 +8,9 @@
 #pragma once
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -17,6 +19,7 @@
 #include "mount/fs_error.hpp"
 #include "mount/inode_table.hpp"
 #include "prefetch/prefetcher.hpp"
+#include "prefetch/scan_ahead.hpp"
 
 namespace skytrain::fs {
 
@@ -47,16 +50,28 @@ class FileHandle {
   InodePtr inode_;
 };
 
-// A read-only open of one object version (size and ETag as seen at open).
+// A read-only open of one object version (size and ETag as seen at open). A file read whole
+// from its start is reported to `scan` (when given), which may then fetch the files after it;
+// `whole` is such a file's body, fetched before the open.
 class ReadHandle : public FileHandle {
  public:
   ReadHandle(InodePtr inode, ObjectStore& store, FetchPool& pool, MemoryBudget& budget,
-             const ReadaheadConfig& cfg, std::string key, std::string etag, uint64_t size)
-      : FileHandle(std::move(inode)), prefetcher_(store, pool, budget, cfg, std::move(key), std::move(etag), size) {}
-  ReadResult read(uint64_t offset, uint64_t length) override { return prefetcher_.read(offset, length); }
+             const ReadaheadConfig& cfg, std::string key, std::string etag, uint64_t size,
+             ScanAhead* scan = nullptr, std::shared_ptr<ReadPart> whole = nullptr)
+      : FileHandle(std::move(inode)), scan_(scan), key_(key),
+        prefetcher_(store, pool, budget, cfg, std::move(key), std::move(etag), size, std::move(whole)) {}
+  ReadResult read(uint64_t offset, uint64_t length) override {
+    ReadResult r = prefetcher_.read(offset, length);
+    if (scan_ && !reported_.load(std::memory_order_relaxed) && prefetcher_.read_whole() && !reported_.exchange(true))
+      scan_->read_whole(key_);
+    return r;
+  }
   const Prefetcher& prefetcher() const { return prefetcher_; }
 
  private:
+  ScanAhead* const scan_;
+  const std::string key_;
+  std::atomic<bool> reported_{false};
   Prefetcher prefetcher_;
 };
 

@@ -35,7 +35,10 @@ Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg, WriteConfig wri
     : store_(store), cfg_(std::move(cfg)), mount_time_ns_(wall_clock_ns()),
       inodes_(directory_attributes(mount_time_ns_, cfg_)), negative_(cfg_.negative_ttl),
       contents_(cfg_.stat_ttl), budget_(cfg_.memory_limit), deletes_(store_, std::max(cfg_.max_parallel / 2, 1)),
-      write_path_(store_, inodes_, contents_, budget_, cfg_, write), pool_(cfg_.max_parallel) {
+      write_path_(store_, inodes_, contents_, budget_, cfg_, write),
+      scan_(store_, pool_, budget_,
+            ScanAheadConfig{cfg_.readahead.scan_ahead_files, cfg_.readahead.whole_file_max, cfg_.stat_ttl}),
+      pool_(cfg_.max_parallel) {
   contents_.set_prefix_resolver([this](uint64_t dir) -> std::optional<std::string> {
     try {
       return inodes_.key_of(dir);
@@ -122,6 +125,12 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
   // Unlinked, DELETE still in flight: absent whatever the HEAD sees (checked before it too, as
   // the DELETE may finish between the HEAD's answer and the check after it).
   const bool delete_pending = deletes_.pending(key);
+  // A file ahead of a directory scan: its HEAD went out before the reader got here, and the
+  // listing it came from showed no directory of the same name.
+  if (!delete_pending) {
+    if (std::optional<ObjectInfo> info = scan_.lookup(key); info && !deletes_.pending(key))
+      return link_file(parent, name, *info);
+  }
   // HEAD (a file?) on the pool while this thread LISTs (a directory?).
   auto head = std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>([this, key]() -> std::optional<ObjectInfo> {
     try {
@@ -155,7 +164,11 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
     r.entry_ttl = cfg_.negative_ttl;
     return r;
   }
-  Attributes a = file_attributes(*info, cfg_);
+  return link_file(parent, name, *info);
+}
+
+EntryReply Filesystem::link_file(InodeNumber parent, const std::string& name, const ObjectInfo& info) {
+  Attributes a = file_attributes(info, cfg_);
   InodePtr node = inodes_.link(parent, name, S_ISLNK(a.mode) ? InodeKind::symlink : InodeKind::file);
   if (!node->local()) node->set_attributes(a, attr_expiry());
   contents_.found(parent, name);
@@ -420,8 +433,10 @@ OpenReply Filesystem::open(InodeNumber ino, int flags) {
   Attributes a = node->attributes_fresh() ? node->attributes() : refresh_file_attributes(node);
   OpenReply r;
   r.keep_cache = node->note_open_etag(a.etag);
-  r.fh = handles_.add(std::make_shared<ReadHandle>(node, store_, pool_, budget_, cfg_.readahead,
-                                                   inodes_.key_of(*node), a.etag, a.size));
+  const std::string key = inodes_.key_of(*node);
+  std::shared_ptr<ReadPart> whole = scan_.take_body(key, a.etag);
+  r.fh = handles_.add(std::make_shared<ReadHandle>(node, store_, pool_, budget_, cfg_.readahead, key, a.etag,
+                                                   a.size, &scan_, std::move(whole)));
   return r;
 }
 

@@ -58,6 +58,7 @@
 #include "mount/pending_deletes.hpp"
 #include "mount/write_path.hpp"
 #include "prefetch/fetch_pool.hpp"
+#include "prefetch/scan_ahead.hpp"
 #include "store/object_store.hpp"
 
 namespace skytrain::fs {
@@ -155,6 +156,8 @@ class Filesystem {
 
   // The memory budget shared by read-ahead and write buffers (for the unmount report).
   const MemoryBudget& memory_budget() const { return budget_; }
+  // What read-ahead across files did (for the unmount report).
+  ScanAhead::Stats scan_ahead_stats() const { return scan_.stats(); }
 
   // Drains the write path, then the pending DELETEs. Called once, after the FUSE loop has ended
   // and before the session is unmounted/destroyed. Idempotent.
@@ -193,6 +196,8 @@ class Filesystem {
   void rename_directory(const std::string& src_prefix, const std::string& dst_prefix);
 
   EntryReply lookup_in_store(InodeNumber parent, const std::string& name);
+  // Links a file (or symlink) `name` that a HEAD found.
+  EntryReply link_file(InodeNumber parent, const std::string& name, const ObjectInfo& info);
   // attribute_refresh.cpp
   bool needs_store_attributes(const InodePtr& node) const;
   // Starts HEADs for up to --max-parallel siblings of `node` (from its name on) that need them.
@@ -240,6 +245,7 @@ class Filesystem {
   EntryInvalidator invalidate_entry_;
   std::mutex refresh_mu_;
   std::unordered_map<InodeNumber, std::shared_ptr<PoolJob>> refreshing_;  // sibling HEADs, by node
+  ScanAhead scan_;  // before pool_: the pool's threads call into it
   FetchPool pool_;  // last: its threads stop first
 };
 

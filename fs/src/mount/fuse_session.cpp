@@ -124,6 +124,10 @@ void run_fuse_session(Filesystem& fs, const FuseSessionSettings& settings, const
   }
   log::info("unmounted {} (peak of buffered bytes: {} MiB of the {} MiB --memory-limit)", settings.mountpoint,
             fs.memory_budget().peak() >> 20, fs.memory_budget().limit() >> 20);
+  if (const ScanAhead::Stats s = fs.scan_ahead_stats(); s.heads != 0)
+    log::info("scan-ahead: {} files looked at ahead of readers ({} LISTs, {} whole-file GETs); {} lookups and {} opens "
+              "answered from them, {} dropped unused",
+              s.heads, s.lists, s.bodies, s.lookups_answered, s.bodies_taken, s.dropped_unused);
 }
 
 }  // namespace skytrain::fs

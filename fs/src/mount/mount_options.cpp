@@ -145,6 +145,10 @@ std::optional<MountOptions> parse_mount_command_line(int argc, const char* const
   app.add_option("--read-ahead-max", read_ahead_max, "Largest read-ahead window per open file; it grows from 1M")
       ->type_name("SIZE");
   app.add_option("--read-part-size", read_part_size, "Largest single ranged GET of the read-ahead")->type_name("SIZE");
+  app.add_option("--scan-ahead", o.fs.readahead.scan_ahead_files,
+                 "Files fetched ahead of a reader that reads a directory's files whole, in name order (0 = off)")
+      ->check(CLI::Range(size_t{0}, size_t{64}))
+      ->type_name("FILES");
   app.add_option("--max-parallel", o.fs.max_parallel, "Concurrent GET/HEAD requests of the read path")
       ->check(CLI::Range(1, 1024));
   app.add_option("--fuse-threads", o.fuse_threads, "Threads serving FUSE requests")->check(CLI::Range(1, 1024));

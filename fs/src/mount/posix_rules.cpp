@@ -26,7 +26,15 @@ NewEntryOwner new_entry_owner(const Attributes& parent, const Caller& caller, mo
 namespace skytrain::fs {
 
 void Filesystem::entry_changed(InodeNumber dir) {
-  if (InodePtr node = inodes_.find(dir)) node->touch_directory(wall_clock_ns());
+  if (InodePtr node = inodes_.find(dir)) {
+    node->touch_directory(wall_clock_ns());
+    // What a scan fetched ahead in it may be of names just removed, renamed or replaced.
+    try {
+      scan_.forget_directory(inodes_.key_of(*node));
+    } catch (const FsError&) {
+      // no longer in the tree: nothing can be looked up under it
+    }
+  }
 }
 
 void Filesystem::inode_changed(const InodePtr& node) {

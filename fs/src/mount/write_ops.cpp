@@ -37,6 +37,7 @@ OpenReply Filesystem::add_write_handle(std::shared_ptr<WritePath::OpenFile> f, i
 
 OpenReply Filesystem::open_for_write(const InodePtr& node, int flags) {
   if (node->is_dir()) throw FsError(EISDIR);
+  scan_.forget(inodes_.key_of(*node));  // its speculative HEAD and body are of the old version
   WritePath& wp = write_path_;
   const bool writable = WritePath::writes_through(flags);
   const bool truncating = writable && (flags & O_TRUNC);
@@ -118,6 +119,7 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
                            FUSE_SET_ATTR_ATIME_NOW;
   if (!(to_set & kChanges)) return getattr(ino);  // ctime only: it follows the other changes
   contents_.drop_listings();  // kept listings show the old attributes
+  scan_.forget(inodes_.key_of(*node));  // and so does a HEAD sent ahead of a scan
   if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) && caller.uid != 0) {
     Attributes cur = getattr(ino);
     bool uid_change = (to_set & FUSE_SET_ATTR_UID) && attr.st_uid != cur.uid;

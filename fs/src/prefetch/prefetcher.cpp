@@ -10,13 +10,22 @@
 namespace skytrain::fs {
 
 Prefetcher::Prefetcher(ObjectStore& store, FetchPool& pool, MemoryBudget& budget, const ReadaheadConfig& cfg,
-                       std::string key, std::string etag, uint64_t size)
+                       std::string key, std::string etag, uint64_t size, std::shared_ptr<ReadPart> whole)
     : store_(store), pool_(pool), budget_(budget), cfg_(cfg), key_(std::move(key)), etag_(std::move(etag)),
-      size_(size) {}
+      size_(size) {
+  if (whole && whole->offset() == 0 && whole->length() == size_ && size_ > 0) {
+    parts_.push_back(std::move(whole));
+    fetched_end_ = size_;
+    have_stream_ = true;
+    from_start_ = true;
+    window_ = std::max(cfg_.initial_window, size_);
+  }
+}
 
 Prefetcher::~Prefetcher() = default;  // queued parts are skipped by the pool (weak references)
 
 void Prefetcher::reset_locked(uint64_t offset) {
+  from_start_ = offset == 0 && !have_stream_;
   parts_.clear();
   fetched_end_ = offset;
   furthest_ = offset;
@@ -78,6 +87,7 @@ bool Prefetcher::backward_walk_locked(uint64_t offset, uint64_t end, std::vector
     const uint64_t lo = std::min(offset, end > back_window_ ? end - back_window_ : 0);
     need.push_back(issue_side_locked(lo, end - lo, FetchPool::Priority::urgent));
     ++stats_.backward_parts;
+    from_start_ = false;
     back_low_ = lo;
     back_low_end_ = end;
   }
@@ -102,6 +112,7 @@ Prefetcher::SideRead Prefetcher::side_read_locked(uint64_t offset, uint64_t end,
     if (offset >= p->offset() && offset <= p->end()) return SideRead::promote;
   if (!have_stream_ || window_ == 0 || parts_.empty() || offset <= fetched_end_ + window_) return SideRead::none;
   ++stats_.side_reads;
+  from_start_ = false;
   need.push_back(issue_side_locked(offset, end - offset, FetchPool::Priority::urgent));
   return SideRead::served;
 }
@@ -254,6 +265,11 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
   wait_for_parts(need, end);
   if (tracing()) log::debug("prefetch: read {:.1f} ms, offset {} length {}, waited {:.2f} ms", w0, offset, length, trace_ms() - w0);
   return slices_of(need, offset, end);
+}
+
+bool Prefetcher::read_whole() const {
+  std::lock_guard lk(mu_);
+  return from_start_ && size_ > 0 && furthest_ >= size_;
 }
 
 Prefetcher::Stats Prefetcher::stats() const {

@@ -4,8 +4,10 @@
 // prefetch/ owns this policy (Prefetcher: when a read continues a stream, how far ahead to
 // fetch), the unit it fetches (ReadPart, read_part.hpp: one ranged GET readable as it arrives),
 // the worker pool the GETs run on (FetchPool, fetch_pool.hpp) and what a read returns
-// (ReadResult, read_result.hpp). It must not cache across handles or outlive its handle: every
-// byte it holds is charged to the MemoryBudget (memory/) and dropped with the handle. The
+// (ReadResult, read_result.hpp), and read-ahead across the files of a directory scan
+// (ScanAhead, scan_ahead.hpp). A Prefetcher must not cache across handles or outlive its handle:
+// every byte it holds is charged to the MemoryBudget (memory/) and dropped with the handle; the
+// one thing handed between handles is ScanAhead's body of a file not yet opened. The
 // trade-off that shaped it: start small and double (a random reader pays for almost no
 // speculation) rather than start wide (a sequential reader would reach full speed a little
 // sooner).
@@ -71,13 +73,19 @@ namespace skytrain::fs {
 
 class Prefetcher {
  public:
+  // `whole`, when given, is a GET of the whole object at `etag` already fetched or on its way
+  // (ScanAhead's): the handle starts with it as its stream.
   Prefetcher(ObjectStore& store, FetchPool& pool, MemoryBudget& budget, const ReadaheadConfig& cfg,
-             std::string key, std::string etag, uint64_t size);
+             std::string key, std::string etag, uint64_t size, std::shared_ptr<ReadPart> whole = nullptr);
   ~Prefetcher();
 
   // Blocks until the bytes in [offset, offset+length) ∩ [0, size) are available.
   // Throws StoreError if the store failed persistently (the part is forgotten so a retry refetches).
   ReadResult read(uint64_t offset, uint64_t length);
+
+  // True once the reader has read the file to its end in one stream begun at offset 0 (no seek,
+  // no side read): what ScanAhead counts as a file read whole.
+  bool read_whole() const;
 
   // Introspection for tests.
   struct Stats {
@@ -133,6 +141,7 @@ class Prefetcher {
   uint64_t furthest_ = 0;      // the stream's position: furthest end of its reads, probes excepted
   uint64_t window_ = 0;        // 0 = no read-ahead (random access)
   bool have_stream_ = false;
+  bool from_start_ = false;    // the one stream so far began at offset 0
   Stats stats_;
 };
 

@@ -25,6 +25,10 @@ struct ReadaheadConfig {
   // small files (JSONL shards, images) then pays one round trip per file, not one per doubling
   // of the window (geesefs's first read is a 5 MiB part for the same reason).
   uint64_t whole_file_max = 8ull << 20;
+  // --scan-ahead: once files of a directory are read whole in name order, this many files after
+  // the reader are looked up and (up to whole_file_max) fetched before it opens them
+  // (prefetch/scan_ahead.hpp); 0 turns it off.
+  size_t scan_ahead_files = 4;
 };
 
 struct FilesystemConfig {
