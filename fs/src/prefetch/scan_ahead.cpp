@@ -45,8 +45,10 @@ void ScanAhead::drop_entry_locked(Directory& d, std::map<std::string, Ahead>::it
   d.ahead.erase(it);
 }
 
-// Entries older than the TTL go, and of those behind the highest name read, all but the last
-// `files` (a second reader may still be on its way to them).
+// Entries older than the TTL go. Of those the readers have passed by name (behind the highest
+// name read whole), kMaxBehind times the depth stay: several readers taking turns over the
+// files do not move together, and what the slowest one still needs was fetched while it lay
+// ahead of the fastest. (An entry leaves as soon as it is used: see lookup and take_body.)
 void ScanAhead::drop_behind_locked(Directory& d) {
   const Clock::time_point now = Clock::now();
   for (auto it = d.ahead.begin(); it != d.ahead.end();) {
@@ -56,7 +58,7 @@ void ScanAhead::drop_behind_locked(Directory& d) {
   }
   size_t behind = 0;
   for (const auto& [key, a] : d.ahead) behind += key <= d.highest ? 1 : 0;
-  for (auto it = d.ahead.begin(); it != d.ahead.end() && behind > cfg_.files; --behind) {
+  for (auto it = d.ahead.begin(); it != d.ahead.end() && behind > kMaxBehind * cfg_.files; --behind) {
     auto next = std::next(it);
     drop_entry_locked(d, it);
     it = next;
@@ -172,6 +174,8 @@ std::optional<ObjectInfo> ScanAhead::lookup(const std::string& key) {
     head = it->second.head;
     it->second.used = true;
     dit->second.wasted = 0;
+    // Its work is done unless an open is still to take the body.
+    if (!it->second.body) dit->second.ahead.erase(it);
   }
   head->run_or_wait();
   try {
@@ -194,10 +198,10 @@ std::shared_ptr<ReadPart> ScanAhead::take_body(const std::string& key, const std
   auto it = dit->second.ahead.find(key);
   if (it == dit->second.ahead.end() || !it->second.body) return nullptr;
   std::shared_ptr<ReadPart> body = std::move(it->second.body);
-  it->second.body.reset();
-  it->second.used = true;
+  const bool same_version = it->second.listed.etag == etag;
+  dit->second.ahead.erase(it);  // used: it no longer counts against the depth
   dit->second.wasted = 0;
-  if (it->second.listed.etag != etag) return nullptr;  // another version than the open's
+  if (!same_version) return nullptr;  // another version than the open's
   if (body->finished()) {
     try {
       body->rethrow_if_failed();

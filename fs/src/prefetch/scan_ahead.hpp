@@ -23,9 +23,10 @@
 // rename, setattr, open for writing) drops what was fetched there.
 //
 // Memory: bodies take from the MemoryBudget with try_acquire (never past the limit: a busy mount
-// simply speculates less), at most `files` ahead and `files` behind per directory, and at most
-// kMaxDirectories directories at once. Everything runs on the FetchPool at background priority,
-// so a reader's own GETs go first.
+// simply speculates less). A directory holds at most `files` entries ahead of the highest name
+// read and kMaxBehind times that behind it (fetched, not yet opened by a slower reader), and at
+// most kMaxDirectories directories are followed at once. Everything runs on the FetchPool at
+// background priority, so a reader's own GETs go first.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -108,6 +109,7 @@ class ScanAhead {
     Clock::time_point touched;
   };
   static constexpr size_t kMaxDirectories = 4;
+  static constexpr size_t kMaxBehind = 3;
 
   Directory& directory_locked(const std::string& prefix);
   void fill_locked(Directory& d);
