@@ -2,7 +2,8 @@
 # Read path against moto: objects uploaded with the aws CLI read back byte for byte through the
 # mount (0 and 1 byte, a multi-part-sized file, nested directories, keys with special
 # characters), marker and implicit directories, eight concurrent readers of one file, a warm
-# re-read, and `ls -lR`/`find` agreeing with `aws s3 ls --recursive`.
+# re-read, `ls -lR`/`find` agreeing with `aws s3 ls --recursive`, and a dataset scan by two
+# readers taking turns, fetched ahead (the unmount report counts what speculation answered).
 source "$SKYTRAIN_SRC/tests/lib/harness.sh"
 harness_init
 start_s3 moto
@@ -26,7 +27,7 @@ awsl s3 cp --recursive --quiet "$S" s3://rdb/
 awsl s3api put-object --bucket rdb --key "marker-only/" >/dev/null
 awsl s3api put-object --bucket rdb --key "nested/" >/dev/null
 
-mount_bucket rdb "$M" --stat-ttl 5
+mount_bucket rdb "$M" --stat-ttl 5 --log-file "$T/mount.log"
 check "mounted" mountpoint -q "$M"
 
 # Every file, byte for byte.
@@ -83,6 +84,23 @@ awsl s3 cp --quiet "$S/one" s3://rdb/one
 sleep 6
 check "changed object re-read after the stat TTL" cmp "$S/one" "$M/one"
 
+# A dataset scan: two readers take turns over the shards in name order, byte for byte.
+mkdir -p "$T/shards"
+for i in $(seq -w 0 39); do head -c $((150000 + 1000 * 10#$i)) /dev/urandom > "$T/shards/part-$i.jsonl"; done
+awsl s3 cp --recursive --quiet "$T/shards" s3://rdb/shards/
+scan_reader() {
+  local i
+  for ((i = $1; i < 40; i += 2)); do cmp "$T/shards/part-$(printf %02d $i).jsonl" "$M/shards/part-$(printf %02d $i).jsonl" || return 1; done
+}
+scan_reader 0 & a=$!
+check "scan: reader of the odd shards" scan_reader 1
+check "scan: reader of the even shards" wait $a
+
 unmount "$M"
 check "unmounted" test ! "$(in_mount_table "$M" && echo yes)"
+for _ in $(seq 1 100); do grep -q '^\[info\] unmounted' "$T/mount.log" && break; sleep 0.1; done
+report=$(grep 'scan-ahead:' "$T/mount.log" || true)
+echo "$report"
+opens=$(sed -n 's/.* \([0-9]*\) opens answered.*/\1/p' <<<"$report")
+check "scan: most shards were opened from what was fetched ahead ($opens of 40)" test "${opens:-0}" -ge 30
 echo "fs_read_basic: OK"
