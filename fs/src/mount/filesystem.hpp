@@ -18,7 +18,10 @@
 // lookups without the store: DirectoryContents (a name missing from a directory the mount made,
 // whose every name it knows; a subdirectory a listing showed, whose node is then known without
 // its marker's attributes, which the kernel is told not to cache) and PendingDeletes (a key
-// unlinked whose DELETE is still in flight).
+// unlinked whose DELETE is still in flight). A third, ScanAhead (prefetch/scan_ahead.hpp),
+// answers the lookup of a file that a directory scan fetched ahead, from the HEAD it sent, and
+// hands the file's body to the open; every change through the mount in a directory drops what it
+// fetched there (entry_changed, open for writing, setattr).
 //
 // READDIR pages through the store (DirectoryReader) unless DirectoryContents kept a whole
 // listing of the directory from an earlier READDIR within --stat-ttl, or a seed of it from a

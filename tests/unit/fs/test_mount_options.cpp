@@ -31,6 +31,9 @@ TEST_CASE("mount options: flags, source and defaults") {
   CHECK(o.fs.readahead.part_size == 20ull << 20);
   CHECK(o.fs.list_flat_max_keys == 5000);
   CHECK(parse({"-o", "list_flat_max_keys=0", "b", "/m"}).fs.list_flat_max_keys == 0);
+  CHECK(o.fs.readahead.scan_ahead_files == 4);
+  CHECK(parse({"--scan-ahead", "0", "b", "/m"}).fs.readahead.scan_ahead_files == 0);
+  CHECK(parse({"-o", "scan_ahead=16", "b", "/m"}).fs.readahead.scan_ahead_files == 16);
   CHECK(has(o.fuse_options, "fsname=skytrain:bkt"));
   CHECK(has(o.fuse_options, "max_read=1048576"));
   CHECK_FALSE(o.fs.read_only);
@@ -73,6 +76,7 @@ TEST_CASE("mount options: bad input names the option") {
   fails_with({"--memory-limit", "12Q", "b", "/m"}, "--memory-limit");
   fails_with({"--file-mode", "999", "b", "/m"}, "--file-mode");
   fails_with({"--stat-ttl", "-1", "b", "/m"}, "--stat-ttl");
+  fails_with({"--scan-ahead", "65", "b", "/m"}, "--scan-ahead");
   fails_with({"bad/bucket", "/m"}, "bucket");
   fails_with({"b"}, "mountpoint");
 }
