@@ -75,7 +75,7 @@ void Filesystem::refresh_siblings(const InodePtr& node) {
         try {
           if (sib->is_dir()) {
             // As refresh_directory_attributes: an implicit directory keeps the time it was first seen.
-            std::optional<ObjectInfo> marker = head_marker(key);
+            std::optional<ObjectInfo> marker = store_.head_if_exists(key);
             sib->set_attributes_if(version,
                                    marker ? directory_attributes(*marker, cfg_) : directory_attributes(first_seen_ns, cfg_),
                                    attr_expiry());

@@ -132,14 +132,8 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
       return link_file(parent, name, *info);
   }
   // HEAD (a file?) on the pool while this thread LISTs (a directory?).
-  auto head = std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>([this, key]() -> std::optional<ObjectInfo> {
-    try {
-      return store_.head(key);
-    } catch (const StoreError& e) {
-      if (e.errno_value == ENOENT) return std::nullopt;
-      throw;
-    }
-  });
+  auto head =
+      std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>([this, key] { return store_.head_if_exists(key); });
   pool_.submit(head, FetchPool::Priority::urgent);
   ListPage page = store_.list(key + "/", "/", std::nullopt, 1);
   head->run_or_wait();
@@ -149,7 +143,7 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
     if (!page.objects.empty() && page.objects.front().key == key + "/") {
       // The marker may carry chmod/chown/utimens (a listing does not show metadata).
       a = directory_attributes(page.objects.front().mtime_ns, cfg_);
-      if (auto marker = head_marker(key + "/")) a = directory_attributes(*marker, cfg_);
+      if (auto marker = store_.head_if_exists(key + "/")) a = directory_attributes(*marker, cfg_);
     }
     InodePtr node = inodes_.link(parent, name, InodeKind::directory);
     node->set_attributes(a, attr_expiry());
@@ -190,19 +184,10 @@ Attributes Filesystem::refresh_file_attributes(const InodePtr& node) {
   }
 }
 
-std::optional<ObjectInfo> Filesystem::head_marker(const std::string& key) {
-  try {
-    return store_.head(key);
-  } catch (const StoreError& e) {
-    if (e.errno_value == ENOENT) return std::nullopt;
-    throw;
-  }
-}
-
 Attributes Filesystem::refresh_directory_attributes(const InodePtr& node) {
   // An implicit directory (no marker) keeps the mtime it was first seen with.
   Attributes a = directory_attributes(node->attributes().mtime_ns, cfg_);
-  if (auto marker = head_marker(inodes_.key_of(*node))) a = directory_attributes(*marker, cfg_);
+  if (auto marker = store_.head_if_exists(inodes_.key_of(*node))) a = directory_attributes(*marker, cfg_);
   node->set_attributes(a, attr_expiry());
   return node->attributes();  // with the times of entry changes made through the mount
 }
@@ -436,7 +421,7 @@ OpenReply Filesystem::open(InodeNumber ino, int flags) {
   const std::string key = inodes_.key_of(*node);
   std::shared_ptr<ReadPart> whole = scan_.take_body(key, a.etag);
   r.fh = handles_.add(std::make_shared<ReadHandle>(node, store_, pool_, budget_, cfg_.readahead, key, a.etag,
-                                                   a.size, &scan_, std::move(whole)));
+                                                   a.size, scan_.enabled() ? &scan_ : nullptr, std::move(whole)));
   return r;
 }
 

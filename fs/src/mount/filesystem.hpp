@@ -209,7 +209,6 @@ class Filesystem {
   std::shared_ptr<PoolJob> refresh_job(InodeNumber ino);
   Attributes refresh_file_attributes(const InodePtr& node);
   Attributes refresh_directory_attributes(const InodePtr& node);
-  std::optional<ObjectInfo> head_marker(const std::string& key);  // nullopt: no such object
   // `kept_until`: the entry comes from a listing kept until then (cached no longer than that).
   EntryReply link_listed(InodeNumber parent, const ListedEntry& e, std::optional<Clock::time_point> kept_until);
 

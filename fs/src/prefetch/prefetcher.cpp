@@ -257,6 +257,7 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
       // The stream's position moves with reads near it, not with a probe far past it.
       if (offset <= std::max(furthest_, last_end_) + cfg_.keep_behind) furthest_ = std::max(furthest_, end);
       last_end_ = end;
+      if (from_start_ && furthest_ >= size_) read_whole_.store(true, std::memory_order_relaxed);
     }
     drop_behind_locked();
     stats_.window = window_;
@@ -265,11 +266,6 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
   wait_for_parts(need, end);
   if (tracing()) log::debug("prefetch: read {:.1f} ms, offset {} length {}, waited {:.2f} ms", w0, offset, length, trace_ms() - w0);
   return slices_of(need, offset, end);
-}
-
-bool Prefetcher::read_whole() const {
-  std::lock_guard lk(mu_);
-  return from_start_ && size_ > 0 && furthest_ >= size_;
 }
 
 Prefetcher::Stats Prefetcher::stats() const {

@@ -55,6 +55,7 @@
 // Consistency: GETs carry If-Match with the ETag seen at open, so a reader never splices bytes
 // of two versions of an object; a change under a reader fails its read with EIO.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -84,8 +85,8 @@ class Prefetcher {
   ReadResult read(uint64_t offset, uint64_t length);
 
   // True once the reader has read the file to its end in one stream begun at offset 0 (no seek,
-  // no side read): what ScanAhead counts as a file read whole.
-  bool read_whole() const;
+  // no side read): what ScanAhead counts as a file read whole. Lock-free: asked after every read.
+  bool read_whole() const { return read_whole_.load(std::memory_order_relaxed); }
 
   // Introspection for tests.
   struct Stats {
@@ -142,6 +143,7 @@ class Prefetcher {
   uint64_t window_ = 0;        // 0 = no read-ahead (random access)
   bool have_stream_ = false;
   bool from_start_ = false;    // the one stream so far began at offset 0
+  std::atomic<bool> read_whole_{false};  // see read_whole()
   Stats stats_;
 };
 

@@ -93,14 +93,7 @@ void ScanAhead::fill_locked(Directory& d) {
     Ahead a;
     a.listed = o;
     a.issued = Clock::now();
-    a.head = std::make_shared<HeadJob>([this, key = o.key]() -> std::optional<ObjectInfo> {
-      try {
-        return store_.head(key);
-      } catch (const StoreError& e) {
-        if (e.errno_value == ENOENT) return std::nullopt;
-        throw;
-      }
-    });
+    a.head = std::make_shared<HeadJob>([this, key = o.key] { return store_.head_if_exists(key); });
     pool_.submit(a.head, FetchPool::Priority::background);
     ++stats_.heads;
     if (o.size > 0 && o.size <= cfg_.whole_file_max && budget_.try_acquire(o.size)) {
@@ -123,8 +116,8 @@ void ScanAhead::list_more_locked(Directory& d) {
         try {
           page = store_.list(prefix, "/", std::nullopt, batch, start_after);
         } catch (const std::exception& e) {
+          // An empty page without a continuation: this directory's listing ends here.
           log::debug("scan-ahead: LIST {} after {} failed: {}", prefix, start_after, e.what());
-          page.next_continuation_token.reset();  // stops this directory's listing
         }
         listed(prefix, generation, page, start_after);
         return 0;

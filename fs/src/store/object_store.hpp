@@ -7,6 +7,7 @@
 // resets, timeouts) are retried inside the implementation; what escapes is persistent and is
 // thrown as StoreError carrying the errno the mount should report.
 #pragma once
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -68,6 +69,15 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
 
   virtual ObjectInfo head(const std::string& key) = 0;  // throws StoreError(ENOENT) if missing
+  // head(), with a missing object as nullopt rather than an error.
+  std::optional<ObjectInfo> head_if_exists(const std::string& key) {
+    try {
+      return head(key);
+    } catch (const StoreError& e) {
+      if (e.errno_value == ENOENT) return std::nullopt;
+      throw;
+    }
+  }
   // Reads up to `length` bytes at `offset` into `out` (resized to what arrived). If `if_match`
   // is set and the object's ETag differs, throws StoreError (ESTALE).
   virtual void get(const std::string& key, uint64_t offset, uint64_t length, std::string& out,
