@@ -76,6 +76,8 @@ check "stat missing -> ENOENT" test "$(errno_of "os.stat('$M/nodir/missing')")" 
 
 # --- mkdir / rmdir ---
 mkdir "$M/d"
+# mkdir returns before its marker's PUT, like close before its upload; fsync of the parent waits
+python3 -c "import os; fd=os.open('$M', os.O_RDONLY); os.fsync(fd); os.close(fd)"
 check "mkdir marker object" awsl s3api head-object --bucket wbkt --key d/ >/dev/null
 echo x > "$M/d/f"
 check "rmdir non-empty -> ENOTEMPTY" test "$(errno_of "os.rmdir('$M/d')")" = ENOTEMPTY
@@ -168,10 +170,12 @@ printf 'x' | awsl s3 cp --quiet - s3://wbkt/implicit/x
 check "implicit dir (no marker) gets --dir-mode" test "$(stat -c '%a %u %g' "$M/implicit")" = "750 4321 4322"
 unmount "$M"
 
-# --- --wait-on-close: the object is in the bucket when close returns ---
+# --- --wait-on-close: the object is in the bucket when close (or mkdir) returns ---
 mount_bucket wbkt "$M" --wait-on-close
 head -c 200000 /dev/urandom > "$R/woc"
 cp "$R/woc" "$M/woc"
 check "--wait-on-close stored at close" same_as_s3 "$R/woc" woc
+mkdir "$M/wocdir"
+check "--wait-on-close: mkdir's marker stored when it returns" awsl s3api head-object --bucket wbkt --key wocdir/ >/dev/null
 unmount "$M"
 echo "fs_write_posix: all checks passed"

@@ -69,6 +69,7 @@ void Filesystem::refresh_siblings(const InodePtr& node) {
       } catch (const FsError&) {
         continue;  // forgotten meanwhile
       }
+      if (markers_.pending(key)) continue;  // its own getattr waits for the marker
       const uint64_t version = sib->attr_version();
       const int64_t first_seen_ns = sib->attributes().mtime_ns;
       auto job = std::make_shared<RefreshJob>([this, sib, key, version, first_seen_ns] {

@@ -35,6 +35,7 @@ Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg, WriteConfig wri
     : store_(store), cfg_(std::move(cfg)), mount_time_ns_(wall_clock_ns()),
       inodes_(directory_attributes(mount_time_ns_, cfg_)), negative_(cfg_.negative_ttl),
       contents_(cfg_.stat_ttl), budget_(cfg_.memory_limit), deletes_(store_, std::max(cfg_.max_parallel / 2, 1)),
+      markers_(store_, std::max(cfg_.max_parallel / 4, 1)),
       write_path_(store_, inodes_, contents_, budget_, cfg_, write),
       scan_(store_, pool_, budget_,
             ScanAheadConfig{cfg_.readahead.scan_ahead_files, cfg_.readahead.whole_file_max, cfg_.stat_ttl}),
@@ -62,6 +63,7 @@ void Filesystem::shutdown() {
   } catch (const std::exception& e) {
     log::error("shutdown: {}", e.what());
   }
+  markers_.drain();
   deletes_.drain();
 }
 
@@ -122,6 +124,8 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
   // A directory removed by rmdir whose DELETEs (the marker's, its files') are still in flight
   // would be listed: wait for them, so the name is found only if it exists without them.
   if (deletes_.pending(key + "/")) deletes_.wait_under(key + "/");
+  // A directory made by mkdir whose marker is still on its way: found once it is stored.
+  markers_.wait(key + "/");
   // Unlinked, DELETE still in flight: absent whatever the HEAD sees (checked before it too, as
   // the DELETE may finish between the HEAD's answer and the check after it).
   const bool delete_pending = deletes_.pending(key);
@@ -131,19 +135,26 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
     if (std::optional<ObjectInfo> info = scan_.lookup(key); info && !deletes_.pending(key))
       return link_file(parent, name, *info);
   }
-  // HEAD (a file?) on the pool while this thread LISTs (a directory?).
+  // One round trip for any of the three answers: HEAD (a file?) and HEAD of "name/" (a directory
+  // marker, whose metadata holds chmod/chown/utimens, which a listing does not show) on the pool,
+  // while this thread LISTs (a directory, marked or not?). The marker's HEAD is wasted on a file,
+  // but waiting for the LIST before sending it costs every directory lookup a second round trip
+  // (a path walk pays it per level: `ls -lR dir` at 20 ms per request went 6 round trips to 4).
   auto head =
       std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>([this, key] { return store_.head_if_exists(key); });
+  auto marker_head = std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>(
+      [this, key] { return store_.head_if_exists(key + "/"); });
   pool_.submit(head, FetchPool::Priority::urgent);
+  pool_.submit(marker_head, FetchPool::Priority::urgent);
   ListPage page = store_.list(key + "/", "/", std::nullopt, 1);
   head->run_or_wait();
+  marker_head->run_or_wait();
 
   if (!page.objects.empty() || !page.common_prefixes.empty()) {
     Attributes a = directory_attributes(mount_time_ns_, cfg_);
     if (!page.objects.empty() && page.objects.front().key == key + "/") {
-      // The marker may carry chmod/chown/utimens (a listing does not show metadata).
       a = directory_attributes(page.objects.front().mtime_ns, cfg_);
-      if (auto marker = store_.head_if_exists(key + "/")) a = directory_attributes(*marker, cfg_);
+      if (const std::optional<ObjectInfo>& marker = marker_head->result()) a = directory_attributes(*marker, cfg_);
     }
     InodePtr node = inodes_.link(parent, name, InodeKind::directory);
     node->set_attributes(a, attr_expiry());
@@ -187,7 +198,9 @@ Attributes Filesystem::refresh_file_attributes(const InodePtr& node) {
 Attributes Filesystem::refresh_directory_attributes(const InodePtr& node) {
   // An implicit directory (no marker) keeps the mtime it was first seen with.
   Attributes a = directory_attributes(node->attributes().mtime_ns, cfg_);
-  if (auto marker = store_.head_if_exists(inodes_.key_of(*node))) a = directory_attributes(*marker, cfg_);
+  const std::string key = inodes_.key_of(*node);
+  markers_.wait(key);  // made by mkdir, marker not stored yet: its HEAD would miss the metadata
+  if (auto marker = store_.head_if_exists(key)) a = directory_attributes(*marker, cfg_);
   node->set_attributes(a, attr_expiry());
   return node->attributes();  // with the times of entry changes made through the mount
 }
@@ -220,6 +233,8 @@ uint64_t Filesystem::opendir(InodeNumber ino) {
     h->reader = std::make_unique<DirectoryReader>(store_, prefix, cfg_.list_page_size, *kept);
     h->kept_until = kept_until;
   } else {
+    // Subdirectories made here by mkdir are listed once their markers are stored.
+    markers_.wait_under(prefix);
     // An unlink or upload of ours in flight here may be listed in its state before or after:
     // such a listing is used by this handle only (and neither seeds nor is seeded).
     h->may_keep = !deletes_.pending_under(prefix) && !has_local_child(ino);

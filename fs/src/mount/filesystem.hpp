@@ -11,9 +11,9 @@
 // (unlink, mkdir, rmdir, rename, symlink, readlink, fsyncdir). The write path's state (files open
 // for writing, the upload engine) is the WritePath member (write_path.hpp).
 //
-// Lookup of NAME in directory D (prefix P) asks the store two questions at once: HEAD P+NAME (a
-// file) and LIST P+NAME/ with max-keys 1 (a directory, implicit or marker). The directory answer
-// wins when both exist. Misses go into the negative cache. Hits become inodes whose attributes
+// Lookup of NAME in directory D (prefix P) asks the store three questions at once: HEAD P+NAME (a
+// file), LIST P+NAME/ with max-keys 1 (a directory, implicit or marker) and HEAD P+NAME/ (the
+// marker's metadata: mode, owner, times). The directory answer wins when both exist. Misses go into the negative cache. Hits become inodes whose attributes
 // are cached for --stat-ttl, and the kernel is told the same TTLs. Two services answer some
 // lookups without the store: DirectoryContents (a name missing from a directory the mount made,
 // whose every name it knows; a subdirectory a listing showed, whose node is then known without
@@ -35,8 +35,8 @@
 // fetch pool, the HEADs of the next siblings that need one (attribute_refresh.cpp): `ls -l`
 // stats every entry in turn, and would otherwise wait a round trip for each.
 //
-// shutdown() drains the write path (every pending upload) and the pending DELETEs; it must run
-// before the session ends.
+// shutdown() drains the write path (every pending upload), mkdir's pending marker PUTs
+// (PendingMarkers) and the pending DELETEs; it must run before the session ends.
 #pragma once
 #include <sys/statvfs.h>
 
@@ -59,6 +59,7 @@
 #include "skytrain/fs/mount/mount_config.hpp"
 #include "mount/negative_cache.hpp"
 #include "mount/pending_deletes.hpp"
+#include "mount/pending_markers.hpp"
 #include "mount/write_path.hpp"
 #include "prefetch/fetch_pool.hpp"
 #include "prefetch/scan_ahead.hpp"
@@ -243,6 +244,7 @@ class Filesystem {
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
   PendingDeletes deletes_;  // drained by shutdown()
+  PendingMarkers markers_;  // drained by shutdown(), before deletes_
   WritePath write_path_;    // drained by shutdown(), before deletes_
   EntryInvalidator invalidate_entry_;
   std::mutex refresh_mu_;

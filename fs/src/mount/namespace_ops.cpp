@@ -15,6 +15,8 @@
 //    marker; mkdir waits for a pending DELETE of its marker; rmdir (unless DirectoryContents
 //    knows the directory empty) and directory rename wait for pending DELETEs under their prefix
 //    before they list it;
+//  - mkdir queues its marker's PUT and returns (pending_markers.hpp: what waits for it), unless
+//    --wait-on-close asks every write to be stored before the call returns;
 //  - every name change is also told to DirectoryContents, so a directory the mount made or listed
 //    answers lookups of new names without a request;
 //  - a symlink is an object whose body is the target (what s3fs writes) and whose metadata has
@@ -156,7 +158,11 @@ EntryReply Filesystem::mkdir(InodeNumber parent, const std::string& name, mode_t
   o.metadata = WritePath::metadata_for(a, false);
   const std::string prefix = inodes_.child_key(parent, name, true);
   deletes_.wait(prefix);  // an earlier rmdir's DELETE must not remove the new marker
-  store_.put(prefix, "", o);
+  if (write_path_.config().wait_on_close) {
+    store_.put(prefix, "", o);
+  } else {
+    markers_.put(prefix, std::move(o));  // in the background (pending_markers.hpp)
+  }
   InodePtr node = inodes_.link(parent, name, InodeKind::directory, 1);
   node->set_attributes(a, attr_expiry());
   negative_.erase(parent, name);
@@ -173,6 +179,7 @@ void Filesystem::rmdir(InodeNumber parent, const std::string& name) {
   if (!node) throw FsError(ENOENT);
   if (!node->is_dir()) throw FsError(ENOTDIR);
   const std::string prefix = inodes_.child_key(parent, name, true);
+  markers_.wait_under(prefix);  // its DELETE (and any LIST) comes after its mkdir's PUT
   if (directory_has_entries(node, prefix)) throw FsError(ENOTEMPTY);
   deletes_.remove(prefix);  // the marker, in the background like unlink's DELETEs
   inodes_.unlink(parent, name);
@@ -198,6 +205,9 @@ void Filesystem::rename(InodeNumber parent, const std::string& name, InodeNumber
     const std::string src_prefix = inodes_.child_key(parent, name, true);
     const std::string dst_prefix = inodes_.child_key(new_parent, new_name, true);
     if (dst_prefix.starts_with(src_prefix)) throw FsError(EINVAL);  // into itself
+    // Markers made by mkdir, here or below, are stored before they are listed, copied or removed.
+    markers_.wait_under(src_prefix);
+    markers_.wait_under(dst_prefix);
     if (dst) {
       if (!dst->is_dir()) throw FsError(ENOTDIR);
       if (directory_has_entries(dst, dst_prefix)) throw FsError(ENOTEMPTY);
@@ -256,7 +266,13 @@ EntryReply Filesystem::put_new_entry(InodeNumber parent, const std::string& name
   return entry_for(node);
 }
 
-void Filesystem::fsyncdir(InodeNumber ino) { deletes_.wait_under(inodes_.key_of(ino)); }
+void Filesystem::fsyncdir(InodeNumber ino) {
+  const std::string prefix = inodes_.key_of(ino);
+  deletes_.wait_under(prefix);
+  markers_.wait_under(prefix);
+  if (std::set<std::string> failed = markers_.take_failed_under(prefix); !failed.empty())
+    throw FsError(EIO, "mkdir " + *failed.begin() + ": the directory marker could not be stored (see the log)");
+}
 
 std::string Filesystem::readlink(InodeNumber ino) {
   InodePtr node = inodes_.get(ino);

@@ -18,16 +18,14 @@
 // A DELETE that fails after the client's retries is logged as an error (the name reappears: the
 // object is still stored, nothing is lost; a directory whose marker stays reappears too). A key already gone counts as deleted.
 #pragma once
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <map>
-#include <vector>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 
+#include "mount/pending_keys.hpp"
 #include "store/object_store.hpp"
 #include "upload/worker_pool.hpp"
 
@@ -39,27 +37,22 @@ class PendingDeletes {
   ~PendingDeletes();  // drains
 
   void remove(const std::string& key);  // queues DELETE key; returns at once
-  bool pending(const std::string& key) const;
-  bool pending_under(const std::string& prefix) const;  // any key starting with `prefix`
-  // Pending keys of the entries directly in directory `prefix` (files, and "name/" markers).
-  std::set<std::string> pending_children(const std::string& prefix) const;
-  void wait(const std::string& key);              // until no DELETE of `key` is queued or running
-  void wait_under(const std::string& prefix);     // ... of any key starting with `prefix`
-  void drain();                                   // ... of any key
-  uint64_t failures() const;                      // DELETEs that failed (logged), for tests
-  size_t waiters() const;                         // threads in wait*/drain, for tests
+  bool pending(const std::string& key) const { return keys_.pending(key); }
+  bool pending_under(const std::string& prefix) const { return keys_.pending_under(prefix); }
+  std::set<std::string> pending_children(const std::string& prefix) const { return keys_.pending_children(prefix); }
+  void wait(const std::string& key) { keys_.wait(key); }  // until no DELETE of `key` is queued or running
+  void wait_under(const std::string& prefix) { keys_.wait_under(prefix); }
+  void drain() { keys_.drain(); }
+  uint64_t failures() const;                         // DELETEs that failed (logged), for tests
+  size_t waiters() const { return keys_.waiters(); }  // threads in wait*/drain, for tests
 
  private:
   void run();  // takes up to 1,000 queued keys and deletes them
-  template <class Pred>
-  void wait_until(Pred done);  // with mu_ free; counts the caller in waiters_
   ObjectStore& store_;
-  mutable std::mutex mu_;
-  std::condition_variable done_;
-  std::map<std::string, int> pending_;  // key -> DELETEs queued or running (sorted: prefix waits)
-  std::deque<std::string> queue_;       // keys not yet sent
+  PendingKeys keys_;
+  mutable std::mutex mu_;           // guards queue_ and failures_
+  std::deque<std::string> queue_;  // keys not yet sent
   uint64_t failures_ = 0;
-  size_t waiters_ = 0;
   std::unique_ptr<WorkerPool> pool_;  // last: its threads finish before the members above go
 };
 

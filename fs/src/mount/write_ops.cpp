@@ -153,7 +153,9 @@ Attributes Filesystem::setattr(InodeNumber ino, const struct stat& attr, int to_
       node->set_attributes(a, Clock::time_point::max());
       return node->attributes();
     }
-    store_.put(inodes_.key_of(ino), "", o);
+    const std::string key = inodes_.key_of(ino);
+    markers_.wait(key);  // mkdir's PUT, queued before, must not land on top of this one
+    store_.put(key, "", o);
     node->set_attributes(a, attr_expiry());
     return node->attributes();
   }

@@ -11,8 +11,15 @@ struct FilesystemTestAccess {
   static InodeTable& inodes(Filesystem& fs) { return fs.inodes_; }
   static DirectoryContents& directory_contents(Filesystem& fs) { return fs.contents_; }
   static PendingDeletes& pending_deletes(Filesystem& fs) { return fs.deletes_; }
+  static PendingMarkers& pending_markers(Filesystem& fs) { return fs.markers_; }
   static HandleTable& handles(Filesystem& fs) { return fs.handles_; }
   static WritePath& write_path(Filesystem& fs) { return fs.write_path_; }
+  // Until every background request is done: uploads, mkdir's marker PUTs, unlink's DELETEs.
+  static void drain(Filesystem& fs) {
+    fs.write_path_.engine().drain();
+    fs.markers_.drain();
+    fs.deletes_.drain();
+  }
 };
 
 // A Filesystem that asks the store at every lookup (no attribute or negative caching), with a

@@ -34,10 +34,7 @@ struct Rig {
   Filesystem fs;
   Caller me{1234, 5678, getpid()};
   explicit Rig(MemoryStore& s) : store(s), fs(s, config()) {}
-  void drain() {
-    FilesystemTestAccess::write_path(fs).engine().drain();
-    FilesystemTestAccess::pending_deletes(fs).drain();
-  }
+  void drain() { FilesystemTestAccess::drain(fs); }
   InodeNumber create(InodeNumber parent, const std::string& name, const Caller& who, const std::string& data = "") {
     OpenReply o;
     EntryReply e = fs.create(parent, name, 0644, O_WRONLY | O_CREAT, who, o);

@@ -22,10 +22,7 @@ struct MountRig {
   Filesystem fs;
   Caller me{1234, 5678, getpid()};
   MountRig() : fs(store, uncached_test_config(), WriteConfig{.part_size = 64 << 10}) {}
-  void drain() {
-    FilesystemTestAccess::write_path(fs).engine().drain();
-    FilesystemTestAccess::pending_deletes(fs).drain();
-  }
+  void drain() { FilesystemTestAccess::drain(fs); }
 
   // create + write + close, like `printf data > name`.
   InodeNumber write_file(InodeNumber parent, const std::string& name, const std::string& data) {
@@ -126,6 +123,7 @@ TEST_CASE("mount write: unlink of a file still being written stores nothing") {
 TEST_CASE("mount write: mkdir makes a marker; rmdir refuses a non-empty directory") {
   MountRig r;
   EntryReply d = r.fs.mkdir(kRootInode, "d", 0750, r.me);
+  r.fs.fsyncdir(kRootInode);  // mkdir's PUT runs in the background; fsync of the parent waits for it
   CHECK(r.store.contains("d/"));
   CHECK_THROWS_AS(r.fs.mkdir(kRootInode, "d", 0750, r.me), FsError);
   r.write_file(d.ino, "f", "x");
