@@ -62,7 +62,9 @@ start)
         mkdir -p "$data"
       fi
       echo "$data" >"$state/data-dir"
-      setsid "$vgw" --access skytrain --secret skytrain-secret --region us-east-1 --quiet \
+      # --keep-alive: versitygw answers every request with "Connection: close" unless told
+      # otherwise, so each request would cost every client a new TCP connection; S3 keeps them.
+      setsid "$vgw" --access skytrain --secret skytrain-secret --region us-east-1 --quiet --keep-alive \
         --port "127.0.0.1:$port" posix "$data" >"$log" 2>&1 </dev/null &
       ;;
     *) echo "s3-server.sh: unknown server kind '$kind' (moto|s3rver|s3rver3|versitygw)" >&2; exit 2 ;;
