@@ -4,6 +4,7 @@
   crash_workload.py run MOUNT_DIR JOURNAL_DIR --seed S [--writers N] [--seconds T] [--ready FILE]
   crash_workload.py check MOUNT_DIR JOURNAL_DIR [--crashed]
   crash_workload.py durable MOUNT_DIR JOURNAL_DIR   (the names `check` requires present)
+  crash_workload.py renamed MOUNT_DIR JOURNAL_DIR   (last names of renamed files, not fsynced since)
 
 `run` starts N writer processes that create, append to, fsync and rename their own files in
 MOUNT_DIR until an operation fails (the test kills the driver under them) or T seconds pass.
@@ -20,8 +21,10 @@ nothing there is lost), line by line and in order:
     present, with the fsynced content or a state a later close or fsync was called on;
   - any other file is absent or equal to a state a close or fsync was called on: never torn,
     never a mix, never content that was only ever written but not closed;
-  - a rename that returned moved the file: the old name is gone, the new one holds the content
-    (rename stores unsaved data first and is copy + delete on the server, done on return);
+  - a rename that returned made the content durable under the old name or the new one (or
+    any later name it was renamed to): rename stores unsaved data first, then copies in the
+    background and deletes the old name only once the copy is stored, so until a directory
+    fsync the old name may still hold the content it had, and the new one may be missing;
   - no name appears that no writer made.
 Exit status 1 on a violation, with every violation listed.
 """
@@ -140,6 +143,7 @@ def replay(journal_dir):
     """Replays the writers' journals: (names, interrupted renames, operation counts)."""
     names = {}
     pairs = []  # (a, b, durable content) of renames that never returned
+    lineages = []  # names one content went through by returned renames: one of them must exist
     stats = {"S": 0, "F": 0, "r": 0, "writers killed mid-op": 0}
     for jf in sorted(os.listdir(journal_dir)):
         get = lambda n: names.setdefault(n, Name())  # noqa: E731
@@ -163,9 +167,16 @@ def replay(journal_dir):
                 a, b = rest.split()
                 pending = None
                 src, dst = get(a), get(b)
-                dst.must = dst.latest = src.latest
-                dst.allowed = {src.latest}
-                src.must, src.allowed, src.latest = None, set(), None
+                content = src.latest
+                dst.latest, dst.allowed, dst.must = content, {content}, None
+                # The old name keeps the content it had until the background copy is stored
+                # and its DELETE sent.
+                src.must, src.allowed, src.latest = None, {content}, None
+                group = next((g for g in lineages if a in g), None)
+                if group is None:
+                    lineages.append([a, b])
+                else:
+                    group.append(b)
             elif op == "X":
                 if rest != "done":
                     stats["writers killed mid-op"] += 1
@@ -177,19 +188,31 @@ def replay(journal_dir):
             if src.must is not None:
                 pairs.append((a, b, src.must))
             src.must = None
-    return names, pairs, stats
+            group = next((g for g in lineages if a in g), None)
+            if group is not None:
+                group.append(b)  # the content may have got there
+    return names, pairs, lineages, stats
+
+
+def renamed(args):
+    # The last name of each returned rename's lineage whose presence only that lineage requires
+    # (no fsync since): the checker's self-test deletes one of them.
+    names, _, lineages, _ = replay(args.journal)
+    for group in lineages:
+        if names[group[-1]].must is None:
+            print(group[-1])
 
 
 def durable(args):
     # The names the checker requires present: the checker's own self-test deletes one of them.
-    names, _, _ = replay(args.journal)
+    names, _, _, _ = replay(args.journal)
     for n, st in sorted(names.items()):
         if st.must is not None:
             print(n)
 
 
 def check(args):
-    names, pairs, stats = replay(args.journal)
+    names, pairs, lineages, stats = replay(args.journal)
     present, sizes = {}, {}
     for entry in os.listdir(args.mount):
         with open(os.path.join(args.mount, entry), "rb") as f:
@@ -211,6 +234,9 @@ def check(args):
     for a, b, h in pairs:
         if a not in present and b not in present:
             errors.append("rename %s -> %s interrupted: the fsynced file (%s) is under neither name" % (a, b, h))
+    for group in lineages:
+        if not any(n in present for n in group):
+            errors.append("renames %s returned, but the file is under none of these names" % " -> ".join(group))
     durable = sum(1 for st in names.values() if st.must is not None)
     print("  check: %d names, %d present, %d must be present (fsynced or renamed); journal: %d closes/fsyncs "
           "called, %d fsyncs and %d renames returned, %d writers cut off mid-operation"
@@ -224,7 +250,7 @@ def check(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["run", "check", "durable"])
+    ap.add_argument("cmd", choices=["run", "check", "durable", "renamed"])
     ap.add_argument("mount")
     ap.add_argument("journal")
     ap.add_argument("--seed", type=int, default=0)
@@ -233,7 +259,7 @@ def main():
     ap.add_argument("--ready", help="run: create this file once the writers are about to start")
     ap.add_argument("--crashed", action="store_true", help="check: the driver was killed under the writers")
     args = ap.parse_args()
-    {"run": run, "check": check, "durable": durable}[args.cmd](args)
+    {"run": run, "check": check, "durable": durable, "renamed": renamed}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,14 @@ Filesystem::Filesystem(ObjectStore& store, FilesystemConfig cfg, WriteConfig wri
       return std::nullopt;  // gone: every seed goes
     }
   });
+  // A background rename's source is a held DELETE: sent once the copy is stored, dropped if it failed.
+  write_path_.set_move_listener([&deletes = deletes_](const std::string& source, bool stored) {
+    if (stored) {
+      deletes.release(source);
+    } else {
+      deletes.cancel(source);
+    }
+  });
   if (write.abort_stale_uploads && !cfg_.read_only) write_path_.abort_stale_uploads();
 }
 

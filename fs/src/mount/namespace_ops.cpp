@@ -5,7 +5,11 @@
 //    as a prefix of other keys work too); rmdir removes the marker and refuses (ENOTEMPTY) while
 //    any key, or any file not yet stored, is below it;
 //  - rename is copy + delete, server-side (multipart UploadPartCopy above 5 GiB, see
-//    server_side_copy.hpp). A file with unsaved data is stored first. A directory is renamed
+//    server_side_copy.hpp). A file with unsaved data is stored first. A file nobody writes is
+//    renamed in the background (WritePath::move_in_background): rename returns, its copy is
+//    queued like a closed file's upload, and the source is a pending DELETE (held until the copy
+//    is stored, so it is never deleted first); fsync of the new parent waits for the copy, of
+//    the old one for the DELETE; --wait-on-close keeps it synchronous. A directory is renamed
 //    key by key: every object under it is copied, in parallel, and only when all copies
 //    succeeded are the originals deleted, so a failure leaves both trees rather than half of
 //    one. Renaming onto an existing file replaces it (the copy overwrites it); onto an empty
@@ -73,6 +77,20 @@ bool Filesystem::directory_has_entries(const InodePtr& dir, const std::string& p
 
 void Filesystem::rename_file(const InodePtr& src, const std::string& src_key, const std::string& dst_key) {
   WritePath& wp = write_path_;
+  if (!wp.config().wait_on_close) {
+    // In the background: the source is pending like an unlinked key from now, and deleted once
+    // the copy is stored (WritePath::move_in_background).
+    deletes_.hold(src_key);
+    bool moved = false;
+    try {
+      moved = wp.move_in_background(src, src_key, dst_key);
+    } catch (...) {
+      deletes_.cancel(src_key);
+      throw;
+    }
+    if (moved) return;
+    deletes_.cancel(src_key);
+  }
   std::shared_ptr<WritePath::OpenFile> f = wp.find(src->ino());
   uint64_t size;
   if (f) {
@@ -268,6 +286,7 @@ EntryReply Filesystem::put_new_entry(InodeNumber parent, const std::string& name
 
 void Filesystem::fsyncdir(InodeNumber ino) {
   const std::string prefix = inodes_.key_of(ino);
+  write_path_.commit_moves_under(prefix);  // a rename's copy is the new entry; its source's DELETE follows
   deletes_.wait_under(prefix);
   markers_.wait_under(prefix);
   if (std::set<std::string> failed = markers_.take_failed_under(prefix); !failed.empty())

@@ -22,6 +22,29 @@ void PendingDeletes::remove(const std::string& key) {
   pool_->submit([this] { run(); });  // one task per key; most find the queue already taken
 }
 
+void PendingDeletes::hold(const std::string& key) {
+  keys_.add(key);
+  std::lock_guard lk(mu_);
+  held_.insert(key);
+}
+
+void PendingDeletes::release(const std::string& key) {
+  {
+    std::lock_guard lk(mu_);
+    if (!held_.erase(key)) return;
+    queue_.push_back(key);  // already pending in keys_ since hold()
+  }
+  pool_->submit([this] { run(); });
+}
+
+void PendingDeletes::cancel(const std::string& key) {
+  {
+    std::lock_guard lk(mu_);
+    if (!held_.erase(key)) return;
+  }
+  keys_.done({key});
+}
+
 void PendingDeletes::run() {
   std::vector<std::string> batch;
   {

@@ -37,6 +37,13 @@ class PendingDeletes {
   ~PendingDeletes();  // drains
 
   void remove(const std::string& key);  // queues DELETE key; returns at once
+  // A rename in the background (WritePath::move_in_background): its source key is pending from
+  // now, as if unlinked, but its DELETE waits for release(), sent once the copy is stored;
+  // cancel() (the copy failed) drops it unsent, and the name reappears. Both do nothing for a
+  // key not held.
+  void hold(const std::string& key);
+  void release(const std::string& key);
+  void cancel(const std::string& key);
   bool pending(const std::string& key) const { return keys_.pending(key); }
   bool pending_under(const std::string& prefix) const { return keys_.pending_under(prefix); }
   std::set<std::string> pending_children(const std::string& prefix) const { return keys_.pending_children(prefix); }
@@ -50,8 +57,9 @@ class PendingDeletes {
   void run();  // takes up to 1,000 queued keys and deletes them
   ObjectStore& store_;
   PendingKeys keys_;
-  mutable std::mutex mu_;           // guards queue_ and failures_
+  mutable std::mutex mu_;           // guards queue_, held_ and failures_
   std::deque<std::string> queue_;  // keys not yet sent
+  std::set<std::string> held_;     // hold() without release() or cancel() yet
   uint64_t failures_ = 0;
   std::unique_ptr<WorkerPool> pool_;  // last: its threads finish before the members above go
 };

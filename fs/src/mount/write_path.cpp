@@ -79,7 +79,8 @@ std::vector<std::shared_ptr<WritePath::OpenFile>> WritePath::all() {
   return out;
 }
 
-std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& node, bool truncating, bool writer) {
+std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& node, bool truncating, bool writer,
+                                                             const std::string* stored_key) {
   {
     std::lock_guard lk(mu_);
     if (auto it = files_.find(node->ino()); it != files_.end()) {
@@ -88,7 +89,7 @@ std::shared_ptr<WritePath::OpenFile> WritePath::open_existing(const InodePtr& no
       return it->second;
     }
   }
-  const std::string key = inodes_.key_of(*node);
+  const std::string key = stored_key ? *stored_key : inodes_.key_of(*node);
   std::optional<StoredObject> base;
   PutOptions opts;
   Attributes a = node->attributes();
@@ -155,8 +156,67 @@ void WritePath::close(const std::shared_ptr<OpenFile>& f, bool writer) {
   if (commit) engine_.commit_in_background(f->wb, [this, f] { after_commit(f); });
 }
 
+bool WritePath::move_in_background(const InodePtr& node, const std::string& src_key, const std::string& dst_key) {
+  std::shared_ptr<OpenFile> f;
+  {
+    std::lock_guard lk(mu_);
+    if (auto it = files_.find(node->ino()); it != files_.end()) {
+      if (it->second->writers > 0 || it->second->wb->dirty()) return false;
+      f = it->second;
+      ++f->handles;
+    }
+  }
+  // Attributes fresh from the last commit or lookup spare a HEAD: the copy takes whatever the
+  // store holds under src_key, as the synchronous rename does.
+  if (!f) f = open_existing(node, node->attributes_fresh() && !node->attributes().etag.empty(), false, &src_key);
+  bool moved = false;
+  {
+    std::lock_guard lk(f->attr_mu);
+    if (!f->moved_from && f->wb->key() == src_key && f->wb->move_to(dst_key)) {
+      moved = true;
+      f->moved_from = src_key;
+      // The store has nothing under dst_key yet: the inode answers for itself until the copy is in.
+      f->node->set_local(true);
+      f->node->set_attributes(f->node->attributes(), Clock::time_point::max());
+    }
+  }
+  close(f, false);  // queues the copy (it is dirty now, and nobody writes it)
+  return moved;
+}
+
+void WritePath::commit_moves_under(const std::string& prefix) {
+  for (const auto& f : all()) {
+    // Moved and not stored under the new key yet: queued, running, or failed (then this retries
+    // it, and a second failure is the caller's EIO).
+    const std::string key = f->wb->key();
+    const std::optional<StoredObject> st = f->wb->stored();
+    if (st && st->key != key && key.starts_with(prefix)) commit_now(f);
+  }
+}
+
+// Tells the MoveListener what became of a background rename's source: stored once the file's
+// stored object is under another key (or `force_stored`: the file was unlinked, its source goes
+// too), failed while it is still the source.
+void WritePath::tell_moved(const std::shared_ptr<OpenFile>& f, bool force_stored) {
+  std::optional<std::string> source;
+  bool stored = force_stored;
+  {
+    std::lock_guard lk(f->attr_mu);
+    if (!f->moved_from) return;
+    if (!force_stored) {
+      std::optional<StoredObject> st = f->wb->stored();
+      stored = st && st->key != *f->moved_from;
+    }
+    source = std::move(f->moved_from);
+    f->moved_from.reset();
+  }
+  if (!stored) log::error("rename of {}: the copy to {} failed; {} stays in the bucket", *source, f->wb->key(), *source);
+  if (move_listener_) move_listener_(*source, stored);
+}
+
 void WritePath::after_commit(const std::shared_ptr<OpenFile>& f) {
   contents_.drop_listings();  // a kept listing shows the old size and ETag
+  tell_moved(f, false);
   {
     std::lock_guard lk(f->attr_mu);
     std::optional<StoredObject> st = f->wb->stored();
@@ -216,6 +276,7 @@ void WritePath::forget_file(InodeNumber ino) {
     files_.erase(it);
   }
   f->wb->discard();
+  tell_moved(f, true);  // renamed, then unlinked or replaced before its copy: the source goes too
   f->node->set_local(false);
   inodes_.forget(ino, 1);
 }

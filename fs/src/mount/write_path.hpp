@@ -10,6 +10,10 @@
 // and lookups, getattr and readdir answer from it instead of from a store that does not have the
 // data yet.
 //
+// A rename of a file nobody writes works the same way (move_in_background): the file is re-keyed
+// and queued, and its commit is a server-side copy from the old key (WriteBackFile::move_to).
+// The old key is not this table's business: the MoveListener hears when it may be deleted.
+//
 // Close without --wait-on-close queues the file for a background commit and returns at once;
 // the commit's completion updates the inode (size, ETag) and unpins it. A failed background
 // commit is kept and reported (EIO) by the next flush or fsync of that file, and retried at
@@ -36,7 +40,9 @@
 #pragma once
 #include <fcntl.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -62,7 +68,14 @@ class WritePath {
     int writers = 0;             // handles that can write (opened for writing)
     std::mutex attr_mu;          // orders attribute updates of writes and commit completions
     bool explicit_mtime = false; // mtime set by utimens and not overwritten by a write since
+    // A rename in the background (move_in_background): the key the file was moved away from,
+    // until the commit that copies it to its new key is done. Guarded by attr_mu.
+    std::optional<std::string> moved_from;
   };
+  // Told once per background rename, when the source key's fate is known: `stored` true once the
+  // copy is stored under the new key (or the file was unlinked meanwhile), so the source object
+  // may go; false if the copy failed, so it must stay.
+  using MoveListener = std::function<void(const std::string& source_key, bool stored)>;
 
   WritePath(ObjectStore& store, InodeTable& inodes, DirectoryContents& contents, MemoryBudget& budget,
             const FilesystemConfig& fs_cfg, WriteConfig cfg);
@@ -75,8 +88,10 @@ class WritePath {
 
   // A handle opens on `node`: shares its OpenFile or makes one from the stored object (HEAD, or the
   // cached attributes when `truncating`, since the old bytes will not be read). `writer`: the
-  // handle can write (writes_through(flags)); give close() the same.
-  std::shared_ptr<OpenFile> open_existing(const InodePtr& node, bool truncating, bool writer);
+  // handle can write (writes_through(flags)); give close() the same. `stored_key`: the node's
+  // key, when the caller has it (a rename's source need not be in the inode table).
+  std::shared_ptr<OpenFile> open_existing(const InodePtr& node, bool truncating, bool writer,
+                                          const std::string* stored_key = nullptr);
   // A new file made by create(): nothing stored yet.
   std::shared_ptr<OpenFile> open_created(const InodePtr& node, bool writer);
   static bool writes_through(int open_flags) { return (open_flags & O_ACCMODE) != O_RDONLY; }
@@ -90,6 +105,17 @@ class WritePath {
   void close(const std::shared_ptr<OpenFile>& f, bool writer);
   // Stores the file now (fsync, --wait-on-close, rename, setattr); throws on failure.
   StoredObject commit_now(const std::shared_ptr<OpenFile>& f);
+  // rename(2) of a file without waiting for the server-side copy: the file is re-keyed to
+  // `dst_key` and its copy queued like a closed file's upload; the MoveListener hears when the
+  // source may be deleted. Until the copy is stored the inode is local() and pinned, so lookups,
+  // getattr, readdir and reads answer from it (reads take the bytes from the source object).
+  // False, with nothing changed, if the file is open for writing or has unsaved data, or a
+  // commit is queued or running: the caller renames it synchronously.
+  bool move_in_background(const InodePtr& node, const std::string& src_key, const std::string& dst_key);
+  void set_move_listener(MoveListener l) { move_listener_ = std::move(l); }
+  // Stores the background renames whose new key starts with `prefix`, failed ones included
+  // (fsync of a directory); throws if one cannot be stored.
+  void commit_moves_under(const std::string& prefix);
   // After a write or truncate: the inode's size and mtime, and "has unsaved data".
   void note_modified(OpenFile& f);
   // The metadata the next commit of `f` should write, from its inode's attributes.
@@ -108,6 +134,7 @@ class WritePath {
 
  private:
   void after_commit(const std::shared_ptr<OpenFile>& f);
+  void tell_moved(const std::shared_ptr<OpenFile>& f, bool force_stored);
   void release_if_idle_locked(const std::shared_ptr<OpenFile>& f);
 
   ObjectStore& store_;
@@ -118,6 +145,7 @@ class WritePath {
   UploadEngine engine_;
   std::mutex mu_;
   std::unordered_map<InodeNumber, std::shared_ptr<OpenFile>> files_;
+  MoveListener move_listener_;
 };
 
 // The handle of a file opened for writing, or of any open of a file with unsaved data.

@@ -15,6 +15,7 @@
 
 #include "skytrain/common/log.hpp"
 #include "upload/job_group.hpp"
+#include "upload/server_side_copy.hpp"
 #include "upload/upload_engine.hpp"
 #include "upload/write_back_file.hpp"
 
@@ -62,7 +63,14 @@ StoredObject WriteBackFile::commit_locked(Lock& lk) {
   committing_ = true;
   StoredObject obj;
   try {
-    if (!data_dirty_ && base_ && base_->key == key_ && size_ <= PartLayout::kMaxPartSize) {
+    if (!data_dirty_ && base_ && base_->key != key_) {
+      // Moved by a rename (move_to): a server-side copy, which keeps the stored metadata unless
+      // it was changed since.
+      const std::string from = base_->key, to = key_;
+      const bool same_metadata = stored_opts_ && stored_opts_->metadata == o.metadata;
+      Unlocked u(lk);
+      obj = {to, copy_object(engine_, from, to, size_, same_metadata ? nullptr : &o), size_};
+    } else if (!data_dirty_ && base_ && base_->key == key_ && size_ <= PartLayout::kMaxPartSize) {
       Unlocked u(lk);
       obj = {key_, engine_.store().copy(key_, key_, &o), size_};
     } else if (size_ <= engine_.options().layout.part_size(0) &&

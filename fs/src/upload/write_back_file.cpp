@@ -59,6 +59,7 @@ WriteBackFile::~WriteBackFile() {
 bool WriteBackFile::dirty_locked() const {
   if (discarded_) return false;
   if (data_dirty_) return true;
+  if (base_ && base_->key != key_) return true;  // moved (move_to), not yet copied
   return base_ && stored_opts_ && stored_opts_->metadata != opts_.metadata;
 }
 
@@ -470,6 +471,13 @@ void WriteBackFile::rebase(StoredObject obj) {
   base_ = std::move(obj);
   base_limit_ = size_ = base_->size;
   if (!stored_opts_) stored_opts_ = opts_;
+}
+
+bool WriteBackFile::move_to(std::string key) {
+  Lock lk(mu_);
+  if (committing_ || queued_ || uploads_in_flight_ || creating_upload_ || !base_ || dirty_locked()) return false;
+  key_ = std::move(key);
+  return true;
 }
 
 void WriteBackFile::discard() {

@@ -89,6 +89,11 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   std::optional<StoredObject> stored() const;  // what the last commit (or the base) stored
   // After a rename (done only on a clean file): the object now lives under `obj.key`.
   void rebase(StoredObject obj);
+  // A rename left to the next commit: the file now belongs under `key`, and that commit copies
+  // the base there server-side (or, if the file was written since, stores it there from its
+  // parts and the base), leaving the base's object for the caller to delete. False, and nothing
+  // changed, if the file has unsaved changes or a commit queued or running: store it first.
+  bool move_to(std::string key);
   // The file was unlinked, or its writer died: drop everything not yet committed and abort the
   // multipart upload. discard() makes later commits no-ops; revert() goes back to the base.
   void discard();

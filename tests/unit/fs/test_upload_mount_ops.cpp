@@ -148,6 +148,7 @@ TEST_CASE("mount write: rename a file onto an existing one replaces it") {
   r.write_file(kRootInode, "dst", "destination");
   r.drain();
   r.fs.rename(kRootInode, "src", kRootInode, "dst", 0);
+  r.drain();  // the copy and the DELETE run in the background
   CHECK(r.store.contents("dst") == "source");
   CHECK_FALSE(r.store.contains("src"));
   CHECK(r.read_file(r.lookup(kRootInode, "dst")) == "source");
