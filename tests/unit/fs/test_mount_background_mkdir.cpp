@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <thread>
 
 #include "filesystem_test_access.hpp"
 #include "forwarding_store.hpp"
+#include "request_gate.hpp"
 #include "mount/filesystem.hpp"
 #include "mount/object_attributes.hpp"
 #include "mount_test_stores.hpp"
@@ -25,39 +25,23 @@ using namespace skytrain::fs;
 
 namespace {
 
-// PUTs of "dir/" markers wait while the gate is closed (20 s at most: a deadlock guard, recorded,
-// and checked never to be what opened it); they fail while fail_markers is set.
+// PUTs of "dir/" markers wait at the gate; they fail while fail_markers is set.
 class MarkerGateStore : public test_support::ForwardingStore {
  public:
   MemoryStore inner;
+  test_support::RequestGate gate;
   MarkerGateStore() : ForwardingStore(inner) {}
-  std::atomic<bool> released_by_guard{false}, fail_markers{false};
+  std::atomic<bool> fail_markers{false};
   std::atomic<int> marker_puts{0};
 
-  void close_gate() {
-    std::lock_guard lk(mu_);
-    closed_ = true;
-  }
-  void open_gate() {
-    std::lock_guard lk(mu_);
-    closed_ = false;
-    cv_.notify_all();
-  }
   std::string put(const std::string& key, std::string_view data, const PutOptions& opts) override {
     if (!key.empty() && key.back() == '/') {
-      std::unique_lock lk(mu_);
-      if (!cv_.wait_for(lk, std::chrono::seconds(20), [&] { return !closed_; })) released_by_guard = true;
-      lk.unlock();
+      gate.pass();
       ++marker_puts;
       if (fail_markers) throw StoreError("PUT " + key + ": 403 AccessDenied (injected)", EACCES, 403, "AccessDenied");
     }
     return inner.put(key, data, opts);
   }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool closed_ = false;
 };
 
 struct Rig {
@@ -66,12 +50,10 @@ struct Rig {
   Caller me{1234, 5678, getpid()};
   explicit Rig(bool wait_on_close = false, std::chrono::milliseconds stat_ttl = std::chrono::seconds(600))
       : fs(store, config(stat_ttl), WriteConfig{.wait_on_close = wait_on_close}) {}
-  ~Rig() { store.open_gate(); }
+  ~Rig() { store.gate.open(); }
   static FilesystemConfig config(std::chrono::milliseconds stat_ttl) {
-    FilesystemConfig c;
+    FilesystemConfig c = uncached_test_config();
     c.stat_ttl = stat_ttl;
-    c.negative_ttl = std::chrono::milliseconds(0);
-    c.memory_limit = 16 << 20;
     c.max_parallel = 4;
     return c;
   }
@@ -80,7 +62,7 @@ struct Rig {
   // waits for the marker (or returned without waiting).
   template <class Op>
   void with_marker_pending(InodeNumber parent, const std::string& name, Op op) {
-    store.close_gate();
+    store.gate.close();
     fs.mkdir(parent, name, 0750, me);
     CHECK(markers().pending(name + "/"));
     CHECK_FALSE(store.inner.contains(name + "/"));  // mkdir returned before its PUT
@@ -91,10 +73,10 @@ struct Rig {
     });
     while (markers().waiters() == 0 && !done) std::this_thread::yield();
     CHECK_FALSE(done);  // it waited for the marker
-    store.open_gate();
+    store.gate.open();
     t.join();
     FilesystemTestAccess::drain(fs);
-    CHECK_FALSE(store.released_by_guard);
+    CHECK_FALSE(store.gate.released_by_guard);
   }
 };
 
@@ -106,7 +88,7 @@ mode_t stored_mode(MemoryStore& s, const std::string& key) {
 
 TEST_CASE("background mkdir: the directory is usable at once, and stored by fsync of its parent") {
   Rig r;
-  r.store.close_gate();
+  r.store.gate.close();
   EntryReply d = r.fs.mkdir(kRootInode, "d", 0750, r.me);
   CHECK_FALSE(r.store.inner.contains("d/"));
   // Within the mount it is there: lookup, getattr, and a file made in it.
@@ -122,10 +104,10 @@ TEST_CASE("background mkdir: the directory is usable at once, and stored by fsyn
   });
   while (r.markers().waiters() == 0 && !synced) std::this_thread::yield();
   CHECK_FALSE(synced);
-  r.store.open_gate();
+  r.store.gate.open();
   t.join();
   CHECK(stored_mode(r.store.inner, "d/") == (S_IFDIR | 0750));
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
 }
 
 TEST_CASE("background mkdir: a lookup from the store waits for the marker and sees its mode") {
@@ -150,7 +132,7 @@ TEST_CASE("background mkdir: chmod of the new directory is stored after, not und
   struct stat st {};
   st.st_mode = 0700;
   EntryReply d;
-  r.store.close_gate();
+  r.store.gate.close();
   d = r.fs.mkdir(kRootInode, "d", 0750, r.me);
   std::atomic<bool> done{false};
   std::thread t([&] {
@@ -159,7 +141,7 @@ TEST_CASE("background mkdir: chmod of the new directory is stored after, not und
   });
   while (r.markers().waiters() == 0 && !done) std::this_thread::yield();
   CHECK_FALSE(done);
-  r.store.open_gate();
+  r.store.gate.open();
   t.join();
   FilesystemTestAccess::drain(r.fs);
   CHECK(stored_mode(r.store.inner, "d/") == (S_IFDIR | 0700));

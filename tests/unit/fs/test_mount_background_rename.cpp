@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <thread>
 
 #include "filesystem_test_access.hpp"
 #include "forwarding_store.hpp"
+#include "request_gate.hpp"
 #include "mount/filesystem.hpp"
 #include "mount_test_stores.hpp"
 #include "store/memory_store.hpp"
@@ -26,40 +26,19 @@ using namespace skytrain::fs;
 
 namespace {
 
-// CopyObject waits while the gate is closed (20 s at most: a deadlock guard, recorded, and checked
-// never to be what opened it), and fails while fail_copies is set.
+// CopyObject waits at the gate, and fails while fail_copies is set.
 class CopyGateStore : public test_support::ForwardingStore {
  public:
   MemoryStore inner;
+  test_support::RequestGate gate;
   CopyGateStore() : ForwardingStore(inner) {}
-  std::atomic<bool> released_by_guard{false}, fail_copies{false};
-  std::atomic<int> copies_waiting{0}, copies{0};
+  std::atomic<bool> fail_copies{false};
 
-  void close_gate() {
-    std::lock_guard lk(mu_);
-    closed_ = true;
-  }
-  void open_gate() {
-    std::lock_guard lk(mu_);
-    closed_ = false;
-    cv_.notify_all();
-  }
   std::string copy(const std::string& s, const std::string& d, const PutOptions* r) override {
-    {
-      std::unique_lock lk(mu_);
-      ++copies_waiting;
-      if (!cv_.wait_for(lk, std::chrono::seconds(20), [&] { return !closed_; })) released_by_guard = true;
-      --copies_waiting;
-    }
-    ++copies;
+    gate.pass();
     if (fail_copies) throw StoreError("COPY " + s + ": 500 InternalError (injected)", EIO, 500, "InternalError");
     return inner.copy(s, d, r);
   }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool closed_ = false;
 };
 
 struct Rig {
@@ -69,14 +48,12 @@ struct Rig {
   explicit Rig(bool wait_on_close = false, std::chrono::milliseconds stat_ttl = std::chrono::seconds(600))
       : fs(std::make_unique<Filesystem>(store, config(stat_ttl), WriteConfig{.wait_on_close = wait_on_close})) {}
   ~Rig() {
-    store.open_gate();
+    store.gate.open();
     fs.reset();
   }
   static FilesystemConfig config(std::chrono::milliseconds stat_ttl) {
-    FilesystemConfig c;
+    FilesystemConfig c = uncached_test_config();
     c.stat_ttl = stat_ttl;
-    c.negative_ttl = std::chrono::milliseconds(0);
-    c.memory_limit = 16 << 20;
     c.max_parallel = 4;
     return c;
   }
@@ -108,7 +85,7 @@ struct Rig {
   }
   // rename a -> b in the root with the copy held at the gate.
   void rename_held(const std::string& a, const std::string& b) {
-    store.close_gate();
+    store.gate.close();
     fs->rename(kRootInode, a, kRootInode, b, 0);
     CHECK(store.inner.contains(a));  // rename returned before its copy and DELETE
     CHECK_FALSE(store.inner.contains(b));
@@ -126,13 +103,13 @@ struct Rig {
     // A wait on a commit already running (at the gate) has no counter to watch: 200 ms without
     // returning counts as waiting.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
-    while (deletes().waiters() == 0 && store.copies_waiting < 2 && !done && std::chrono::steady_clock::now() < give_up)
+    while (deletes().waiters() == 0 && store.gate.waiting() < 2 && !done && std::chrono::steady_clock::now() < give_up)
       std::this_thread::yield();
     CHECK_FALSE(done);
-    store.open_gate();
+    store.gate.open();
     t.join();
     drain();
-    CHECK_FALSE(store.released_by_guard);
+    CHECK_FALSE(store.gate.released_by_guard);
   }
 };
 
@@ -156,19 +133,19 @@ TEST_CASE("background rename: the mount sees the new name at once, the bucket af
   }
   CHECK_FALSE(old_listed);
   CHECK(new_listed);
-  r.store.open_gate();
+  r.store.gate.open();
   r.drain();
   CHECK(r.store.inner.contents("a.bin") == "checkpoint bytes");
   CHECK_FALSE(r.store.inner.contains("a.tmp"));
   CHECK(r.read(kRootInode, "a.bin") == "checkpoint bytes");
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
 }
 
 TEST_CASE("background rename: fsync of the new parent returns once the copy is stored") {
   Rig r;
   EntryReply d = r.fs->mkdir(kRootInode, "d", 0755, r.me);
   r.write_file(kRootInode, "a.tmp", "abc");
-  r.store.close_gate();
+  r.store.gate.close();
   r.fs->rename(kRootInode, "a.tmp", d.ino, "a.bin", 0);
   CHECK_FALSE(r.store.inner.contains("d/a.bin"));
   std::atomic<bool> synced{false};
@@ -176,15 +153,15 @@ TEST_CASE("background rename: fsync of the new parent returns once the copy is s
     r.fs->fsyncdir(d.ino);
     synced = true;
   });
-  while (r.store.copies_waiting == 0 && !synced) std::this_thread::yield();
+  while (r.store.gate.waiting() == 0 && !synced) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // fsyncdir waits on the running copy
   CHECK_FALSE(synced);
-  r.store.open_gate();
+  r.store.gate.open();
   t.join();
   CHECK(r.store.inner.contents("d/a.bin") == "abc");  // stored when fsyncdir returned
   r.fs->fsyncdir(kRootInode);  // the old parent: its DELETE
   CHECK_FALSE(r.store.inner.contains("a.tmp"));
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
 }
 
 TEST_CASE("background rename: a new file under the old name is not removed by the rename's DELETE") {
@@ -201,8 +178,8 @@ TEST_CASE("background rename: unlink of the new name before the copy removes bot
   r.write_file(kRootInode, "a", "x");
   r.rename_held("a", "b");
   std::thread t([&] { r.fs->unlink(kRootInode, "b"); });
-  while (r.store.copies_waiting == 0) std::this_thread::yield();
-  r.store.open_gate();
+  while (r.store.gate.waiting() == 0) std::this_thread::yield();
+  r.store.gate.open();
   t.join();
   r.drain();
   CHECK_FALSE(r.store.inner.contains("a"));
@@ -225,7 +202,7 @@ TEST_CASE("background rename: rename of the old parent directory waits for the s
   EntryReply d = r.fs->mkdir(kRootInode, "d", 0755, r.me);
   r.write_file(d.ino, "a", "payload");
   r.write_file(d.ino, "keep", "k");
-  r.store.close_gate();
+  r.store.gate.close();
   r.fs->rename(d.ino, "a", kRootInode, "a", 0);
   r.must_wait([&] { r.fs->rename(kRootInode, "d", kRootInode, "e", 0); });
   CHECK_FALSE(r.store.inner.contains("e/a"));  // not copied back to life under the new name
@@ -255,9 +232,9 @@ TEST_CASE("background rename: a copy that fails leaves the source, and fails fsy
 TEST_CASE("background rename: unmount stores a pending rename") {
   Rig r;
   r.write_file(kRootInode, "a", "payload");
-  r.store.close_gate();
+  r.store.gate.close();
   r.fs->rename(kRootInode, "a", kRootInode, "b", 0);
-  r.store.open_gate();
+  r.store.gate.open();
   r.fs.reset();
   CHECK_FALSE(r.store.inner.contains("a"));
   CHECK(r.store.inner.contents("b") == "payload");

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "forwarding_store.hpp"
+#include "request_gate.hpp"
 #include "mount_test_stores.hpp"
 #include "store/memory_store.hpp"
 #include "filesystem_test_access.hpp"
@@ -23,24 +24,14 @@ using namespace skytrain::fs;
 
 namespace {
 
-// Counts requests; DELETEs block while `gate_closed` (until open_gate(), or 20 s as a deadlock
-// guard: a DELETE released by the guard is recorded, and the tests check that it never was).
+// Counts requests; DELETEs wait at the gate.
 class CountingStore : public test_support::ForwardingStore {
  public:
   MemoryStore inner;
   CountingStore() : ForwardingStore(inner) {}
   std::atomic<int> heads{0}, lists{0}, puts{0}, deletes{0}, batches{0}, batched_keys{0};
-  std::atomic<bool> released_by_guard{false};
+  test_support::RequestGate gate;
 
-  void close_gate() {
-    std::lock_guard lk(mu_);
-    gate_closed_ = true;
-  }
-  void open_gate() {
-    std::lock_guard lk(mu_);
-    gate_closed_ = false;
-    cv_.notify_all();
-  }
   void reset() { heads = lists = puts = deletes = batches = batched_keys = 0; }
 
   ObjectInfo head(const std::string& key) override {
@@ -57,25 +48,17 @@ class CountingStore : public test_support::ForwardingStore {
     return inner.put(key, data, opts);
   }
   void remove(const std::string& key) override {
-    pass_gate();
+    gate.pass();
     ++deletes;
     inner.remove(key);
   }
   std::vector<std::pair<std::string, std::string>> remove_many(const std::vector<std::string>& keys) override {
-    pass_gate();
+    gate.pass();
     ++batches;
     batched_keys += int(keys.size());
     for (const auto& k : keys) inner.remove(k);
     return {};
   }
- private:
-  void pass_gate() {
-    std::unique_lock lk(mu_);
-    if (!cv_.wait_for(lk, std::chrono::seconds(20), [&] { return !gate_closed_; })) released_by_guard = true;
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool gate_closed_ = false;
 };
 
 struct Rig {
@@ -83,7 +66,7 @@ struct Rig {
   Filesystem fs;
   Caller me{1234, 5678, getpid()};
   Rig() : fs(store, config(), WriteConfig{}) {}
-  ~Rig() { store.open_gate(); }
+  ~Rig() { store.gate.open(); }
   static FilesystemConfig config() {
     FilesystemConfig c;
     c.stat_ttl = std::chrono::seconds(600);  // never expires during a test
@@ -111,7 +94,7 @@ struct Rig {
   // nothing held it back, which the caller's checks catch).
   template <class Op>
   void with_delete_pending(InodeNumber dir, const std::string& name, Op op) {
-    store.close_gate();
+    store.gate.close();
     fs.unlink(dir, name);
     std::atomic<bool> done{false};
     std::thread t([&] {
@@ -119,7 +102,7 @@ struct Rig {
       done = true;
     });
     while (FilesystemTestAccess::pending_deletes(fs).waiters() == 0 && !done) std::this_thread::yield();
-    store.open_gate();
+    store.gate.open();
     t.join();
     drain();
   }
@@ -256,7 +239,7 @@ TEST_CASE("round trips: unlink returns before its DELETE; the name is gone for l
   r.write_file(d.ino, "f", "data");
   r.write_file(d.ino, "keep", "data");
   r.drain();
-  r.store.close_gate();
+  r.store.gate.close();
   r.fs.unlink(d.ino, "f");  // would block until the guard if it waited
   CHECK(r.store.deletes == 0);
   CHECK(FilesystemTestAccess::pending_deletes(r.fs).pending("d/f"));
@@ -273,9 +256,9 @@ TEST_CASE("round trips: unlink returns before its DELETE; the name is gone for l
   r.fs.unlink(d.ino, "keep");
   std::thread rm([&] { r.fs.rmdir(kRootInode, "d"); });
   while (FilesystemTestAccess::pending_deletes(r.fs).waiters() == 0) std::this_thread::yield();
-  r.store.open_gate();
+  r.store.gate.open();
   rm.join();
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
   FilesystemTestAccess::pending_deletes(r.fs).drain();  // the marker's DELETE runs in the background
   CHECK(r.store.inner.list("d/", "", std::nullopt).objects.empty());
   CHECK(r.fs.lookup(kRootInode, "d").ino == 0);
@@ -286,7 +269,7 @@ TEST_CASE("round trips: a listing leaves out a file unlinked before opendir, eve
   r.store.inner.put("d/a", "data");
   r.store.inner.put("d/b", "data");
   EntryReply d = r.fs.lookup(kRootInode, "d");
-  r.store.close_gate();
+  r.store.gate.close();
   r.fs.unlink(d.ino, "b");
   const uint64_t dh = r.fs.opendir(d.ino);
   std::vector<std::string> names;
@@ -295,7 +278,7 @@ TEST_CASE("round trips: a listing leaves out a file unlinked before opendir, eve
   r.fs.readdir(dh, 0, false, [&](const DirEntryOut& e) {
     names.push_back(e.name);
     if (e.name == "a") {
-      r.store.open_gate();
+      r.store.gate.open();
       FilesystemTestAccess::pending_deletes(r.fs).drain();
     }
     return true;
@@ -308,7 +291,7 @@ TEST_CASE("round trips: a listing leaves out a file unlinked before opendir, eve
 
 TEST_CASE("pending deletes: pending_children lists a directory's own entries, not keys deeper down") {
   CountingStore store;
-  store.close_gate();
+  store.gate.close();
   {
     PendingDeletes deletes(store, 2);
     for (const char* k : {"d/a", "d/sub-a", "d/sub/", "d/sub/x", "d/sub/y/z", "d/zz", "dd/q", "e", "f/"})
@@ -317,9 +300,9 @@ TEST_CASE("pending deletes: pending_children lists a directory's own entries, no
     CHECK(deletes.pending_children("d/sub/") == std::set<std::string>{"d/sub/x"});
     CHECK(deletes.pending_children("") == std::set<std::string>{"e", "f/"});
     CHECK(deletes.pending_children("x/").empty());
-    store.open_gate();
+    store.gate.open();
   }  // drains
-  CHECK_FALSE(store.released_by_guard);
+  CHECK_FALSE(store.gate.released_by_guard);
 }
 
 TEST_CASE("round trips: a file re-created under an unlinked name is not removed by the old DELETE") {
@@ -332,7 +315,7 @@ TEST_CASE("round trips: a file re-created under an unlinked name is not removed 
     r.write_file(kRootInode, "k", "new");
     FilesystemTestAccess::write_path(r.fs).engine().drain();  // the new object is stored
   });
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
   CHECK(r.store.inner.contents("k") == "new");
 }
 
@@ -350,7 +333,7 @@ TEST_CASE("round trips: rename onto an unlinked name and directory rename wait f
 
   EntryReply e = r.fs.lookup(kRootInode, "e");
   r.with_delete_pending(e.ino, "b", [&] { r.fs.rename(kRootInode, "src", e.ino, "b", 0); });
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
   CHECK(r.store.inner.contents("e/b") == "S");
 }
 
@@ -379,11 +362,11 @@ TEST_CASE("round trips: DELETEs queued while the deleters are busy go out as one
   for (int i = 0; i < 50; ++i) r.write_file(d.ino, "f" + std::to_string(i), "x");
   r.drain();
   r.store.reset();
-  r.store.close_gate();
+  r.store.gate.close();
   for (int i = 0; i < 50; ++i) r.fs.unlink(d.ino, "f" + std::to_string(i));
-  r.store.open_gate();
+  r.store.gate.open();
   r.drain();
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
   CHECK(r.store.deletes + r.store.batched_keys == 50);
   CHECK(r.store.deletes + r.store.batches <= 3);  // at most one single DELETE per thread, then a batch
   CHECK(r.store.inner.list("d/", "", std::nullopt).objects.size() == 1);  // the marker
@@ -545,7 +528,7 @@ TEST_CASE("round trips: rmdir returns before its DELETE; lookup, readdir and mkd
   r.write_file(d.ino, "f", "data");
   r.drain();
   r.store.reset();
-  r.store.close_gate();
+  r.store.gate.close();
   r.fs.unlink(d.ino, "f");
   r.fs.rmdir(p.ino, "d");  // would block until the guard if it waited
   CHECK(r.store.deletes + r.store.batched_keys == 0);
@@ -562,16 +545,16 @@ TEST_CASE("round trips: rmdir returns before its DELETE; lookup, readdir and mkd
     done = true;
   });
   while (FilesystemTestAccess::pending_deletes(r.fs).waiters() == 0 && !done) std::this_thread::yield();
-  r.store.open_gate();
+  r.store.gate.open();
   t.join();
   r.drain();
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
   CHECK(r.store.inner.contains("p/d/"));
   CHECK_FALSE(r.store.inner.contains("p/d/f"));
 
   // A lookup that asks the store waits for the DELETEs instead of finding the marker.
   FilesystemTestAccess::directory_contents(r.fs).forget(p.ino);
-  r.store.close_gate();
+  r.store.gate.close();
   r.fs.rmdir(p.ino, "d");
   done = false;
   EntryReply found;
@@ -580,9 +563,9 @@ TEST_CASE("round trips: rmdir returns before its DELETE; lookup, readdir and mkd
     done = true;
   });
   while (FilesystemTestAccess::pending_deletes(r.fs).waiters() == 0 && !done) std::this_thread::yield();
-  r.store.open_gate();
+  r.store.gate.open();
   l.join();
-  CHECK_FALSE(r.store.released_by_guard);
+  CHECK_FALSE(r.store.gate.released_by_guard);
   CHECK(found.ino == 0);
   CHECK_FALSE(r.store.inner.contains("p/d/"));
 }
