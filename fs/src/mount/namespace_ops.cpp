@@ -27,6 +27,7 @@
 //    mode S_IFLNK and the target percent-encoded under x-amz-meta-symlink.
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <sys/stat.h>
 
 #include <cctype>
 #include <cstdio>
@@ -77,7 +78,9 @@ bool Filesystem::directory_has_entries(const InodePtr& dir, const std::string& p
 
 void Filesystem::rename_file(const InodePtr& src, const std::string& src_key, const std::string& dst_key) {
   WritePath& wp = write_path_;
-  if (!wp.config().wait_on_close) {
+  // Regular files only: readlink and a special file's attributes are read from the stored
+  // object, which would not be there until the copy is.
+  if (!wp.config().wait_on_close && src->kind() == InodeKind::file && S_ISREG(src->attributes().mode)) {
     // In the background: the source is pending like an unlinked key from now, and deleted once
     // the copy is stored (WritePath::move_in_background).
     deletes_.hold(src_key);

@@ -261,3 +261,15 @@ TEST_CASE("background rename: a file still open for writing is renamed synchrono
   h->flush_by(r.me.pid);
   r.fs->release(o.fh);
 }
+
+TEST_CASE("background rename: a symlink is renamed synchronously (readlink reads the stored object)") {
+  Rig r;
+  r.fs->symlink("target/path", kRootInode, "l", r.me);
+  r.fs->rename(kRootInode, "l", kRootInode, "m", 0);
+  CHECK(r.store.inner.contains("m"));
+  CHECK_FALSE(r.store.inner.contains("l"));
+  EntryReply e = r.fs->lookup(kRootInode, "m");
+  REQUIRE(e.ino != 0);
+  CHECK(r.fs->readlink(e.ino) == "target/path");
+  r.fs->forget(e.ino, 1);
+}
