@@ -1,5 +1,8 @@
 #include "dataset_source.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+
 #include <algorithm>
 #include <system_error>
 
@@ -107,6 +110,14 @@ void fetch_dataset_source(DatasetSource& src, const hub::HubClient& hub, const s
   for (auto& f : src.files) {
     stdfs::path final_path = repo_cache / f.rel;
     std::string what = fmt::format("{} file {:?}", src.where(), f.rel);
+    // Two imports sharing the cache (two jobs on one node) must not download into the same
+    // .partial at once: one would rename it away under the other. The second waits for the
+    // first, then finds the file cached.
+    make_dirs(final_path.parent_path());
+    stdfs::path lock_path = final_path;
+    lock_path += ".lock";
+    UniqueFd lock = open_or_fail(lock_path, O_RDWR | O_CREAT, 0644);
+    if (::flock(lock.get(), LOCK_EX) != 0) fail_errno("cannot lock " + lock_path.string());
     std::error_code ec;
     bool ok = false;
     if (stdfs::exists(final_path, ec)) {

@@ -70,6 +70,25 @@ echo "== test split; env default DATASET_NAME"
 check "test split" env DATASET_NAME=org/finetome "$IMPORT" --name org/finetome-test --split test --root "$R" --cache-dir "$C" >/dev/null 2>&1
 check "50 test rows" grep -q '"rows": 50' "$R/standardized/org/finetome-test/manifest.json"
 
+echo "== two imports at once sharing one download cache (the second waits for the first's download)"
+stop_hub "$HUB_PID"
+size=$(stat -c %s "$H/datasets/org/finetome/data/train-00000-of-00001.parquet")
+start_hub "$H" --rate $((size * 2))  # each download takes about half a second: the two overlap
+export HF_ENDPOINT=$HUB_URL
+"$IMPORT" org/finetome --root "$T/root-a" --cache-dir "$T/cache-shared" --shard-size 1000 >"$T/shared-a" 2>&1 &
+pid_a=$!
+"$IMPORT" org/finetome --root "$T/root-b" --cache-dir "$T/cache-shared" --shard-size 1000 >"$T/shared-b" 2>&1 &
+pid_b=$!
+rc_a=0; rc_b=0
+wait "$pid_a" || rc_a=$?
+wait "$pid_b" || rc_b=$?
+cat "$T/shared-a" "$T/shared-b"
+check "both imports succeed" test "$rc_a$rc_b" = 00
+check "the file was downloaded once" test "$(cat "$T/shared-a" "$T/shared-b" | grep -c 'downloaded data/train')" = 1
+$CHECK sums "$T/root-a" >"$T/sums-a"
+$CHECK sums "$T/root-b" >"$T/sums-b"
+check "both imports wrote the same shards" cmp -s "$T/sums-a" "$T/sums-b"
+
 echo "== JSON Lines repo with 3 files, flaky server (503, dropped and truncated responses)"
 for mode in 503 drop truncate; do
   stop_hub "$HUB_PID"

@@ -50,6 +50,9 @@ harness_cleanup() {
 
 harness_init() {
   T=$(mktemp -d /tmp/skytrain-test-XXXXXX)
+  # The hub download cache, per test: tests running side by side (ctest -j2) import the same
+  # sample dataset, and a cache in $HOME would also outlive the test.
+  export SKYTRAIN_CACHE="$T/cache"
   trap harness_cleanup EXIT
   trap 'exit 130' INT TERM
 }
