@@ -188,6 +188,19 @@ void Prefetcher::issue_read_ahead_locked(uint64_t end, uint64_t part_len) {
   }
 }
 
+// The stream's position moves with reads near it, not with a probe far past it. A walk down a
+// tensor does not move it until the walk comes down to it: only then has the reader consumed
+// everything up to the walk's top. Moving it with the walk's first steps (they are next to the
+// probe) would drop the parts below the walker that it is about to read, and the walk would
+// fetch them again.
+void Prefetcher::advance_position_locked(uint64_t offset, uint64_t end, bool back_step) {
+  if (back_step) {
+    if (offset <= furthest_) furthest_ = std::max(furthest_, walk_top_);
+  } else if (offset <= std::max(furthest_, last_end_) + cfg_.keep_behind) {
+    furthest_ = std::max(furthest_, end);
+  }
+}
+
 std::vector<Prefetcher::PartPtr> Prefetcher::parts_covering_locked(uint64_t offset, uint64_t end) const {
   std::vector<PartPtr> need;
   for (const auto& p : parts_)
@@ -239,6 +252,9 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
     if (!back_step) {
       back_window_ = 0;
       back_low_ = UINT64_MAX;
+    } else {
+      // The walk's top: the read before its first step (the probe at the tensor's end) on up.
+      walk_top_ = std::max(back_steps_ == 1 ? last_end_ : walk_top_, end);
     }
     last_offset_ = offset;
     const bool in_stream = continues_stream_locked(offset);
@@ -254,8 +270,7 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
       issue_required_locked(end, part_len);
       if (window_) issue_read_ahead_locked(end, part_len);
       need = parts_covering_locked(offset, end);
-      // The stream's position moves with reads near it, not with a probe far past it.
-      if (offset <= std::max(furthest_, last_end_) + cfg_.keep_behind) furthest_ = std::max(furthest_, end);
+      advance_position_locked(offset, end, back_step);
       last_end_ = end;
       if (from_start_ && furthest_ >= size_) read_whole_.store(true, std::memory_order_relaxed);
     }
@@ -264,14 +279,19 @@ ReadResult Prefetcher::read(uint64_t offset, uint64_t length) {
   }
   const double w0 = tracing() ? trace_ms() : 0;
   wait_for_parts(need, end);
-  if (tracing()) log::debug("prefetch: read {:.1f} ms, offset {} length {}, waited {:.2f} ms", w0, offset, length, trace_ms() - w0);
+  if (tracing())
+    log::debug("prefetch: read {:.1f} ms, {} offset {} length {}, waited {:.2f} ms", w0, key_, offset, length, trace_ms() - w0);
   return slices_of(need, offset, end);
 }
 
 Prefetcher::Stats Prefetcher::stats() const {
   std::lock_guard lk(mu_);
   Stats st = stats_;
-  for (const auto& p : parts_) st.parts_in_flight += p->finished() ? 0 : 1;
+  for (const auto& p : parts_) {
+    st.parts_in_flight += p->finished() ? 0 : 1;
+    st.bytes_held += p->length();
+  }
+  for (const auto& p : side_) st.bytes_held += p->length();
   return st;
 }
 

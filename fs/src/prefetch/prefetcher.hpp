@@ -44,6 +44,9 @@
 // call for it): then the kernel's reads walk down the tensor, each ending where the previous one
 // began. After two such steps the reader is a backward walker: it gets side parts below it,
 // growing like the window (1 MiB, doubling to part_size), one part fetched ahead downwards.
+// When the stream already holds the tensor (the probe fetched on to it), the walk is served
+// from the stream's parts, and the stream's position stays below the walker until the walk
+// comes down to it, so those parts are not dropped under it.
 //
 // Memory: every part holds a lease on the global MemoryBudget (--memory-limit) for its length.
 // Bytes a reader needs now are always granted (force_acquire; bounded by max_read times the
@@ -97,6 +100,7 @@ class Prefetcher {
     uint64_t parts_in_flight = 0;  // kept parts whose GET has not finished
     uint64_t side_reads = 0;       // reads far ahead of the stream, fetched beside it
     uint64_t backward_parts = 0;   // parts fetched below a reader walking down the file
+    uint64_t bytes_held = 0;       // kept stream and side parts, fetched or on their way
   };
   Stats stats() const;
 
@@ -108,6 +112,7 @@ class Prefetcher {
   void move_stream_locked(uint64_t offset, uint64_t end, bool in_stream, bool continues_side);
   void issue_required_locked(uint64_t end, uint64_t part_len);
   void issue_read_ahead_locked(uint64_t end, uint64_t part_len);
+  void advance_position_locked(uint64_t offset, uint64_t end, bool back_step);
   std::vector<PartPtr> parts_covering_locked(uint64_t offset, uint64_t end) const;
   void wait_for_parts(const std::vector<PartPtr>& need, uint64_t end);
   static ReadResult slices_of(const std::vector<PartPtr>& need, uint64_t offset, uint64_t end);
@@ -137,6 +142,7 @@ class Prefetcher {
   uint64_t back_window_ = 0;         // length of the next part fetched below a backward walker
   uint64_t back_low_ = UINT64_MAX;   // the lowest part fetched for the backward walker: its start
   uint64_t back_low_end_ = 0;        // and its end
+  uint64_t walk_top_ = 0;            // the current (or last) backward walk's highest end
   uint64_t fetched_end_ = 0;   // end of the last issued part
   uint64_t last_end_ = 0;      // end of the previous read
   uint64_t furthest_ = 0;      // the stream's position: furthest end of its reads, probes excepted

@@ -197,6 +197,47 @@ TEST_CASE("prefetch: a reader walking down the file gets growing parts below it"
   CHECK(biggest == 8 * MiB);
 }
 
+// The loader of the probe test when memmove copies every tensor but the first from the top
+// down (glibc picks the direction from the addresses): a probe around the tensor's last page,
+// then reads walking down to the tensor's start, each ending a page above where the previous one
+// began. The stream already holds the tensor (the probe is within reach), so the walk is served
+// from it; nothing is fetched twice, and the parts behind the reader are still dropped.
+TEST_CASE("prefetch: a walk down a tensor the stream holds is served from the stream") {
+  Fixture f(200 * MiB);
+  f.cfg.max_window = 32 * MiB;
+  f.cfg.part_size = 8 * MiB;
+  auto p = f.open();
+  REQUIRE(p->read(0, 8).to_string() == f.data.substr(0, 8));
+  REQUIRE(p->read(8, 4096).to_string() == f.data.substr(8, 4096));
+  uint64_t start = 4096, max_held = 0;
+  for (uint64_t off = start; off < start + 64 * MiB; off += MiB)  // the embeddings, forwards
+    REQUIRE(p->read(off, MiB).to_string() == f.data.substr(off, MiB));
+  start += 64 * MiB;
+  uint64_t cached = start;
+  const uint64_t half = 512 << 10, page = 4096;
+  for (uint64_t i = 0;; ++i) {
+    const uint64_t size = std::vector<uint64_t>{8, 2, 2, 8, 22, 22, 22}[i % 7] * MiB;
+    const uint64_t top = start + size;
+    if (top + half > f.data.size()) break;
+    REQUIRE(p->read(top - half, MiB).to_string() == f.data.substr(top - half, MiB));
+    // The walk stops at the pages the previous probe's read-around left in the page cache.
+    const uint64_t floor = std::max(start, cached);
+    for (uint64_t cur = top - half; cur > floor;) {
+      const uint64_t off = std::max(floor, cur - half);
+      REQUIRE(p->read(off, cur + page - off).to_string() == f.data.substr(off, cur + page - off));
+      cur = off;
+    }
+    max_held = std::max(max_held, p->stats().bytes_held);
+    start = top;
+    cached = top + half;
+  }
+  const auto st = p->stats();
+  CHECK(st.stream_resets == 1);
+  CHECK(st.backward_parts == 0);
+  CHECK(st.bytes_requested == f.data.size());  // the file once
+  CHECK(max_held <= 3 * f.cfg.max_window);     // two windows ahead, and the tensor being walked
+}
+
 TEST_CASE("prefetch: a read that continues a side read starts a new stream there") {
   Fixture f(128 * MiB);
   auto p = f.open();
