@@ -85,10 +85,15 @@ std::string RequestExecutor::describe_target(const std::string& key) const {
   return key.empty() ? cfg_.bucket : cfg_.bucket + "/" + key;
 }
 
+std::string RequestExecutor::payload_hash(std::string_view body) const {
+  if (body.empty()) return std::string(kEmptySha256);
+  return cfg_.sign_payload ? sha256_hex(body) : std::string("UNSIGNED-PAYLOAD");
+}
+
 S3Reply RequestExecutor::execute(const S3Call& call) {
   const std::string raw_path = raw_path_for(call.key);
   const std::string url = build_url(raw_path, call.query);
-  const std::string payload_hash = call.body.empty() ? std::string(kEmptySha256) : sha256_hex(call.body);
+  const std::string payload_hash = this->payload_hash(call.body);
   const int max_retries = call.max_retries >= 0 ? call.max_retries : cfg_.max_retries;
   const sigv4::Credentials creds{cfg_.credentials.access_key_id, cfg_.credentials.secret_access_key,
                                  cfg_.credentials.session_token};

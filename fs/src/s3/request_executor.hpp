@@ -60,6 +60,10 @@ class RequestExecutor {
   // "bucket/key" as used in messages.
   std::string describe_target(const std::string& key) const;
 
+  // The x-amz-content-sha256 value a request with this body is signed with: the body's SHA-256,
+  // or UNSIGNED-PAYLOAD when the config says the transport guards the body (S3Config::sign_payload).
+  std::string payload_hash(std::string_view body) const;
+
   std::atomic<uint64_t> requests{0}, retries{0}, bytes_received{0}, bytes_sent{0};
 
  private:

@@ -68,6 +68,19 @@ S3Addressing parse_addressing(const std::string& v, const std::string& source) {
   fail("{}: addressing must be auto, path or virtual, not '{}'", source, v);
 }
 
+// The hosts a connection to which never leaves this machine.
+bool loopback_host(const std::string& h) {
+  return h == "localhost" || h == "[::1]" || h.rfind("127.", 0) == 0;
+}
+
+// on/off/auto from a flag or an option; true/false from a profile (the AWS CLI's spelling).
+std::optional<bool> parse_payload_signing(const std::string& v, const std::string& source) {
+  if (v == "on" || v == "true") return true;
+  if (v == "off" || v == "false") return false;
+  if (v == "auto") return std::nullopt;
+  fail("{}: payload signing must be auto, on or off (true or false in a profile), not '{}'", source, v);
+}
+
 }  // namespace
 
 bool S3Config::is_tigris() const {
@@ -87,9 +100,10 @@ bool S3Config::use_path_style() const {
 std::string S3Config::describe() const {
   std::string key = credentials.access_key_id.size() > 4 ? credentials.access_key_id.substr(0, 4) + "..."
                                                          : std::string("(none)");
-  return fmt::format("endpoint={} region={} bucket={}{}{} addressing={} access_key={} credentials_from={}", endpoint,
-                     region, bucket, prefix.empty() ? "" : " prefix=", prefix, use_path_style() ? "path" : "virtual",
-                     key, config_source.empty() ? "?" : config_source);
+  return fmt::format("endpoint={} region={} bucket={}{}{} addressing={} payload={} access_key={} credentials_from={}",
+                     endpoint, region, bucket, prefix.empty() ? "" : " prefix=", prefix,
+                     use_path_style() ? "path" : "virtual", sign_payload ? "signed" : "unsigned", key,
+                     config_source.empty() ? "?" : config_source);
 }
 
 EnvLookup process_env() {
@@ -147,6 +161,13 @@ void add_s3_flags(CLI::App& app, S3Flags& flags) {
          "Maximum parallel S3 connections, kept alive for reuse (default: 64)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
+  app.add_option_function<std::string>(
+         "--payload-signing", [&flags](const std::string& v) { flags.payload_signing = v; },
+         "Hash uploaded bodies into the request signature (x-amz-content-sha256): on, off, or auto = on only "
+         "for plain http to a host other than loopback; TLS already protects the body (default: the profile's "
+         "payload_signing_enabled, else auto)")
+      ->type_name("auto|on|off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
 }
 
 bool apply_s3_option(S3Flags& flags, const std::string& name, const std::string& value) {
@@ -171,6 +192,10 @@ bool apply_s3_option(S3Flags& flags, const std::string& name, const std::string&
   else if (name == "stall-timeout") flags.low_speed_time_s = to_long(name);
   else if (name == "retries") flags.max_retries = static_cast<int>(to_long(name));
   else if (name == "max-connections") flags.max_connections = static_cast<int>(to_long(name));
+  else if (name == "payload-signing" || name == "payload_signing") {
+    parse_payload_signing(value, "option payload-signing");
+    flags.payload_signing = value;
+  }
   else return false;
   return true;
 }
@@ -296,6 +321,13 @@ S3Config resolve_s3_config(const std::string& bucket, const std::string& prefix,
     if (!stdfs::is_regular_file(ca->value, ec)) fail("{}: CA bundle '{}' is not a readable file", ca->source, ca->value);
     cfg.ca_bundle = ca->value;
   }
+
+  // Payload signing.
+  std::optional<bool> sign;
+  if (flags.payload_signing) sign = parse_payload_signing(*flags.payload_signing, "--payload-signing");
+  else if (auto v = from_profile("s3.payload_signing_enabled")) sign = parse_payload_signing(v->value, v->source);
+  const std::string host = host_of(cfg.endpoint);
+  cfg.sign_payload = sign.value_or(cfg.endpoint.rfind("https://", 0) != 0 && !loopback_host(host));
 
   if (flags.addressing) cfg.addressing = parse_addressing(*flags.addressing, "--addressing");
   if (flags.connect_timeout_ms) cfg.connect_timeout_ms = *flags.connect_timeout_ms;

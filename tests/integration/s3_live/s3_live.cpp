@@ -417,7 +417,10 @@ TEST_SUITE("s3 live semantics" * doctest::skip(!semantics_server())) {
 
 TEST_SUITE("s3 live signatures" * doctest::skip(!signing_server())) {
   TEST_CASE("s3 live signatures: the right secret signs every operation, odd keys round-trip") {
-    S3Client c(live_config());
+    S3Config cfg = live_config();
+    SUBCASE("bodies hashed into the signature") { cfg.sign_payload = true; }
+    SUBCASE("bodies sent as UNSIGNED-PAYLOAD") { cfg.sign_payload = false; }
+    S3Client c(cfg);
     c.check_bucket();
     round_trip_odd_keys(c);
     auto page = c.list("odd/", "", std::nullopt);
@@ -443,6 +446,8 @@ TEST_SUITE("s3 live signatures" * doctest::skip(!signing_server())) {
 
   TEST_CASE("s3 live signatures: a wrong secret is refused with EACCES and a clear reason") {
     S3Config cfg = live_config();
+    SUBCASE("bodies hashed into the signature") { cfg.sign_payload = true; }
+    SUBCASE("bodies sent as UNSIGNED-PAYLOAD") { cfg.sign_payload = false; }
     cfg.credentials.secret_access_key = "WRONG-SECRET-value";
     S3Client c(cfg);
     try {

@@ -6,7 +6,9 @@
 #include <fstream>
 #include <map>
 
+#include "s3/request_executor.hpp"
 #include "skytrain/common/error.hpp"
+#include "skytrain/common/sha256.hpp"
 #include "skytrain/fs/s3_config.hpp"
 
 using namespace skytrain;
@@ -204,4 +206,61 @@ TEST_CASE("s3 config: command-line flags and -o options") {
   CHECK(*o.endpoint == "http://x:1");
   CHECK(*o.max_retries == 4);
   CHECK(error_of([&] { apply_s3_option(o, "retries", "many"); }) == "option retries=many: expected a non-negative integer");
+}
+
+TEST_CASE("s3 config: payload signing is on for plain http to another host, off over TLS and loopback") {
+  FakeHome h;
+  h.vars["AWS_ACCESS_KEY_ID"] = "A";
+  h.vars["AWS_SECRET_ACCESS_KEY"] = "B";
+  auto signs = [&](const std::string& endpoint, S3Flags f = {}) {
+    f.endpoint = endpoint;
+    return h.resolve(f).sign_payload;
+  };
+  CHECK(!h.resolve().sign_payload);  // Tigris, https
+  CHECK(!signs("https://s3.us-east-1.amazonaws.com"));
+  CHECK(!signs("http://127.0.0.1:9000"));
+  CHECK(!signs("http://127.3.4.5"));
+  CHECK(!signs("http://localhost:9000"));
+  CHECK(!signs("http://[::1]:9000"));
+  CHECK(signs("http://10.200.0.2:9000"));  // a veth peer, a LAN MinIO: the body crosses a link
+  CHECK(signs("http://minio.internal:9000"));
+  CHECK(signs("http://128.0.0.1"));
+  S3Flags on;
+  on.payload_signing = "on";
+  CHECK(signs("https://t3.storage.dev", on));
+  S3Flags off;
+  off.payload_signing = "off";
+  CHECK(!signs("http://10.200.0.2:9000", off));
+  CHECK(h.resolve(off).describe().find("payload=unsigned") != std::string::npos);
+  CHECK(h.resolve(on).describe().find("payload=signed") != std::string::npos);
+
+  // The AWS CLI's profile setting, in the profile's "s3 =" sub-section; a flag beats it.
+  h.write("config", "[default]\ns3 =\n  payload_signing_enabled = true\n");
+  CHECK(h.resolve().sign_payload);
+  CHECK(!h.resolve(off).sign_payload);
+  h.write("config", "[default]\ns3 =\n  payload_signing_enabled = maybe\n");
+  const std::string err = error_of([&] { h.resolve(); });
+  CHECK(err.find("s3.payload_signing_enabled: payload signing must be auto, on or off") != std::string::npos);
+  CHECK(err.find("'maybe'") != std::string::npos);
+
+  S3Flags o;
+  CHECK(apply_s3_option(o, "payload_signing", "off"));
+  CHECK(*o.payload_signing == "off");
+  CHECK(error_of([&] { apply_s3_option(o, "payload-signing", "yes"); }).find("option payload-signing") == 0);
+}
+
+TEST_CASE("s3 request: a body is signed by its SHA-256, or sent as UNSIGNED-PAYLOAD") {
+  S3Config cfg;
+  cfg.endpoint = "http://10.200.0.2:9000";
+  cfg.bucket = "b";
+  const std::string body = "some object bytes";
+  cfg.sign_payload = true;
+  RequestExecutor signing(cfg);
+  CHECK(signing.payload_hash(body) == sha256_hex(body));
+  CHECK(signing.payload_hash("") == sha256_hex(""));
+  S3Config unsigned_cfg = cfg;
+  unsigned_cfg.sign_payload = false;
+  RequestExecutor unsigned_exec(unsigned_cfg);
+  CHECK(unsigned_exec.payload_hash(body) == "UNSIGNED-PAYLOAD");
+  CHECK(unsigned_exec.payload_hash("") == sha256_hex(""));  // no body: the empty hash, as the SDKs send
 }
