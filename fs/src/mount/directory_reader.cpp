@@ -131,15 +131,19 @@ void DirectoryReader::fetch_flat() {
   } else {
     done_ = true;
   }
-  seed_from(deep, token ? std::optional<std::string>(last_key) : std::nullopt);
+  seeds_ = seeds_below(prefix_, deep, token ? std::optional<std::string>(last_key) : std::nullopt);
 }
 
-void DirectoryReader::seed_from(const std::vector<ObjectInfo>& deep, const std::optional<std::string>& stopped_at) {
+DirectoryReader::Seeds DirectoryReader::seeds_below(const std::string& prefix, const std::vector<ObjectInfo>& deep,
+                                                    const std::optional<std::string>& stopped_at) {
+  Seeds seeds;
   std::map<std::string, ListingBuilder> dirs;
   for (const ObjectInfo& o : deep) {
     const std::string& k = o.key;
-    size_t pos = prefix_.size();
+    if (k.size() <= prefix.size() || k.compare(0, prefix.size(), prefix) != 0) continue;
+    size_t pos = prefix.size();
     size_t cut = k.find('/', pos);
+    if (cut == std::string::npos) continue;  // a file of `prefix` itself, no subdirectory's
     if (!valid_name(std::string_view(k).substr(pos, cut - pos))) continue;
     std::string dir = k.substr(0, cut + 1);
     ListingBuilder* b = &dirs[dir];
@@ -167,8 +171,9 @@ void DirectoryReader::seed_from(const std::vector<ObjectInfo>& deep, const std::
     if (stopped_at && stopped_at->starts_with(dir)) continue;
     std::vector<ListedEntry> entries = b.take();
     sort_by_name(entries);
-    seeds_.emplace(dir, std::move(entries));
+    seeds.emplace(dir, std::move(entries));
   }
+  return seeds;
 }
 
 const ListedEntry* DirectoryReader::at(size_t i) {

@@ -83,13 +83,17 @@ class DirectoryReader {
   // The whole listings of the subdirectories (at any depth) that the flat listing covered,
   // once; empty for a delimited reader.
   Seeds take_seeds() { return std::move(seeds_); }
+  // The whole listings of the directories below `prefix` (at any depth) that `keys`, a flat
+  // listing's keys in order, cover; `stopped_at`, the last key of a listing cut short: the
+  // directories holding it may have more.
+  static Seeds seeds_below(const std::string& prefix, const std::vector<ObjectInfo>& keys,
+                           const std::optional<std::string>& stopped_at);
   bool contains(const std::string& name) const { return listing_.contains(name); }
   std::mutex& mutex() { return mu_; }
 
  private:
   void fetch_page();
   void fetch_flat();
-  void seed_from(const std::vector<ObjectInfo>& deep, const std::optional<std::string>& stopped_at);
 
   ObjectStore& store_;
   const std::string prefix_;

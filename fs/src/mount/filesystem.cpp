@@ -148,13 +148,22 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
   // while this thread LISTs (a directory, marked or not?). The marker's HEAD is wasted on a file,
   // but waiting for the LIST before sending it costs every directory lookup a second round trip
   // (a path walk pays it per level: `ls -lR dir` at 20 ms per request went 6 round trips to 4).
+  // The LIST is the first page of the flat listing that the directory's first readdir would
+  // send (directory_reader.hpp): it costs a file's lookup nothing more (its page is empty), and
+  // for a directory it seeds the listings it covers, the directory's own and its
+  // subdirectories', so a path walk or an `ls -R` below asks the store nothing more of them.
+  const bool flat = cfg_.list_flat_max_keys > 0;
+  const uint64_t generation = contents_.generation();
+  const Clock::time_point listed_at = Clock::now();
   auto head =
       std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>([this, key] { return store_.head_if_exists(key); });
   auto marker_head = std::make_shared<FunctionPoolJob<std::optional<ObjectInfo>>>(
       [this, key] { return store_.head_if_exists(key + "/"); });
   pool_.submit(head, FetchPool::Priority::urgent);
   pool_.submit(marker_head, FetchPool::Priority::urgent);
-  ListPage page = store_.list(key + "/", "/", std::nullopt, 1);
+  ListPage page = flat ? store_.list(key + "/", "", std::nullopt,
+                                     static_cast<int>(std::min<size_t>(cfg_.list_page_size, cfg_.list_flat_max_keys)))
+                       : store_.list(key + "/", "/", std::nullopt, 1);
   head->run_or_wait();
   marker_head->run_or_wait();
 
@@ -168,6 +177,15 @@ EntryReply Filesystem::lookup_in_store(InodeNumber parent, const std::string& na
     node->set_attributes(a, attr_expiry());
     negative_.erase(parent, name);
     contents_.found(parent, name);
+    // Seeded only where opendir would keep the listing: nothing of ours in flight below it.
+    if (flat && !deletes_.pending_under(key + "/") && !has_local_child(node->ino())) {
+      const std::optional<std::string> stopped_at =
+          page.next_continuation_token && !page.objects.empty() ? std::optional<std::string>(page.objects.back().key)
+                                                                 : std::nullopt;
+      if (DirectoryReader::Seeds seeds = DirectoryReader::seeds_below(inodes_.key_of(parent), page.objects, stopped_at);
+          !seeds.empty())
+        contents_.seed(std::move(seeds), generation, listed_at);
+    }
     return entry_for(node);
   }
   std::optional<ObjectInfo>& info = head->result();

@@ -177,8 +177,13 @@ TEST_CASE("background rename: unlink of the new name before the copy removes bot
   Rig r;
   r.write_file(kRootInode, "a", "x");
   r.rename_held("a", "b");
+  // The copy at the gate first: an unlink that came before the commit worker picked the copy up
+  // would cancel it, and no request would ever reach the gate (a loaded CI machine hung here).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (r.store.gate.waiting() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  REQUIRE(r.store.gate.waiting() == 1);
   std::thread t([&] { r.fs->unlink(kRootInode, "b"); });
-  while (r.store.gate.waiting() == 0) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   r.store.gate.open();
   t.join();
   r.drain();
