@@ -27,7 +27,8 @@
 //    (and the directory with it, as a prefix): nothing is lost.
 //
 //  - seeded: the listings of subdirectories that a flat listing of a directory above them
-//    showed whole (directory_reader.hpp), kept by key prefix (their directories may have no
+//    showed whole (directory_reader.hpp), or the first page of one that a directory's cold
+//    lookup sends (its own listing and its subdirectories'), kept by key prefix (their directories may have no
 //    inode yet) until the flat listing's --stat-ttl runs out. `ls -R` then costs no LIST per
 //    subdirectory: opendir of a seeded directory reads the seed, and a lookup of a subdirectory
 //    the seed shows needs no request either. A seed goes when a name changes in its directory,

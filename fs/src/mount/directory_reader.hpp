@@ -22,7 +22,9 @@
 // the directory wins (as in mountpoint-s3), and the name is listed once.
 //
 // A reader can also start from a listing kept from an earlier READDIR of the same directory, or
-// seeded by a flat listing of a directory above it (DirectoryContents): it then sends no request.
+// seeded by a flat listing of a directory above it, or by the directory's own cold lookup, whose
+// LIST is the first page of its flat listing (seeds_below; DirectoryContents): it then sends no
+// request.
 #pragma once
 #include <cstdint>
 #include <map>
