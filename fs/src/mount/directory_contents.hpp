@@ -28,8 +28,8 @@
 //
 //  - seeded: the listings of subdirectories that a flat listing of a directory above them
 //    showed whole (directory_reader.hpp), or the first page of one that a directory's cold
-//    lookup sends (its own listing and its subdirectories'), kept by key prefix (their directories may have no
-//    inode yet) until the flat listing's --stat-ttl runs out. `ls -R` then costs no LIST per
+//    lookup sends (its own listing and its subdirectories'), kept by key prefix (their
+//    directories may have no inode yet) until the flat listing's --stat-ttl runs out. `ls -R` then costs no LIST per
 //    subdirectory: opendir of a seeded directory reads the seed, and a lookup of a subdirectory
 //    the seed shows needs no request either. A seed goes when a name changes in its directory,
 //    or in or under the name changed (add/remove: the directory's prefix comes from

@@ -4,6 +4,9 @@
 // environment credentials beat the profile. See s3_config.hpp for the full order.
 #include "skytrain/fs/s3_config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -68,9 +71,18 @@ S3Addressing parse_addressing(const std::string& v, const std::string& source) {
   fail("{}: addressing must be auto, path or virtual, not '{}'", source, v);
 }
 
-// The hosts a connection to which never leaves this machine.
+// The hosts a connection to which never leaves this machine: "localhost", an IPv4 literal in
+// 127.0.0.0/8 or the IPv6 literal ::1 (in brackets, as URLs write it). Names are not resolved: a
+// host merely named "127.x.example" may be anywhere.
 bool loopback_host(const std::string& h) {
-  return h == "localhost" || h == "[::1]" || h.rfind("127.", 0) == 0;
+  if (h == "localhost") return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']' &&
+      ::inet_pton(AF_INET6, h.substr(1, h.size() - 2).c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
 }
 
 // on/off/auto from a flag or an option; true/false from a profile (the AWS CLI's spelling).

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "skytrain/common/sha256.hpp"
+#include "s3/request_executor.hpp"
 #include "s3/sigv4.hpp"
 
 using namespace skytrain;
@@ -173,4 +174,20 @@ TEST_CASE("sigv4: a different secret gives a different signature") {
   CHECK(a.signature != b.signature);
   CHECK(a.signature.size() == 64);
   CHECK_THROWS(sigv4::sign(r, kSuiteCreds, "us-east-1", "s3", "2015"));
+}
+
+TEST_CASE("s3 request: a body is signed by its SHA-256, or sent as UNSIGNED-PAYLOAD") {
+  S3Config cfg;
+  cfg.endpoint = "http://10.200.0.2:9000";
+  cfg.bucket = "b";
+  const std::string body = "some object bytes";
+  cfg.sign_payload = true;
+  RequestExecutor signing(cfg);
+  CHECK(signing.payload_hash(body) == sha256_hex(body));
+  CHECK(signing.payload_hash("") == sha256_hex(""));
+  S3Config unsigned_cfg = cfg;
+  unsigned_cfg.sign_payload = false;
+  RequestExecutor unsigned_exec(unsigned_cfg);
+  CHECK(unsigned_exec.payload_hash(body) == "UNSIGNED-PAYLOAD");
+  CHECK(unsigned_exec.payload_hash("") == sha256_hex(""));  // no body: the empty hash, as the SDKs send
 }

@@ -96,8 +96,9 @@ struct S3Flags {
 };
 
 // Adds --endpoint, --region, --profile, --ca-bundle, --addressing, --connect-timeout-ms,
-// --stall-timeout, --retries, --max-connections, --payload-signing to `app`, writing into `flags` (which must outlive
-// parsing). There are deliberately no flags for secrets: they would show in `ps` and shell history.
+// --stall-timeout, --retries, --max-connections, --payload-signing to `app`, writing into
+// `flags` (which must outlive parsing). There are deliberately no flags for secrets: they would
+// show in `ps` and shell history.
 void add_s3_flags(CLI::App& app, S3Flags& flags);
 
 // Applies `-o name=value` style options (fstab); returns false if `name` is not an S3 option.
