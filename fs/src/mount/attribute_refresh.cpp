@@ -12,6 +12,15 @@
 // A HEAD sent for a sibling lands only if nothing changed the node's attributes since it was
 // sent (Inode::set_attributes_if): a chmod, a write or a listing that came in between wins. If it
 // failed or was overtaken, the sibling's own getattr asks again, as before.
+//
+// Children too: `ls -lR a/b` on a fresh mount stats `b` (a HEAD of `b/`: the lookup of `a`
+// listed the tree flat and seeded b's listing, but a listing has no metadata), then reads b and
+// stats its first subdirectory (the HEADs of b's subdirectory markers): two round trips one
+// after the other. Their nodes do not exist yet when `b` is stat'ed (the kernel has not read b),
+// so the children's HEADs cannot land on nodes; they complete b's seeded listing instead, as if
+// the listing had carried the markers' metadata (Tigris's does), and the readdir that links them
+// needs no HEAD. The seed is DirectoryContents' to keep consistent: it takes them only if
+// nothing changed through the mount since they were sent, and drops the seed at any change.
 #include "mount/filesystem.hpp"
 
 namespace skytrain::fs {
@@ -92,6 +101,43 @@ void Filesystem::refresh_siblings(const InodePtr& node) {
     }
   }
   for (const auto& job : started) pool_.submit(job, FetchPool::Priority::urgent);
+}
+
+Attributes Filesystem::refresh_directory_with_children(const InodePtr& dir) {
+  using MarkerJob = FunctionPoolJob<std::optional<ObjectInfo>>;
+  std::vector<std::pair<std::string, std::shared_ptr<MarkerJob>>> jobs;
+  std::string prefix;
+  const uint64_t generation = contents_.generation();
+  DirectoryContents::Listing seed;
+  try {
+    prefix = inodes_.key_of(*dir);
+    seed = contents_.seeded(prefix);
+  } catch (const FsError&) {
+    // forgotten meanwhile: refresh_directory_attributes reports it
+  }
+  if (seed) {
+    for (const ListedEntry& e : *seed) {
+      if (jobs.size() >= static_cast<size_t>(cfg_.max_parallel)) break;
+      if (e.kind != InodeKind::directory || e.marker != ListedEntry::Marker::present || e.info.has_metadata) continue;
+      std::string key = prefix + e.name + "/";
+      if (markers_.pending(key)) continue;  // made by mkdir: its own getattr waits for it
+      if (InodePtr child = inodes_.child(dir->ino(), e.name); child && !needs_store_attributes(child)) continue;
+      jobs.emplace_back(e.name, std::make_shared<MarkerJob>([this, key] { return store_.head_if_exists(key); }));
+    }
+    for (const auto& [name, job] : jobs) pool_.submit(job, FetchPool::Priority::urgent);
+  }
+  Attributes a = refresh_directory_attributes(dir);
+  std::vector<std::pair<std::string, ObjectInfo>> markers;
+  for (const auto& [name, job] : jobs) {
+    job->run_or_wait();
+    try {
+      if (const std::optional<ObjectInfo>& m = job->result()) markers.emplace_back(name, *m);
+    } catch (const std::exception&) {
+      // the child's own getattr asks again and reports what fails
+    }
+  }
+  if (!markers.empty()) contents_.add_seed_markers(prefix, markers, generation);
+  return a;
 }
 
 }  // namespace skytrain::fs

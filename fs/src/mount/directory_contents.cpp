@@ -213,6 +213,23 @@ DirectoryContents::Listing DirectoryContents::seeded(const std::string& prefix, 
   return s->listing;
 }
 
+void DirectoryContents::add_seed_markers(const std::string& prefix,
+                                         const std::vector<std::pair<std::string, ObjectInfo>>& markers,
+                                         uint64_t generation, Clock::time_point now) {
+  std::lock_guard lk(mu_);
+  if (generation != generation_ || !seed_locked(prefix, now)) return;
+  Seed& seed = seeds_.at(prefix);
+  auto entries = std::make_shared<std::vector<ListedEntry>>(*seed.listing);
+  for (const auto& [name, marker] : markers) {
+    auto it = std::lower_bound(entries->begin(), entries->end(), name,
+                               [](const ListedEntry& e, const std::string& n) { return e.name < n; });
+    if (it == entries->end() || it->name != name || it->kind != InodeKind::directory) continue;
+    it->marker = ListedEntry::Marker::present;
+    it->info = marker;
+  }
+  seed.listing = std::move(entries);
+}
+
 std::optional<ListedEntry> DirectoryContents::seeded_entry(const std::string& prefix, const std::string& name,
                                                            Clock::time_point* expires, Clock::time_point now) {
   std::lock_guard lk(mu_);

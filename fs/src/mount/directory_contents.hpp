@@ -85,6 +85,11 @@ class DirectoryContents {
   void seed(DirectoryReader::Seeds seeds, uint64_t generation, Clock::time_point opened);
   // The seeded listing of the directory with key prefix `prefix` and when it expires, or null.
   Listing seeded(const std::string& prefix, Clock::time_point* expires = nullptr, Clock::time_point now = Clock::now());
+  // Completes subdirectory entries of the seeded listing of `prefix` with their markers as HEADs
+  // sent at generation() == `generation` answered them (metadata: mode, owner, times), so
+  // that linking them needs no HEAD; ignored if anything changed since, or the seed is gone.
+  void add_seed_markers(const std::string& prefix, const std::vector<std::pair<std::string, ObjectInfo>>& markers,
+                        uint64_t generation, Clock::time_point now = Clock::now());
   // Entry `name` of the seeded listing of `prefix`, if there is one and it shows the name.
   std::optional<ListedEntry> seeded_entry(const std::string& prefix, const std::string& name,
                                           Clock::time_point* expires = nullptr, Clock::time_point now = Clock::now());

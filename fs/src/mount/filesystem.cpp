@@ -240,6 +240,7 @@ Attributes Filesystem::getattr(InodeNumber ino) {
     if (!needs_store_attributes(node)) return node->attributes();
   } else {
     refresh_siblings(node);
+    if (node->is_dir()) return refresh_directory_with_children(node);
   }
   if (node->is_dir()) return refresh_directory_attributes(node);
   return refresh_file_attributes(node);

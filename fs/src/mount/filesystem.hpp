@@ -210,6 +210,9 @@ class Filesystem {
   std::shared_ptr<PoolJob> refresh_job(InodeNumber ino);
   Attributes refresh_file_attributes(const InodePtr& node);
   Attributes refresh_directory_attributes(const InodePtr& node);
+  // refresh_directory_attributes, with the HEADs of the subdirectory markers that the
+  // directory's seeded listing shows sent beside its own, into that seed.
+  Attributes refresh_directory_with_children(const InodePtr& dir);
   // `kept_until`: the entry comes from a listing kept until then (cached no longer than that).
   EntryReply link_listed(InodeNumber parent, const ListedEntry& e, std::optional<Clock::time_point> kept_until);
 

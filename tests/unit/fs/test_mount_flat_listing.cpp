@@ -90,15 +90,15 @@ struct Fixture {
     return seen;
   }
   // The tree a `cp -r` through a mount leaves: s/dNN/ markers, s/dNN/fMM files.
-  std::map<std::string, int64_t> put_tree(int dirs, int files, bool markers = true) {
+  std::map<std::string, int64_t> put_tree(int dirs, int files, bool markers = true, const std::string& top = "s/") {
     std::map<std::string, int64_t> expect;
     for (int d = 0; d < dirs; ++d) {
       const std::string dir = "d" + std::to_string(10 + d);
-      if (markers) mem.put("s/" + dir + "/", "", PutOptions{{{"mode", "16877"}}, {}, {}});
+      if (markers) mem.put(top + dir + "/", "", PutOptions{{{"mode", "16877"}}, {}, {}});
       expect[dir] = -1;
       for (int f = 0; f < files; ++f) {
         const std::string name = dir + "/f" + std::to_string(10 + f);
-        mem.put("s/" + name, std::string(static_cast<size_t>(d + f + 1), 'x'));
+        mem.put(top + name, std::string(static_cast<size_t>(d + f + 1), 'x'));
         expect[name] = d + f + 1;
       }
     }
@@ -132,6 +132,82 @@ TEST_CASE("flat listing: ls -lR of 20 directories x 30 files costs one LIST; the
   CHECK(seen == expect);
   CHECK(f.store.lists == 0);
   CHECK(f.store.heads == 0);
+}
+
+TEST_CASE("flat listing: a stat of a seeded directory HEADs its subdirectories' markers beside its own") {
+  // `ls -lR w/s` on a fresh mount: the lookup of w lists the tree flat (seeding s and every dN),
+  // the stat of s needs s/'s metadata, and the stats of the dN theirs. The dN's HEADs go out with
+  // s/'s, into s's seed, so reading s links the dN complete: one round trip, not two.
+  Fixture f;
+  f.cfg.max_parallel = 32;
+  f.mem.put("w/", "", PutOptions{{{"mode", "16877"}}, {}, {}});
+  f.mem.put("w/s/", "", PutOptions{{{"mode", "16877"}}, {}, {}});
+  const auto expect = f.put_tree(20, 3, true, "w/s/");
+  f.mem.put("w/s/d10/", "", PutOptions{{{"mode", "16832"}}, {}, {}});  // drwx------
+  Filesystem& fs = f.get();
+  EntryReply w = fs.lookup(kRootInode, "w");
+  CHECK(f.store.lists == 1);
+  EntryReply s = fs.lookup(w.ino, "s");  // from the seed
+  f.store.clear();
+  f.gate.armed = true;
+  Attributes a = fs.getattr(s.ino);
+  CHECK(S_ISDIR(a.mode));
+  CHECK(f.store.heads == 1 + 20);
+  CHECK(f.store.lists == 0);
+  CHECK(f.gate.max_in_flight >= 2);
+  f.store.clear();
+  std::map<std::string, int64_t> seen;
+  f.ls_lR(s.ino, "", seen);
+  CHECK(seen == expect);
+  CHECK(f.store.heads == 0);  // each dN linked with its marker's metadata
+  CHECK(f.store.lists == 0);
+  EntryReply d10 = fs.lookup(s.ino, "d10");
+  CHECK((fs.getattr(d10.ino).mode & 07777) == 0700);
+  CHECK(f.store.heads == 0);
+}
+
+TEST_CASE("flat listing: a seed takes its subdirectories' marker HEADs only if nothing changed since they were sent") {
+  // A change through the mount while the HEADs are out (a chmod drops every seed first; a LIST
+  // may seed again before they answer) must not leave their answers in the new seed.
+  DirectoryContents c(std::chrono::seconds(60));
+  auto seeds = [] {
+    ListedEntry d;
+    d.name = "d1";
+    d.kind = InodeKind::directory;
+    d.marker = ListedEntry::Marker::present;
+    d.info.key = "s/d1/";
+    ListedEntry f;
+    f.name = "f";
+    f.info.key = "s/f";
+    DirectoryReader::Seeds out;
+    out["s/"] = {d, f};
+    return out;
+  };
+  c.seed(seeds(), c.generation(), DirectoryContents::Clock::now());
+  REQUIRE(c.seeded("s/"));
+  ObjectInfo marker;
+  marker.key = "s/d1/";
+  marker.has_metadata = true;
+  marker.metadata["mode"] = "16832";
+  SUBCASE("nothing changed: the entry carries the marker's metadata") {
+    const DirectoryContents::Listing before = c.seeded("s/");
+    c.add_seed_markers("s/", {{"d1", marker}, {"f", marker}, {"gone", marker}}, c.generation());
+    const auto d1 = c.seeded_entry("s/", "d1");
+    REQUIRE(d1);
+    CHECK(d1->info.has_metadata);
+    CHECK(d1->info.metadata.at("mode") == "16832");
+    CHECK(!c.seeded_entry("s/", "f")->info.has_metadata);  // only directories take a marker
+    CHECK(!c.seeded_entry("s/", "gone"));
+    CHECK(!before->front().info.has_metadata);  // a reader of the old listing keeps what it had
+  }
+  SUBCASE("changed and seeded again meanwhile: ignored") {
+    const uint64_t sent = c.generation();
+    c.drop_listings();
+    CHECK(!c.seeded("s/"));
+    c.seed(seeds(), c.generation(), DirectoryContents::Clock::now());
+    c.add_seed_markers("s/", {{"d1", marker}}, sent);
+    CHECK(!c.seeded_entry("s/", "d1")->info.has_metadata);
+  }
 }
 
 TEST_CASE("flat listing: with --list-flat-max-keys 0 every directory is listed on its own") {
