@@ -129,7 +129,10 @@ Attributes Filesystem::refresh_directory_with_children(const InodePtr& dir) {
   Attributes a = refresh_directory_attributes(dir);
   std::vector<std::pair<std::string, ObjectInfo>> markers;
   for (const auto& [name, job] : jobs) {
-    job->run_or_wait();
+    // One still queued (the pool busy with reads) is not worth this stat's time: running them
+    // here would take a round trip each. Its directory's own stat asks later, as before.
+    if (job->cancel()) continue;
+    job->wait();
     try {
       if (const std::optional<ObjectInfo>& m = job->result()) markers.emplace_back(name, *m);
     } catch (const std::exception&) {

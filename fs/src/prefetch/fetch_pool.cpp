@@ -1,6 +1,8 @@
 // Worker threads with claimable jobs; see fetch_pool.hpp.
 #include "prefetch/fetch_pool.hpp"
 
+#include <stdexcept>
+
 namespace skytrain::fs {
 
 bool PoolJob::try_run() {
@@ -15,6 +17,18 @@ bool PoolJob::try_run() {
   {
     std::lock_guard lk(mu_);
     error_ = err;
+    state_ = done;
+  }
+  cv_.notify_all();
+  return true;
+}
+
+bool PoolJob::cancel() {
+  int expected = queued;
+  if (!state_.compare_exchange_strong(expected, running)) return false;
+  {
+    std::lock_guard lk(mu_);
+    error_ = std::make_exception_ptr(std::runtime_error("cancelled before it ran"));
     state_ = done;
   }
   cv_.notify_all();

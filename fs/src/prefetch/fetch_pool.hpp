@@ -28,6 +28,9 @@ class PoolJob {
   bool finished() const;
   // Claims and runs the job; false if someone else already claimed it.
   bool try_run();
+  // Claims the job without running it (it finishes failed, and the pool skips it); false if it
+  // was claimed already (it is running or has run).
+  bool cancel();
   // Rethrows the exception run() threw, if any (after finished()).
   void rethrow_if_failed() const;
 

@@ -420,3 +420,37 @@ TEST_CASE("part buffer pool: recycles mapped buffers, keeps large ones over smal
   pool.give(fresh(128 << 10));  // small buffers are not worth keeping
   CHECK(pool.idle_bytes() == 40 * MiB);
 }
+
+TEST_CASE("fetch pool: a job cancelled while queued never runs; one that ran cannot be cancelled") {
+  FetchPool pool{1};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  // Occupies the pool's one thread until released, so the next job stays queued.
+  auto blocker = std::make_shared<FunctionPoolJob<int>>([&] {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return release; });
+    return 1;
+  });
+  std::atomic<int> runs{0};
+  auto queued = std::make_shared<FunctionPoolJob<int>>([&] { return ++runs; });
+  pool.submit(blocker, FetchPool::Priority::urgent);
+  pool.submit(queued, FetchPool::Priority::urgent);
+  CHECK(queued->cancel());
+  CHECK(queued->finished());
+  CHECK_THROWS(queued->result());
+  CHECK(!queued->cancel());
+  {
+    std::lock_guard lk(mu);
+    release = true;
+  }
+  cv.notify_all();
+  blocker->wait();
+  CHECK(blocker->result() == 1);
+  CHECK(!blocker->cancel());
+  auto ran = std::make_shared<FunctionPoolJob<int>>([&] { return ++runs; });
+  ran->run_or_wait();
+  CHECK(!ran->cancel());
+  CHECK(ran->result() == 1);  // only this one ran
+  CHECK(runs == 1);
+}
