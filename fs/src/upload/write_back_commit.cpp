@@ -56,7 +56,7 @@ StoredObject WriteBackFile::commit_queued() {
 
 StoredObject WriteBackFile::commit_locked(Lock& lk) {
   wait_idle_locked(lk);
-  drop_spare_locked();  // a commit ends the streaming run, and may need the memory itself
+  drop_spares_locked();  // a commit ends the streaming run, and may need the memory itself
   check_usable_locked();
   if (!dirty_locked()) return base_ ? *base_ : StoredObject{key_, "", size_};
   PutOptions o = opts_;

@@ -99,15 +99,16 @@ uint64_t WriteBackFile::growth_needed_locked(uint64_t offset, std::string_view d
   const PartLayout& L = engine_.options().layout;
   uint64_t end = offset + data.size();
   uint64_t need = 0;
-  bool spare_taken = false;  // as apply_write_locked does: the first new part takes the spare
+  size_t spares_left = spares_.size();  // as apply_write_locked does: new parts take spares from the back
   for (uint32_t k = L.part_index(offset), last = L.part_index(end - 1); k <= last; ++k) {
     uint64_t s = L.part_start(k);
     uint64_t rel_end = std::min(end, s + L.part_size(k)) - s;
     auto it = parts_.find(k);
     const PageBuffer fresh(L.part_size(k));
-    const bool take_spare = it == parts_.end() && !spare_taken && spare_fits_locked(k);
-    spare_taken |= take_spare;
-    const PageBuffer& buf = it != parts_.end() ? it->second.data : take_spare ? spare_ : fresh;
+    const PageBuffer* spare = nullptr;
+    if (it == parts_.end() && spares_left && spares_[spares_left - 1].data.max_size() == L.part_size(k))
+      spare = &spares_[--spares_left].data;
+    const PageBuffer& buf = it != parts_.end() ? it->second.data : spare ? *spare : fresh;
     need += buf.capacity_for(planned_capacity(buf.capacity(), rel_end, L.part_size(k))) - buf.capacity();
   }
   return need;
@@ -123,8 +124,9 @@ void WriteBackFile::apply_write_locked(uint64_t offset, std::string_view data, M
     Part& p = it->second;
     if (inserted) {
       if (spare_fits_locked(k)) {
-        p.data = std::move(spare_);  // stale bytes are harmless: only `covered` ranges are read
-        p.lease = std::move(spare_lease_);
+        p.data = std::move(spares_.back().data);  // stale bytes are harmless: only `covered` ranges are read
+        p.lease = std::move(spares_.back().lease);
+        spares_.pop_back();
       } else {
         p.data = PageBuffer(L.part_size(k));
         p.lease = MemoryLease(engine_.budget());
@@ -230,25 +232,33 @@ void WriteBackFile::upload_part_job(uint32_t index) {
   cv_.notify_all();
 }
 
+size_t WriteBackFile::write_behind_parts() const { return engine_.options().part_upload_threads + 2; }
+
+bool WriteBackFile::starts_new_part_locked(uint32_t first, uint32_t last) const {
+  for (uint32_t k = std::max<uint32_t>(first, 1); k <= last; ++k)
+    if (!parts_.contains(k)) return true;
+  return false;
+}
+
 bool WriteBackFile::spare_fits_locked(uint32_t k) const {
-  return spare_.capacity() != 0 && spare_.max_size() == engine_.options().layout.part_size(k);
+  return !spares_.empty() && spares_.back().data.max_size() == engine_.options().layout.part_size(k);
 }
 
 void WriteBackFile::keep_or_free_locked(Part& p) {
-  if (!spare_.capacity() && !committing_ && !discarded_ && p.data.capacity() == p.data.max_size()) {
-    spare_ = std::move(p.data);
-    spare_.resize(0);
-    spare_lease_ = std::move(p.lease);
+  // As many spares as the window holds parts: uploads that finish together (the writer had
+  // not run between them) each leave a buffer for the writer's next parts. Memory stays what
+  // the window had in flight.
+  if (spares_.size() < write_behind_parts() && !committing_ && !discarded_ &&
+      p.data.capacity() == p.data.max_size()) {
+    p.data.resize(0);
+    spares_.push_back({std::move(p.data), std::move(p.lease)});
     return;
   }
   p.data.free();  // unmapped: the pages go back to the kernel now
   p.lease.reset();
 }
 
-void WriteBackFile::drop_spare_locked() {
-  spare_.free();
-  spare_lease_.reset();
-}
+void WriteBackFile::drop_spares_locked() { spares_.clear(); }
 
 void WriteBackFile::write(uint64_t offset, std::string_view data) {
   if (data.empty()) return;
@@ -276,6 +286,10 @@ void WriteBackFile::write(uint64_t offset, std::string_view data) {
       commit_locked(lk);
       continue;
     }
+    if (static_cast<size_t>(uploads_in_flight_) >= write_behind_parts() && starts_new_part_locked(first, last)) {
+      cv_.wait(lk);  // an upload finishing leaves its buffer as a spare
+      continue;
+    }
     uint64_t need = growth_needed_locked(offset, data);
     if (need > reserved.bytes()) {
       uint64_t more = need - reserved.bytes();
@@ -298,7 +312,7 @@ void WriteBackFile::write(uint64_t offset, std::string_view data) {
 
 void WriteBackFile::stream_for_memory() {
   Lock lk(mu_);
-  drop_spare_locked();
+  drop_spares_locked();
   if (committing_ || parts_.empty()) return;
   schedule_full_parts_locked(parts_.begin()->first, parts_.rbegin()->first, true);
 }
@@ -485,7 +499,7 @@ void WriteBackFile::discard() {
   wait_idle_locked(lk);
   drop_upload_locked();
   parts_.clear();
-  drop_spare_locked();
+  drop_spares_locked();
   discarded_ = true;
   data_dirty_ = false;
   stream_error_ = nullptr;
@@ -500,7 +514,7 @@ void WriteBackFile::revert() {
   } while (queued_);
   drop_upload_locked();
   parts_.clear();
-  drop_spare_locked();
+  drop_spares_locked();
   size_ = base_limit_ = base_ ? base_->size : 0;
   data_dirty_ = false;
   if (stored_opts_) opts_ = *stored_opts_;

@@ -160,29 +160,29 @@ TEST_CASE("a file whose streamed first part is all of it is completed as a multi
 }
 
 TEST_CASE("a streaming writer reuses an uploaded part's buffer, counted, and never reads its stale bytes") {
-  // Parts 1 and 2 stream; the buffer of the first to finish is kept (with its lease) as the
-  // spare, and part 3 is written into it. Part 3 is written only in two places: the rest of it
-  // must come out as zeros at commit, not as the bytes part 1 or 2 left in the buffer.
+  // Parts 1 and 2 stream; their buffers are kept (with their leases) as spares, and part 3 is
+  // written into one of them. Part 3 is written only in two places: the rest of it must come
+  // out as zeros at commit, not as the bytes part 1 or 2 left in the buffer.
   Rig r(64 * kPart);
   std::mt19937_64 rng(23);
   std::string ref = random_bytes(rng, 3 * kPart);
   auto f = WriteBackFile::make(r.engine, "spare", std::nullopt, true, PutOptions{});
   for (uint64_t off = 0; off < ref.size(); off += 8192) f->write(off, std::string_view(ref).substr(off, 8192));
   // Part 0 stays for the commit; parts 1 and 2 upload in the background. Wait for that state:
-  // part 0 plus one spare held, nothing else.
-  for (int i = 0; i < 1000 && !(r.store.parts == 2 && r.budget.used() == 2 * kPart); ++i)
+  // part 0 plus two spares held, nothing else.
+  for (int i = 0; i < 1000 && !(r.store.parts == 2 && r.budget.used() == 3 * kPart); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   REQUIRE(r.store.parts == 2);
-  REQUIRE(r.budget.used() == 2 * kPart);
+  REQUIRE(r.budget.used() == 3 * kPart);
   ref.resize(4 * kPart, '\0');
   const std::string a(100, 'a'), b(100, 'b');
   f->write(3 * kPart, a);
   f->write(3 * kPart + 200, b);
   ref.replace(3 * kPart, 100, a);
   ref.replace(3 * kPart + 200, 100, b);
-  CHECK(r.budget.used() == 2 * kPart);  // part 3 took the spare: no new memory
+  CHECK(r.budget.used() == 3 * kPart);  // part 3 took a spare: no new memory
   f->truncate(4 * kPart);
   f->commit();
   CHECK(r.store.inner.contents("spare") == ref);
-  CHECK(r.budget.used() == 0);  // the commit dropped the spare and its lease
+  CHECK(r.budget.used() == 0);  // the commit dropped the spares and their leases
 }
