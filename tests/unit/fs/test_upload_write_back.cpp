@@ -107,38 +107,39 @@ TEST_CASE("a large sequential write streams parts before commit and completes on
   CHECK(sizes[9] == 4 * kPart);
 }
 
-TEST_CASE("a writer that outruns the network waits: buffered memory stays within the budget") {
-  const uint64_t limit = 6 * kPart;
-  Rig r(limit, 1000);
+namespace {
+
+// 64 parts written at memory speed in 8 KiB writes while each upload takes 3 ms, then committed.
+void stream_past_uploads(Rig& r, const std::string& key, uint64_t seed) {
   r.store.part_delay_ms = 3;
-  std::mt19937_64 rng(2);
+  std::mt19937_64 rng(seed);
   std::string data = random_bytes(rng, 64 * kPart);
-  auto f = r.create("slow.bin");
+  auto f = r.create(key);
   for (size_t off = 0; off < data.size(); off += 8192)
     f->write(off, std::string_view(data).substr(off, 8192));
   f->commit();
-  CHECK(r.store.inner.contents("slow.bin") == data);
-  CHECK(r.budget.peak() <= limit + kPart);
+  CHECK(r.store.inner.contents(key) == data);
+  CHECK(r.store.parts == 64);
   CHECK(r.budget.used() == 0);
 }
 
+}  // namespace
+
+TEST_CASE("a writer that outruns the network waits: buffered memory stays within the budget") {
+  const uint64_t limit = 6 * kPart;
+  Rig r(limit, 1000);
+  stream_past_uploads(r, "slow.bin", 2);
+  CHECK(r.budget.peak() <= limit + kPart);
+}
+
 TEST_CASE("a writer that outruns the uploads waits at the write-behind window, far below the budget") {
-  // 64 parts written at memory speed while each upload takes 3 ms: without the window the
-  // writer would fill a fresh buffer per part up to the 64 MiB budget. With it, at most
-  // part_upload_threads + 2 parts are in flight (6 here), and besides them only part 0 (held
-  // for the commit) and the part being filled hold memory; uploaded buffers are refilled.
+  // Without the window the writer would fill a fresh buffer per part up to the 64 MiB budget.
+  // With it, at most part_upload_threads + 2 parts are in flight (6 here), and besides them
+  // only part 0 (held for the commit) and the part being filled hold memory; uploaded buffers
+  // are refilled.
   Rig r(64 << 20, 1000);
-  r.store.part_delay_ms = 3;
-  std::mt19937_64 rng(12);
-  std::string data = random_bytes(rng, 64 * kPart);
-  auto f = r.create("window.bin");
-  for (size_t off = 0; off < data.size(); off += 8192)
-    f->write(off, std::string_view(data).substr(off, 8192));
-  f->commit();
-  CHECK(r.store.inner.contents("window.bin") == data);
-  CHECK(r.store.parts == 64);
+  stream_past_uploads(r, "window.bin", 12);
   CHECK(r.budget.peak() <= (4 + 2 + 2) * kPart);
-  CHECK(r.budget.used() == 0);
 }
 
 TEST_CASE("random writes on an existing object re-use untouched parts server-side") {
