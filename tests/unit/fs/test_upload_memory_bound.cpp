@@ -167,11 +167,16 @@ TEST_CASE("a streaming writer reuses an uploaded part's buffer, counted, and nev
   std::mt19937_64 rng(23);
   std::string ref = random_bytes(rng, 3 * kPart);
   auto f = WriteBackFile::make(r.engine, "spare", std::nullopt, true, PutOptions{});
+  // Held at the gate, part 1's upload cannot leave its buffer for part 2: each has its own.
+  r.store.part_gate.close();
   for (uint64_t off = 0; off < ref.size(); off += 8192) f->write(off, std::string_view(ref).substr(off, 8192));
-  // Part 0 stays for the commit; parts 1 and 2 upload in the background. Wait for that state:
-  // part 0 plus two spares held, nothing else.
-  for (int i = 0; i < 1000 && !(r.store.parts == 2 && r.budget.used() == 3 * kPart); ++i)
+  for (int i = 0; i < 1000 && r.store.part_gate.waiting() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(r.store.part_gate.waiting() == 2);
+  r.store.part_gate.open();
+  // Part 0 stays for the commit; parts 1 and 2 upload. Then part 0 and two spares are held,
+  // nothing else.
+  r.engine.drain();
   REQUIRE(r.store.parts == 2);
   REQUIRE(r.budget.used() == 3 * kPart);
   ref.resize(4 * kPart, '\0');
@@ -185,4 +190,5 @@ TEST_CASE("a streaming writer reuses an uploaded part's buffer, counted, and nev
   f->commit();
   CHECK(r.store.inner.contents("spare") == ref);
   CHECK(r.budget.used() == 0);  // the commit dropped the spares and their leases
+  CHECK_FALSE(r.store.part_gate.released_by_guard);
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "forwarding_store.hpp"
+#include "request_gate.hpp"
 #include "store/memory_store.hpp"
 
 namespace skytrain::fs::test {
@@ -22,6 +23,7 @@ class InstrumentedStore : public test_support::ForwardingStore {
   std::atomic<bool> fail_complete{false};
   std::atomic<bool> fail_puts{false};
   std::atomic<int> part_delay_ms{0};
+  test_support::RequestGate part_gate;  // upload_part calls wait here while it is closed
   uint64_t min_part_size = 0;  // checked for every part but the last at completion
   std::mutex mu;
   std::map<std::pair<std::string, int>, uint64_t> part_sizes;  // (upload id, number) -> bytes
@@ -46,6 +48,7 @@ class InstrumentedStore : public test_support::ForwardingStore {
   }
   std::string upload_part(const std::string& key, const std::string& upload_id, int part_number,
                           std::string_view data) override {
+    part_gate.pass();
     ++parts;
     if (int d = part_delay_ms.load()) std::this_thread::sleep_for(std::chrono::milliseconds(d));
     if (fail_parts.load() > 0 && fail_parts.fetch_sub(1) > 0)
