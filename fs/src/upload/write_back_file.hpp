@@ -15,7 +15,8 @@
 // the uploaded buffers are kept as spares, with their leases, for the next new parts: their
 // pages are already resident, and filling fresh pages (a fault and a clear per page) was the
 // largest CPU cost of a streaming write (page_buffer.hpp). A commit, a discard and memory
-// pressure drop the spares. The first part stays in memory until commit because writers often come back to patch a header at offset 0.
+// pressure drop the spares. The first part stays in memory until commit because writers
+// often come back to patch a header at offset 0.
 // Parts filled by scattered writes stay in memory (a random writer is likely to come back to
 // them), unless the memory budget runs short: then every complete part is streamed. At commit, parts that are still in
 // memory are uploaded (their gaps filled with a ranged GET of the base: read-modify-write), and
