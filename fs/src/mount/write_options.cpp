@@ -25,7 +25,8 @@ void add_write_flags(CLI::App& app, WriteConfig& cfg) {
                "background after close; fsync always waits)");
   app.add_flag_callback("--no-abort-stale-uploads", [&cfg] { cfg.abort_stale_uploads = false; },
                         "do not abort multipart uploads left under the prefix by a crashed driver at mount");
-  app.add_option("--upload-parallel", cfg.upload_parallel, "concurrent part uploads")
+  app.add_option("--upload-parallel", cfg.upload_parallel,
+                 "concurrent part uploads; a streaming writer waits once this + 2 of its parts are uploading")
       ->default_val(cfg.upload_parallel)
       ->check(CLI::Range(1, 256));
   app.add_option("--commit-parallel", cfg.commit_parallel, "files uploaded concurrently in the background")

@@ -106,7 +106,7 @@ uint64_t WriteBackFile::growth_needed_locked(uint64_t offset, std::string_view d
     auto it = parts_.find(k);
     const PageBuffer fresh(L.part_size(k));
     const PageBuffer* spare = nullptr;
-    if (it == parts_.end() && spares_left && spares_[spares_left - 1].data.max_size() == L.part_size(k))
+    if (it == parts_.end() && spares_left && spare_fits_locked(spares_left - 1, k))
       spare = &spares_[--spares_left].data;
     const PageBuffer& buf = it != parts_.end() ? it->second.data : spare ? *spare : fresh;
     need += buf.capacity_for(planned_capacity(buf.capacity(), rel_end, L.part_size(k))) - buf.capacity();
@@ -123,7 +123,7 @@ void WriteBackFile::apply_write_locked(uint64_t offset, std::string_view data, M
     auto [it, inserted] = parts_.try_emplace(k);
     Part& p = it->second;
     if (inserted) {
-      if (spare_fits_locked(k)) {
+      if (!spares_.empty() && spare_fits_locked(spares_.size() - 1, k)) {
         p.data = std::move(spares_.back().data);  // stale bytes are harmless: only `covered` ranges are read
         p.lease = std::move(spares_.back().lease);
         spares_.pop_back();
@@ -240,8 +240,8 @@ bool WriteBackFile::starts_new_part_locked(uint32_t first, uint32_t last) const 
   return false;
 }
 
-bool WriteBackFile::spare_fits_locked(uint32_t k) const {
-  return !spares_.empty() && spares_.back().data.max_size() == engine_.options().layout.part_size(k);
+bool WriteBackFile::spare_fits_locked(size_t i, uint32_t k) const {
+  return spares_[i].data.max_size() == engine_.options().layout.part_size(k);
 }
 
 void WriteBackFile::keep_or_free_locked(Part& p) {

@@ -140,8 +140,8 @@ class WriteBackFile : public std::enable_shared_from_this<WriteBackFile> {
   // the part-upload threads keeps every thread busy while the writer refills.
   size_t write_behind_parts() const;
   bool starts_new_part_locked(uint32_t first, uint32_t last) const;  // a part in [max(first,1), last] not held
-  // The last spare buffer, if it can hold part `k` (same part size).
-  bool spare_fits_locked(uint32_t k) const;
+  // Whether spares_[i] can hold part `k` (same part size).
+  bool spare_fits_locked(size_t i, uint32_t k) const;
   void keep_or_free_locked(Part& p);  // after p's upload: p's buffer becomes a spare, or goes
   void drop_spares_locked();
   void wait_idle_locked(Lock& lk);  // no commit running, no part upload in flight
