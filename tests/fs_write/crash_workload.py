@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Crash-consistency workload and checker for the mount (after JuiceFS's crash tests).
 
-  crash_workload.py run MOUNT_DIR JOURNAL_DIR --seed S [--writers N] [--seconds T] [--ready FILE]
+  crash_workload.py run MOUNT_DIR JOURNAL_DIR --seed S [--writers N] [--seconds T] [--ops K] [--ready FILE]
   crash_workload.py check MOUNT_DIR JOURNAL_DIR [--crashed]
   crash_workload.py durable MOUNT_DIR JOURNAL_DIR   (the names `check` requires present)
   crash_workload.py renamed MOUNT_DIR JOURNAL_DIR   (last names of renamed files, not fsynced since)
 
 `run` starts N writer processes that create, append to, fsync and rename their own files in
-MOUNT_DIR until an operation fails (the test kills the driver under them) or T seconds pass.
+MOUNT_DIR until an operation fails (the test kills the driver under them), T seconds pass, or
+each has done K operations (a run that must end in a known state: the same seed and K give the
+same files on any machine, however loaded).
 Each writer journals to JOURNAL_DIR/w<N> (a local disk; the writers outlive the driver, so
 nothing there is lost), line by line and in order:
   S name sha   the file's whole content is `sha` and close() or fsync() is about to be called:
@@ -46,11 +48,12 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def writer(root, journal_path, seed, wid, seconds):
+def writer(root, journal_path, seed, wid, seconds, max_ops):
     rng = random.Random(seed * 1000 + wid)
     live = {}  # name -> content
     counter = 0
     deadline = time.monotonic() + seconds
+    ops = 0
     with open(journal_path, "w", buffering=1) as j:
         def new_name():
             nonlocal counter
@@ -64,7 +67,8 @@ def writer(root, journal_path, seed, wid, seconds):
             return rng.randbytes(rng.randrange(0, 96 << 10))
 
         try:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and (max_ops is None or ops < max_ops):
+                ops += 1
                 r = rng.random()
                 if not live or (r < 0.25 and len(live) < 8):
                     name, data = new_name(), payload()
@@ -115,7 +119,8 @@ def run(args):
         if pid == 0:
             code = 0
             try:
-                writer(root, os.path.join(args.journal, "w%d" % w), args.seed, w, args.seconds)
+                writer(root, os.path.join(args.journal, "w%d" % w), args.seed, w, args.seconds,
+                       args.ops)
             except BaseException as e:  # never let a child return into the parent's code
                 print("writer %d: %r" % (w, e), file=sys.stderr)
                 code = 1
@@ -256,6 +261,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--writers", type=int, default=6)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--ops", type=int, help="run: each writer stops after this many operations")
     ap.add_argument("--ready", help="run: create this file once the writers are about to start")
     ap.add_argument("--crashed", action="store_true", help="check: the driver was killed under the writers")
     args = ap.parse_args()
