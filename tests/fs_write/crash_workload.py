@@ -16,7 +16,8 @@ nothing there is lost), line by line and in order:
                a state the file may be found in from now on
   F name sha   fsync() returned: the file must be found whole with this content
   R a b        rename(a, b) is about to be called;  r a b: it returned
-  X            the writer is done (T passed or an operation failed; the error follows)
+  X            the writer is done (T passed, K operations done, or an operation failed; the
+               error follows)
 
 `check` replays the journals and compares with what MOUNT_DIR (a fresh mount) shows:
   - a file whose fsync returned (and that no later, unconfirmed rename may have moved) is

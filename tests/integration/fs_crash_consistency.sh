@@ -20,7 +20,8 @@ WRITERS=${CRASH_WRITERS:-6}
 workload="$SKYTRAIN_SRC/tests/fs_write/crash_workload.py"
 # The checker must be able to fail: on a local directory it passes, and it catches a torn file
 # (cut short) and a lost fsynced one. The local run is 40 operations per writer, not a span of
-# time: under ctest -j2 one second once ended before any rename (the self-check flaked in CI).
+# time: under ctest -j2 one second once ended before any rename left unsynced (the self-check
+# below then had no file to remove, and failed in CI).
 mkdir -p "$T/local"
 python3 "$workload" run "$T/local" "$T/journal-local" --seed 1 --writers 2 --ops 40 --seconds 600
 check "checker: passes on a local directory" python3 "$workload" check "$T/local" "$T/journal-local" >/dev/null
